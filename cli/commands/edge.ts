@@ -1,0 +1,30 @@
+import { loadConfigFile } from '../../common/config.js';
+import { createLogger } from '../../common/log.js';
+import { EdgeAgent } from '../../edge/agent.js';
+import { applyEdgeEnv, EdgeConfigSchema } from '../../edge/config.js';
+import { loadPrivateKey } from '../../edge/keyfile.js';
+import { parseCommandArgs, print, UsageError } from '../args.js';
+import { untilSignal } from '../lifecycle.js';
+
+const USAGE = `usage: freshtrail edge --config edge.yaml
+
+Runs the gateway agent: reads the configured sensors, signs batches with the gateway key, keeps
+them in the on-disk outbox until the ingest acknowledges them. See edge/edge.sample.yaml.`;
+
+export async function edgeCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { config: { type: 'string', short: 'c' } }, USAGE);
+  if (values.help) return print(USAGE), 0;
+  if (!values.config) throw new UsageError(`--config is required\n\n${USAGE}`);
+  const config = applyEdgeEnv(loadConfigFile(values.config, EdgeConfigSchema));
+  const logger = createLogger({ level: config.logLevel, name: 'edge' });
+  const { privateKey, publicKeyHex } = await loadPrivateKey(config.gateway.keyFile);
+  logger.info({ gateway: config.gateway.id, publicKey: publicKeyHex }, 'gateway key loaded');
+  const agent = new EdgeAgent({ config, privateKey, logger });
+  await agent.start();
+  const statusTimer = setInterval(() => logger.info(agent.status(), 'status'), 60_000);
+  await untilSignal(async () => {
+    clearInterval(statusTimer);
+    await agent.stop();
+  });
+  return 0;
+}

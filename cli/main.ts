@@ -1,0 +1,65 @@
+/**
+ * The `freshtrail` command line. Exit codes: 0 success, 1 runtime failure, 2 usage or
+ * configuration error (the message names the option or key and the problem).
+ */
+import { ConfigError } from '../common/config.js';
+import { FreshTrailError } from '../common/errors.js';
+import { UsageError } from './args.js';
+import { benchCommand } from './commands/bench.js';
+import { demoCommand } from './commands/demo.js';
+import { edgeCommand } from './commands/edge.js';
+import { gatewayCommand } from './commands/gateway.js';
+import { ingestCommand } from './commands/ingest.js';
+import { keygenCommand } from './commands/keygen.js';
+import { simCommand } from './commands/sim.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  demo: { run: demoCommand, summary: 'run ingest, simulator and two edge agents together (try this first)' },
+  ingest: { run: ingestCommand, summary: 'run the ingest service (HTTP API + embedded MQTT broker)' },
+  edge: { run: edgeCommand, summary: 'run a gateway agent' },
+  sim: { run: simCommand, summary: 'run simulated sensors on pseudo-terminals and MQTT' },
+  keygen: { run: keygenCommand, summary: "create a gateway's Ed25519 key pair" },
+  gateway: { run: gatewayCommand, summary: 'enroll or list gateways at a running ingest' },
+  bench: { run: benchCommand, summary: 'run a benchmark, one JSON object per line' },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: freshtrail <command> [options]   (freshtrail <command> --help for details)\n\n${lines.join('\n')}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`freshtrail: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`freshtrail ${name}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof FreshTrailError) {
+      process.stderr.write(`freshtrail ${name}: ${err.code}: ${err.message}\n`);
+      return err.code === 'FT_ERR_KEY' || err.code === 'FT_ERR_PORT_IN_USE' ? 2 : 1;
+    }
+    process.stderr.write(`freshtrail ${name}: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
