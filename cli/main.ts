@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../common/config.js';
 import { FreshTrailError } from '../common/errors.js';
+import { packageVersion } from '../common/version.js';
 import { UsageError } from './args.js';
 import { benchCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
@@ -38,9 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version') {
-    const { readFile } = await import('node:fs/promises');
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
+    process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   const command = COMMANDS[name];

@@ -4,16 +4,16 @@
  * environment: FRESHTRAIL_MQTT_USERNAME / FRESHTRAIL_MQTT_PASSWORD for the forwarder.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { ID_PATTERN } from '../protocol/reading.js';
+import { GATEWAY_ID_PATTERN } from '../protocol/batch.js';
 import { InputConfigSchema } from './inputs/registry.js';
 
-const idPattern = ID_PATTERN.source;
+const idPattern = GATEWAY_ID_PATTERN.source;
 
 export const EdgeConfigSchema = Type.Object(
   {
     gateway: Type.Object(
       {
-        id: Type.String({ pattern: idPattern, description: 'Gateway id as enrolled at the ingest (printable ASCII, no quotes).' }),
+        id: Type.String({ pattern: idPattern, description: 'Gateway id as enrolled at the ingest: 1–128 printable ASCII characters, none of " \\ / + #.' }),
         keyFile: Type.String({ description: 'Path to the Ed25519 private key made by `freshtrail keygen` (mode 0600).' }),
       },
       { additionalProperties: false },

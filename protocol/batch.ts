@@ -5,9 +5,9 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { FreshTrailError } from '../common/errors.js';
-import { canonicalBytes, type CanonicalValue } from './canonical.js';
+import { canonicalBytes, CanonicalizationError, type CanonicalValue } from './canonical.js';
 import { signBytes, verifyBytes, SIGNATURE_HEX } from './keys.js';
-import { ID_PATTERN, isPlainObject, isTimestamp, readingProblems, type Reading } from './reading.js';
+import { isPlainObject, isTimestamp, readingProblems, type Reading } from './reading.js';
 
 export const BATCH_VERSION = 1;
 /** `prev` of a gateway's first batch. */
@@ -16,6 +16,14 @@ export const MAX_READINGS_PER_BATCH = 10_000;
 /** Default size limit of one envelope on the wire; the ingest may configure another. */
 export const DEFAULT_MAX_ENVELOPE_BYTES = 2 * 1024 * 1024;
 const HASH_HEX = /^[0-9a-f]{64}$/;
+/**
+ * A gateway id is an id (reading.ts ID_PATTERN) that can also be one MQTT topic level: no `/` (level
+ * separator) and no `+` or `#` (wildcards, which MQTT 5 §4.7.1 forbids in a topic name), since
+ * it becomes `freshtrail/v1/gateways/{gateway}/batches` (docs/protocol.md §7.2).
+ */
+export const GATEWAY_ID_PATTERN = /^[\x20-\x21\x24-\x2a\x2c-\x2e\x30-\x5b\x5d-\x7e]{1,128}$/;
+/** Strict UTF-8 (RFC 3629): malformed bytes are refused rather than replaced with U+FFFD; a BOM stays and fails JSON.parse. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export interface Batch {
   v: typeof BATCH_VERSION;
@@ -75,7 +83,7 @@ export function decodeEnvelope(bytes: Uint8Array, maxBytes = DEFAULT_MAX_ENVELOP
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    parsed = JSON.parse(UTF8.decode(bytes));
   } catch (err) {
     throw new FreshTrailError('FT_ERR_MALFORMED', `the envelope is not valid JSON (${(err as Error).message})`);
   }
@@ -102,7 +110,14 @@ export function checkEnvelope(parsed: unknown): SealedBatch {
     throw new FreshTrailError('FT_ERR_SCHEMA', `${problems[0]}${more}`);
   }
   const typed = batch as unknown as Batch;
-  const canonical = batchCanonicalBytes(typed);
+  let canonical: Buffer;
+  try {
+    canonical = batchCanonicalBytes(typed);
+  } catch (err) {
+    // A string with a lone surrogate (e.g. "\ud800" in src) has no UTF-8 form and so no canonical bytes.
+    if (err instanceof CanonicalizationError) throw new FreshTrailError('FT_ERR_SCHEMA', `the batch has no canonical form: ${err.message}`);
+    throw err;
+  }
   return { batch: typed, sig: parsed.sig, id: sha256Hex(canonical), canonical };
 }
 
@@ -110,8 +125,8 @@ function batchProblems(batch: Record<string, unknown>): string[] {
   const problems: string[] = [];
   const allowed = new Set(['v', 'gateway', 'seq', 'prev', 'createdAt', 'readings']);
   for (const key of Object.keys(batch)) if (!allowed.has(key)) problems.push(`batch.${key} is not a v1 batch field`);
-  if (typeof batch.gateway !== 'string' || !ID_PATTERN.test(batch.gateway)) {
-    problems.push('batch.gateway must be 1–128 printable ASCII characters without " or \\');
+  if (typeof batch.gateway !== 'string' || !GATEWAY_ID_PATTERN.test(batch.gateway)) {
+    problems.push('batch.gateway must be 1–128 printable ASCII characters without " \\ / + #');
   }
   if (!Number.isSafeInteger(batch.seq) || (batch.seq as number) < 1) problems.push('batch.seq must be an integer ≥ 1');
   if (typeof batch.prev !== 'string' || !HASH_HEX.test(batch.prev)) problems.push('batch.prev must be 64 lowercase hex characters');

@@ -20,6 +20,14 @@ function sha256(...parts: Uint8Array[]): Buffer {
   return h.digest();
 }
 
+/** Proof hashes are exactly 64 lowercase hex characters; Buffer.from(hex) alone would accept
+ * odd lengths, upper case and trailing junk, so a tampered proof could still verify. */
+const HASH_HEX = /^[0-9a-f]{64}$/;
+
+function hashFromHex(hex: string): Buffer | undefined {
+  return typeof hex === 'string' && HASH_HEX.test(hex) ? Buffer.from(hex, 'hex') : undefined;
+}
+
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
 
@@ -36,6 +44,13 @@ function splitPoint(n: number): number {
   let k = 1;
   while (k * 2 < n) k *= 2;
   return k;
+}
+
+/** Arithmetic rather than `n & (n - 1)`: bitwise operators truncate to 32 bits, and tree sizes may reach 2^53 − 1. */
+function isExactPowerOfTwo(n: number): boolean {
+  let x = n;
+  while (x > 1 && x % 2 === 0) x /= 2;
+  return x === 1;
 }
 
 /** MTH(D[n]) of RFC 9162 §2.1.1, over already-hashed leaves. */
@@ -78,8 +93,8 @@ export function verifyInclusion(leaf: Uint8Array, proof: InclusionProof, rootHex
   let r: Buffer = leafHash(leaf);
   for (const hex of hashes) {
     if (sn === 0) return false;
-    const p = Buffer.from(hex, 'hex');
-    if (p.length !== 32) return false;
+    const p = hashFromHex(hex);
+    if (p === undefined) return false;
     if (fn % 2 === 1 || fn === sn) {
       r = nodeHash(p, r);
       if (fn % 2 === 0) {
@@ -116,11 +131,13 @@ function subproof(m: number, leaves: readonly Buffer[], startFromOldRoot: boolea
 /** Verifies a consistency proof with the algorithm of RFC 9162 §2.1.4.2. */
 export function verifyConsistency(oldSize: number, newSize: number, oldRootHex: string, newRootHex: string, proofHex: readonly string[]): boolean {
   if (!Number.isSafeInteger(oldSize) || !Number.isSafeInteger(newSize) || oldSize < 1 || oldSize > newSize) return false;
+  if (hashFromHex(oldRootHex) === undefined || hashFromHex(newRootHex) === undefined) return false;
   if (oldSize === newSize) return proofHex.length === 0 && oldRootHex === newRootHex;
-  const proof = proofHex.map((h) => Buffer.from(h, 'hex'));
-  if (proof.some((p) => p.length !== 32) || proof.length === 0) return false;
+  const parsed = proofHex.map(hashFromHex);
+  if (parsed.length === 0 || parsed.some((p) => p === undefined)) return false;
+  const proof = parsed as Buffer[];
   // If oldSize is a power of two, the old root itself starts the path (§2.1.4.2 step 1).
-  const isPowerOfTwo = (oldSize & (oldSize - 1)) === 0;
+  const isPowerOfTwo = isExactPowerOfTwo(oldSize);
   const path: Buffer[] = isPowerOfTwo ? [Buffer.from(oldRootHex, 'hex'), ...proof] : proof;
   let fn = oldSize - 1;
   let sn = newSize - 1;

@@ -1,0 +1,109 @@
+/**
+ * The ingest service's configuration schema (STYLE.md §2): every option is documented here with
+ * its default, unknown keys are rejected, and `validateConfig({}, IngestConfig, 'defaults')`
+ * yields a runnable single-machine setup (embedded MQTT broker, SQLite under ./freshtrail-data).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { validateConfig } from '../common/config.js';
+import { DEFAULT_MAX_ENVELOPE_BYTES } from '../protocol/batch.js';
+
+/** A string enum as JSON Schema `enum` (not anyOf), so a wrong value gets a "must be one of" message. */
+function StringEnum<T extends readonly string[]>(values: T, options: { default: T[number]; description: string }) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+const Port = (description: string, dflt: number) =>
+  Type.Integer({ minimum: 0, maximum: 65535, default: dflt, description });
+
+export const HttpConfig = Type.Object(
+  {
+    host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP API listens on. Default 127.0.0.1; use 0.0.0.0 to serve other machines (the API has no authentication yet: put it behind a proxy that has).' }),
+    port: Port('TCP port of the HTTP API; 0 picks any free port. Default 8080.', 8080),
+    bodyLimitBytes: Type.Integer({
+      minimum: 1024,
+      default: 4 * 1024 * 1024,
+      description: 'Largest HTTP request body accepted, in bytes. Default 4194304 (4 MiB); keep it above limits.maxEnvelopeBytes so oversized batches get an FT_ERR_TOO_LARGE acknowledgement.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'HTTP API (batches, gateways, readings, health, metrics, /docs).' },
+);
+
+export const EmbeddedBrokerConfig = Type.Object(
+  {
+    host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the embedded MQTT broker listens on. Default 127.0.0.1; use 0.0.0.0 for gateways on other machines.' }),
+    port: Port('TCP port of the embedded MQTT broker; 0 picks any free port. Default 1883 (the IANA MQTT port).', 1883),
+  },
+  { additionalProperties: false, default: {}, description: 'The MQTT broker started inside the ingest process (aedes) when mqtt.url is not set.' },
+);
+
+export const MqttConfig = Type.Object(
+  {
+    url: Type.Optional(
+      Type.String({
+        pattern: '^mqtts?://',
+        description: 'URL of an external broker (Mosquitto, EMQX, …), e.g. mqtt://user:pass@broker:1883. When set, the embedded broker is not started. Default: unset (embedded broker).',
+      }),
+    ),
+    clientId: Type.String({
+      minLength: 1,
+      maxLength: 23,
+      default: 'freshtrail-ingest',
+      description: 'MQTT client id of the batch subscriber. Fixed so that the broker keeps its persistent session (clean: false) across restarts; at most 23 characters (MQTT 3.1.1 §3.1.3.1). Default freshtrail-ingest.',
+    }),
+    embedded: EmbeddedBrokerConfig,
+  },
+  { additionalProperties: false, default: {}, description: 'MQTT transport: gateways publish batches QoS 1 to freshtrail/v1/gateways/{id}/batches.' },
+);
+
+export const LimitsConfig = Type.Object(
+  {
+    maxEnvelopeBytes: Type.Integer({
+      minimum: 1024,
+      default: DEFAULT_MAX_ENVELOPE_BYTES,
+      description: `Largest signed batch envelope accepted, in bytes; larger ones are rejected with FT_ERR_TOO_LARGE. Default ${DEFAULT_MAX_ENVELOPE_BYTES} (2 MiB).`,
+    }),
+    maxClockSkewMs: Type.Integer({
+      minimum: 0,
+      default: 5 * 60_000,
+      description: "How far a batch's createdAt may lie from its receipt time before the batch is flagged (it is still accepted: a late batch from an outbox is normal, a gateway clock that is wrong is worth an alert). Default 300000 (5 minutes).",
+    }),
+    maxQuarantinePerGateway: Type.Integer({
+      minimum: 1,
+      default: 10_000,
+      description: 'Most batches held in quarantine for one unknown gateway; beyond it batches are refused (FT_ERR_UNKNOWN_GATEWAY, status rejected) and stay in the gateway outbox. Bounds the disk an unenrolled sender can use. Default 10000.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Input limits.' },
+);
+
+export const SqliteConfig = Type.Object(
+  {
+    synchronous: StringEnum(['FULL', 'NORMAL'] as const, {
+      default: 'FULL',
+      description: 'SQLite PRAGMA synchronous in WAL mode. FULL (default) fsyncs the WAL at every commit, so an acknowledged batch survives power loss; NORMAL is faster but may lose the last commits on power loss (not on a process crash).',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'SQLite store (the file is <dataDir>/ingest.sqlite).' },
+);
+
+export const IngestConfig = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: './freshtrail-data', description: 'Directory of the ingest data (the SQLite store). Created if missing. Default ./freshtrail-data.' }),
+    http: HttpConfig,
+    mqtt: MqttConfig,
+    limits: LimitsConfig,
+    store: Type.Object({ sqlite: SqliteConfig }, { additionalProperties: false, default: {}, description: 'System of record.' }),
+    logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
+      default: 'info',
+      description: 'pino log level. Default info.',
+    }),
+  },
+  { additionalProperties: false, description: 'FreshTrail ingest service configuration.' },
+);
+
+export type IngestConfig = Static<typeof IngestConfig>;
+
+/** The defaults, fully filled in: an embedded, single-machine ingest. */
+export function defaultIngestConfig(overrides: unknown = {}): IngestConfig {
+  return validateConfig(overrides, IngestConfig, 'defaults');
+}

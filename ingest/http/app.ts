@@ -1,0 +1,44 @@
+/**
+ * Builds the fastify app of the ingest (STYLE.md §7): one plugin per route group under
+ * /api/v1, TypeBox schemas that also generate the OpenAPI document (/docs, JSON at /docs/json),
+ * one error handler. Listening is ingest/http/server.ts; tests use `app.inject`.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../../common/log.js';
+import { installErrorHandling } from './errors.js';
+import { batchRoutes } from './routes/batches.js';
+import { gatewayRoutes } from './routes/gateways.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { readingRoutes } from './routes/readings.js';
+import { statsRoutes } from './routes/stats.js';
+import type { ApiServices } from './services.js';
+
+export async function buildApp(services: ApiServices, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // One line per request at info would drown the log at batch rates; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: services.bodyLimitBytes,
+    // Reject unknown fields instead of silently dropping them (fastify's default removes them).
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  installErrorHandling(app, services.metrics);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'FreshTrail ingest API', version: services.version, description: 'Verified cold-chain readings: signed batches in, evidence out.' },
+      tags: [{ name: 'batches' }, { name: 'gateways' }, { name: 'readings' }, { name: 'service' }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  const options = { prefix: '/api/v1', services };
+  await app.register(healthRoutes, options);
+  await app.register(gatewayRoutes, options);
+  await app.register(readingRoutes, options);
+  await app.register(statsRoutes, options);
+  await app.register(batchRoutes, options);
+  await app.register(metricsRoutes, { services });
+  return app;
+}

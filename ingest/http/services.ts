@@ -1,0 +1,21 @@
+/** What the route plugins need from the service, passed as plugin options (no global state). */
+import type { IngestMetrics } from '../metrics.js';
+import type { IngestPipeline } from '../pipeline.js';
+import type { Store } from '../store/types.js';
+
+export interface ApiServices {
+  pipeline: IngestPipeline;
+  store: Store;
+  metrics: IngestMetrics;
+  version: string;
+  /** UTC ms when the service started, for uptime. */
+  startedAt: number;
+  /** Largest request body, bytes (config http.bodyLimitBytes). */
+  bodyLimitBytes: number;
+  /** Whether the transports can take batches (the MQTT subscriber is connected). */
+  transportsReady(): boolean;
+}
+
+export interface RouteOptions {
+  services: ApiServices;
+}

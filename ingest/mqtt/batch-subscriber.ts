@@ -1,0 +1,158 @@
+/**
+ * The MQTT transport of the ingest: one mqtt.js client, the same for the embedded broker and an
+ * external one, subscribed QoS 1 to every gateway's batch topic with a persistent session.
+ *
+ * Acknowledgement order (DESIGN.md "Transport and acknowledgement"): the batch is committed,
+ * then the Ack is published on the gateway's ack topic, then the broker gets its PUBACK. A
+ * crash before the PUBACK makes the broker redeliver the batch (MQTT-4.4.0-1), which the store
+ * answers as a duplicate. mqtt.js sends the PUBACK of a QoS 1 message when
+ * `client.handleMessage(packet, done)` calls `done` without an error (mqtt 5
+ * build/lib/handlers/publish.js), so handleMessage runs the pipeline.
+ *
+ * mqtt.js handles incoming packets one at a time and waits for `done` before the next one, so
+ * this transport processes one batch at a time; it must therefore never wait for the PUBACK of
+ * its own Ack publish inside handleMessage (that PUBACK is queued behind it).
+ */
+import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
+import { FreshTrailError, errorMessage, isFreshTrailError } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import { ackTopic, BATCH_TOPIC_FILTER, gatewayFromBatchTopic, type Ack } from '../../protocol/ack.js';
+import type { Submission } from '../pipeline.js';
+import { claimedIdentity } from '../verify.js';
+
+export interface BatchSink {
+  submit(envelope: Uint8Array, submission: Submission): Promise<Ack>;
+}
+
+export interface BatchSubscriberOptions {
+  url: string;
+  /** Fixed, so the broker keeps the session (and undelivered batches) across restarts. */
+  clientId: string;
+  sink: BatchSink;
+  logger: Logger;
+  /** How long the first connection may take before start fails. Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+export interface BatchSubscriber {
+  /** True while connected to the broker. */
+  readonly connected: boolean;
+  /**
+   * Stops taking batches (those the broker sends meanwhile are not PUBACKed, so it redelivers
+   * them to the next session), waits for the batch in progress and for the broker to confirm
+   * every Ack, then disconnects. Safe to call twice.
+   */
+  close(): Promise<void>;
+}
+
+/** Longest wait for the broker to confirm outstanding Acks at close before the socket is cut. */
+const CLOSE_GRACE_MS = 5_000;
+
+export async function startBatchSubscriber(options: BatchSubscriberOptions): Promise<BatchSubscriber> {
+  const { url, clientId, sink, logger } = options;
+  const client = connect(url, {
+    clientId,
+    clean: false, // persistent session: QoS 1 batches wait at the broker while the ingest is down
+    protocolVersion: 4, // MQTT 3.1.1, what aedes 1.x speaks
+    reconnectPeriod: 1_000,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    manualConnect: true,
+  });
+  let closing = false;
+  let current: Promise<void> = Promise.resolve();
+
+  client.handleMessage = (packet: IPublishPacket, done: (error?: Error) => void): void => {
+    if (closing) {
+      // An error makes mqtt.js skip the PUBACK: the broker keeps the batch for redelivery.
+      done(new Error('the ingest is closing'));
+      return;
+    }
+    current = handleBatch(packet).then(
+      () => done(),
+      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+    );
+  };
+
+  async function handleBatch(packet: IPublishPacket): Promise<void> {
+    const topic = packet.topic;
+    const topicGateway = gatewayFromBatchTopic(topic);
+    if (topicGateway === undefined) {
+      logger.warn({ topic }, 'message on an unexpected topic ignored');
+      return;
+    }
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    let ack: Ack;
+    try {
+      ack = await sink.submit(payload, { transport: 'mqtt', topicGateway });
+    } catch (err) {
+      // Retryable: nothing was committed. Tell the gateway so it retries; its outbox keeps the batch.
+      const code = isFreshTrailError(err) ? err.code : 'FT_ERR_INTERNAL';
+      const claimed = claimedIdentity(payload, Number.MAX_SAFE_INTEGER);
+      ack = { v: 1, gateway: topicGateway, seq: claimed.seq ?? 0, status: 'rejected', code, reason: errorMessage(err) };
+      logger.error({ err: errorMessage(err), gateway: topicGateway }, 'batch not processed');
+    }
+    // Not awaited: see the module comment. mqtt.js keeps the QoS 1 Ack until the broker confirms it.
+    client.publish(ackTopic(topicGateway), JSON.stringify(ack), { qos: 1 }, (err) => {
+      if (err) logger.warn({ gateway: topicGateway, seq: ack.seq, err: errorMessage(err) }, 'ack not delivered to the broker');
+    });
+  }
+
+  client.on('offline', () => logger.warn({ url }, 'MQTT broker unreachable; reconnecting'));
+  client.on('reconnect', () => logger.debug({ url }, 'MQTT reconnecting'));
+  client.on('error', (err) => logger.warn({ url, err: errorMessage(err) }, 'MQTT client error'));
+  client.on('connect', (connack) => logger.info({ url, clientId, sessionPresent: connack.sessionPresent }, 'batch subscriber connected'));
+
+  try {
+    await firstConnect(client, url, options.connectTimeoutMs ?? 10_000);
+    const granted = await client.subscribeAsync(BATCH_TOPIC_FILTER, { qos: 1 });
+    if (granted.some((g) => g.qos !== 1)) {
+      throw new FreshTrailError('FT_ERR_CONFIG', `the broker at ${url} refused a QoS 1 subscription to ${BATCH_TOPIC_FILTER}: allow it in the broker's ACL`);
+    }
+  } catch (err) {
+    await client.endAsync(true).catch(() => undefined);
+    throw err;
+  }
+
+  let closed: Promise<void> | undefined;
+  return {
+    get connected() {
+      return client.connected;
+    },
+    close: () => {
+      closed ??= (async () => {
+        closing = true;
+        await current.catch(() => undefined);
+        const graceful = client.endAsync(false);
+        const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), CLOSE_GRACE_MS).unref());
+        if ((await Promise.race([graceful.then(() => 'ended' as const), timer])) === 'timeout') {
+          logger.warn({ url }, 'the broker did not confirm every ack in time; disconnecting anyway');
+          await client.endAsync(true);
+        }
+      })();
+      return closed;
+    },
+  };
+}
+
+function firstConnect(client: MqttClient, url: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (reason: string): void => {
+      cleanup();
+      reject(new FreshTrailError('FT_ERR_CONFIG', `cannot connect to the MQTT broker at ${url} (${reason}): check mqtt.url and that the broker runs`));
+    };
+    const onConnect = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onError = (err: Error): void => fail(errorMessage(err));
+    const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      client.off('connect', onConnect);
+      client.off('error', onError);
+    };
+    client.once('connect', onConnect);
+    client.once('error', onError);
+    client.connect();
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * Starts and stops the whole ingest service: store, verification pipeline, MQTT transport
+ * (embedded broker or external), HTTP API. `freshtrail ingest` calls startIngest with the
+ * validated configuration and calls close() on SIGINT/SIGTERM.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FreshTrailError, errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import type { IngestConfig } from './config.js';
+import { buildApp } from './http/app.js';
+import { listenHttp } from './http/server.js';
+import { IngestMetrics } from './metrics.js';
+import { startBatchSubscriber, type BatchSubscriber } from './mqtt/batch-subscriber.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
+import { IngestPipeline } from './pipeline.js';
+import { openSqliteStore } from './store/sqlite.js';
+import type { Store } from './store/types.js';
+import { freshTrailVersion } from './version.js';
+
+export const SQLITE_FILE_NAME = 'ingest.sqlite';
+
+export interface IngestDeps {
+  logger: Logger;
+  /** Receipt clock (UTC ms); tests inject one to exercise clock-skew flags. */
+  now?: () => number;
+  /** A store to use instead of the SQLite file under dataDir (PostgreSQL, tests). Closed by close(). */
+  store?: Store;
+}
+
+export interface IngestHandle {
+  /** Base URL of the HTTP API with the bound port, e.g. http://127.0.0.1:8080. */
+  readonly httpUrl: string;
+  /** URL gateways publish to: the embedded broker's (bound port) or mqtt.url without its password. */
+  readonly mqttUrl: string;
+  readonly store: Store;
+  readonly metrics: IngestMetrics;
+  /** Enrollment and admission for in-process callers (the CLI, tests). */
+  readonly pipeline: IngestPipeline;
+  /**
+   * Stops taking batches, finishes those in flight (every Ack sent is for a committed batch),
+   * then closes the MQTT subscriber, the HTTP server, the embedded broker and the store.
+   * Safe to call twice.
+   */
+  close(): Promise<void>;
+}
+
+export async function startIngest(config: IngestConfig, deps: IngestDeps): Promise<IngestHandle> {
+  const logger = deps.logger;
+  const closers: Array<() => Promise<void>> = [];
+  const unwind = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'error while closing'));
+  };
+  try {
+    const store = deps.store ?? openStore(config);
+    closers.push(() => store.close());
+    const metrics = new IngestMetrics();
+    const pipeline = new IngestPipeline({ store, metrics, logger: logger.child({ component: 'pipeline' }), limits: config.limits, now: deps.now });
+    closers.push(() => pipeline.close());
+    await pipeline.init();
+    await pipeline.admitAllQuarantined();
+
+    let broker: EmbeddedBroker | undefined;
+    if (config.mqtt.url === undefined) {
+      broker = await startEmbeddedBroker({ ...config.mqtt.embedded, logger: logger.child({ component: 'broker' }) });
+      closers.push(() => broker!.close());
+    }
+    const subscribeUrl = config.mqtt.url ?? broker!.url;
+
+    let subscriber: BatchSubscriber | undefined;
+    let closing = false;
+    const app = await buildApp(
+      {
+        pipeline,
+        store,
+        metrics,
+        version: freshTrailVersion(),
+        startedAt: Date.now(),
+        bodyLimitBytes: config.http.bodyLimitBytes,
+        transportsReady: () => !closing && subscriber?.connected === true,
+      },
+      logger.child({ component: 'http' }),
+    );
+    closers.push(() => app.close());
+    const httpUrl = await listenHttp(app, config.http.host, config.http.port);
+
+    subscriber = await startBatchSubscriber({ url: subscribeUrl, clientId: config.mqtt.clientId, sink: pipeline, logger: logger.child({ component: 'mqtt' }) });
+    const mqttUrl = redactUrl(subscribeUrl);
+    logger.info({ httpUrl, mqttUrl, embeddedBroker: broker !== undefined }, 'ingest ready');
+
+    let closed: Promise<void> | undefined;
+    return {
+      httpUrl,
+      mqttUrl,
+      store,
+      metrics,
+      pipeline,
+      close: () => {
+        closed ??= (async () => {
+          closing = true;
+          // Transports first (each finishes its batch in flight), then whatever is still queued
+          // (an admission), then the broker and the store.
+          await Promise.all([subscriber!.close(), app.close()]);
+          await pipeline.close();
+          await broker?.close();
+          await store.close();
+          logger.info('ingest stopped');
+        })();
+        return closed;
+      },
+    };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
+
+function openStore(config: IngestConfig): Store {
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+  } catch (err) {
+    throw new FreshTrailError('FT_ERR_CONFIG', `cannot create the data directory ${config.dataDir} (${errorMessage(err)}): set dataDir or pass --data-dir`, { cause: err });
+  }
+  return openSqliteStore({ path: join(config.dataDir, SQLITE_FILE_NAME), synchronous: config.store.sqlite.synchronous });
+}
+
+/** The URL without a password, for logs and the handle. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}

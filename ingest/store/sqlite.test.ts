@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FreshTrailError } from '../../common/errors.js';
+import { T0, TestGateway, tempDir } from '../test-helpers.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { openSqliteStore } from './sqlite.js';
+import { describeStoreContract } from './store-contract.js';
+
+describeStoreContract('SQLite', async () => {
+  const tmp = tempDir();
+  const store = openSqliteStore({ path: join(tmp.dir, 'ingest.sqlite') });
+  return {
+    store,
+    dispose: async () => {
+      await store.close();
+      tmp.cleanup();
+    },
+  };
+});
+
+describe('SQLite store', () => {
+  const dirs: Array<() => void> = [];
+  afterEach(() => dirs.splice(0).forEach((cleanup) => cleanup()));
+  const newPath = (): string => {
+    const tmp = tempDir();
+    dirs.push(tmp.cleanup);
+    return join(tmp.dir, 'ingest.sqlite');
+  };
+
+  it('opens in WAL mode with synchronous FULL by default', async () => {
+    const store = openSqliteStore({ path: newPath() });
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // 2 = FULL (sqlite.org/pragma.html#pragma_synchronous)
+    await store.close();
+  });
+
+  it('keeps committed batches across a reopen and applies each migration once', async () => {
+    const path = newPath();
+    const gw = new TestGateway('gw-a');
+    const first = openSqliteStore({ path });
+    await first.enrollGateway({ id: gw.id, publicKey: gw.publicKey, enrolledAt: T0 });
+    const sealed = gw.next();
+    await first.commitBatch(sealed, { receivedAt: T0, transport: 'http', flags: { gap: false } });
+    await first.close();
+
+    const extra: Migration = { version: 2, name: 'test-extra', sql: 'CREATE TABLE test_extra (x INTEGER)' };
+    const second = openSqliteStore({ path, migrations: [...MIGRATIONS, extra] });
+    expect((await second.getBatch(gw.id, 1))?.id).toBe(sealed.id);
+    const versions = second.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+    expect(versions).toEqual([{ version: 1, name: 'initial' }, { version: 2, name: 'test-extra' }]);
+    await second.close();
+
+    // Reopening again applies nothing new (a re-run of migration 2 would fail: the table exists).
+    const third = openSqliteStore({ path, migrations: [...MIGRATIONS, extra] });
+    expect(third.db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
+    await third.close();
+  });
+
+  it('refuses a database written by a newer FreshTrail', async () => {
+    const path = newPath();
+    const db = new Database(path);
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    db.prepare('INSERT INTO schema_migrations VALUES (99, ?, 0)').run('future');
+    db.close();
+    expect(() => openSqliteStore({ path })).toThrow(/schema is version 99.*upgrade FreshTrail/);
+  });
+
+  it('turns driver failures into retryable FT_ERR_STORE errors', async () => {
+    const store = openSqliteStore({ path: newPath() });
+    const gw = new TestGateway('not-enrolled');
+    // The foreign key from batches to gateways refuses a batch of an unknown gateway.
+    const err = await store.commitBatch(gw.next(), { receivedAt: T0, transport: 'mqtt', flags: { gap: false } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FreshTrailError);
+    expect((err as FreshTrailError).code).toBe('FT_ERR_STORE');
+    expect((err as FreshTrailError).errorClass).toBe('retryable');
+    await store.close();
+    await expect(store.ping()).rejects.toThrow(/closed/);
+  });
+});

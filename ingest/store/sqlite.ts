@@ -1,0 +1,370 @@
+/**
+ * The SQLite store (better-sqlite3): the embedded default system of record. WAL journal, one
+ * connection, versioned migrations at open. better-sqlite3 is synchronous, so when an async
+ * method resolves its transaction has been committed; with `synchronous = FULL` the WAL is
+ * fsynced at every commit (https://www.sqlite.org/pragma.html#pragma_synchronous), so an
+ * acknowledged batch survives power loss.
+ */
+import Database from 'better-sqlite3';
+import { FreshTrailError, errorMessage, type ErrorCode } from '../../common/errors.js';
+import type { SealedBatch } from '../../protocol/batch.js';
+import type { TimestampSource } from '../../protocol/reading.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+import type {
+  BatchHeader,
+  BatchMeta,
+  CommitResult,
+  EnrollResult,
+  Gateway,
+  GatewaySummary,
+  QuarantinedBatch,
+  ReadingQuery,
+  Rejection,
+  Store,
+  StoreCounts,
+  StoredBatch,
+  StoredReading,
+  Transport,
+} from './types.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; created with its schema when missing. */
+  path: string;
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Migrations to apply; tests pass a longer list to check upgrades. */
+  migrations?: readonly Migration[];
+}
+
+type Row = Record<string, unknown>;
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  let db: Database.Database;
+  try {
+    db = new Database(options.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('foreign_keys = ON');
+    // Another process (`freshtrail gateway enroll` on the same file) may hold the write lock briefly.
+    db.pragma('busy_timeout = 5000');
+    applyMigrations(db, options.migrations ?? MIGRATIONS);
+  } catch (err) {
+    throw new FreshTrailError('FT_ERR_STORE', `cannot open the SQLite store ${options.path}: ${errorMessage(err)}`, { cause: err });
+  }
+  return new SqliteStore(db);
+}
+
+/** Applies the migrations not yet recorded in schema_migrations, each in its own transaction. */
+export function applyMigrations(db: Database.Database, migrations: readonly Migration[]): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)));
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  const newest = Math.max(0, ...applied);
+  if (newest > known) {
+    throw new Error(`the database schema is version ${newest} but this FreshTrail knows up to ${known}: upgrade FreshTrail`);
+  }
+  const done: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    }).immediate();
+    done.push(m.version);
+  }
+  return done;
+}
+
+export class SqliteStore implements Store {
+  private closed = false;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(readonly db: Database.Database) {}
+
+  async enrollGateway(gateway: Gateway): Promise<EnrollResult> {
+    return this.run(() =>
+      this.db
+        .transaction((): EnrollResult => {
+          const existing = this.gatewayRow(gateway.id);
+          if (existing) return { status: existing.publicKey === gateway.publicKey ? 'unchanged' : 'conflict', gateway: existing };
+          this.db
+            .prepare('INSERT INTO gateways (id, public_key, label, enrolled_at) VALUES (?, ?, ?, ?)')
+            .run(gateway.id, gateway.publicKey, gateway.label ?? null, gateway.enrolledAt);
+          return { status: 'enrolled', gateway };
+        })
+        .immediate(),
+    );
+  }
+
+  async getGateway(id: string): Promise<Gateway | undefined> {
+    return this.run(() => this.gatewayRow(id));
+  }
+
+  async getGatewaySummary(id: string): Promise<GatewaySummary | undefined> {
+    return this.run(() => {
+      const row = this.sql(summarySql('WHERE g.id = ?')).get(id) as Row | undefined;
+      return row ? toSummary(row) : undefined;
+    });
+  }
+
+  async listGateways(): Promise<GatewaySummary[]> {
+    return this.run(() => (this.sql(summarySql('')).all() as Row[]).map(toSummary));
+  }
+
+  async commitBatch(sealed: SealedBatch, meta: BatchMeta): Promise<CommitResult> {
+    const { batch } = sealed;
+    return this.run(() =>
+      this.db
+        .transaction((): CommitResult => {
+          const existing = this.sql('SELECT id FROM batches WHERE gateway = ? AND seq = ?').get(batch.gateway, batch.seq) as Row | undefined;
+          if (existing) return existing.id === sealed.id ? { status: 'duplicate' } : { status: 'fork', existingId: String(existing.id) };
+          this.db
+            .prepare(
+              `INSERT INTO batches (gateway, seq, id, prev, created_at, received_at, transport, sig, canonical, reading_count, gap, clock_skew_ms)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(batch.gateway, batch.seq, sealed.id, batch.prev, batch.createdAt, meta.receivedAt, meta.transport, sealed.sig, sealed.canonical,
+              batch.readings.length, meta.flags.gap ? 1 : 0, meta.flags.clockSkewMs ?? null);
+          const insert = this.sql(
+            `INSERT INTO readings (batch_id, idx, gateway, seq, sensor, location, ts, ts_source, temp_c, rh, battery, link, src)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          );
+          batch.readings.forEach((r, i) => {
+            insert.run(sealed.id, i, batch.gateway, batch.seq, r.sensor, r.location, r.ts, r.tsSource, r.tempC ?? null, r.rh ?? null, r.battery ?? null, r.link ?? null, r.src);
+          });
+          return { status: 'committed' };
+        })
+        .immediate(),
+    );
+  }
+
+  async getBatch(gateway: string, seq: number): Promise<StoredBatch | undefined> {
+    return this.run(() => {
+      const row = this.sql('SELECT * FROM batches WHERE gateway = ? AND seq = ?').get(gateway, seq) as Row | undefined;
+      return row ? toBatch(row) : undefined;
+    });
+  }
+
+  async getBatchHeader(gateway: string, seq: number): Promise<BatchHeader | undefined> {
+    return this.run(() => {
+      const row = this.sql(`SELECT ${HEADER_COLUMNS} FROM batches WHERE gateway = ? AND seq = ?`).get(gateway, seq) as Row | undefined;
+      return row ? toHeader(row) : undefined;
+    });
+  }
+
+  async lastBatch(gateway: string): Promise<StoredBatch | undefined> {
+    return this.run(() => {
+      const row = this.sql('SELECT * FROM batches WHERE gateway = ? ORDER BY seq DESC LIMIT 1').get(gateway) as Row | undefined;
+      return row ? toBatch(row) : undefined;
+    });
+  }
+
+  async quarantine(e: QuarantinedBatch): Promise<boolean> {
+    return this.run(
+      () =>
+        this.db
+        .prepare(
+          `INSERT INTO quarantine (gateway, seq, id, sig, canonical, reason, received_at, transport) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (gateway, id) DO NOTHING`,
+        )
+          .run(e.gateway, e.seq, e.id, e.sig, e.canonical, e.reason, e.receivedAt, e.transport).changes === 1,
+    );
+  }
+
+  async isQuarantined(gateway: string, id: string): Promise<boolean> {
+    return this.run(() => this.sql('SELECT 1 FROM quarantine WHERE gateway = ? AND id = ?').get(gateway, id) !== undefined);
+  }
+
+  async quarantineCount(gateway: string): Promise<number> {
+    return this.run(() => Number((this.sql('SELECT COUNT(*) AS n FROM quarantine WHERE gateway = ?').get(gateway) as Row).n));
+  }
+
+  async listQuarantine(gateway: string): Promise<QuarantinedBatch[]> {
+    return this.run(() =>
+      (this.sql('SELECT * FROM quarantine WHERE gateway = ? ORDER BY seq, received_at, id').all(gateway) as Row[]).map((r) => ({
+        gateway: String(r.gateway),
+        seq: Number(r.seq),
+        id: String(r.id),
+        sig: String(r.sig),
+        canonical: r.canonical as Buffer,
+        reason: String(r.reason),
+        receivedAt: Number(r.received_at),
+        transport: r.transport as Transport,
+      })),
+    );
+  }
+
+  async quarantineByGateway(): Promise<Array<{ gateway: string; batches: number }>> {
+    return this.run(() =>
+      (this.sql('SELECT gateway, COUNT(*) AS n FROM quarantine GROUP BY gateway ORDER BY gateway').all() as Row[]).map((r) => ({
+        gateway: String(r.gateway),
+        batches: Number(r.n),
+      })),
+    );
+  }
+
+  async removeFromQuarantine(gateway: string, id: string): Promise<boolean> {
+    return this.run(() => this.sql('DELETE FROM quarantine WHERE gateway = ? AND id = ?').run(gateway, id).changes === 1);
+  }
+
+  async recordRejection(r: Rejection): Promise<void> {
+    this.run(() =>
+      this.db
+        .prepare(
+          `INSERT INTO rejections (code, reason, received_at, transport, gateway, seq, id, sig, canonical, conflicts_with)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(r.code, r.reason, r.receivedAt, r.transport, r.gateway ?? null, r.seq ?? null, r.id ?? null, r.sig ?? null, r.canonical ?? null, r.conflictsWith ?? null),
+    );
+  }
+
+  async listRejections(gateway: string): Promise<Rejection[]> {
+    return this.run(() =>
+      (this.sql('SELECT * FROM rejections WHERE gateway = ? ORDER BY rid').all(gateway) as Row[]).map((r) => ({
+        code: r.code as ErrorCode,
+        reason: String(r.reason),
+        receivedAt: Number(r.received_at),
+        transport: r.transport as Transport,
+        gateway: opt(r.gateway, String),
+        seq: opt(r.seq, Number),
+        id: opt(r.id, String),
+        sig: opt(r.sig, String),
+        canonical: (r.canonical as Buffer | null) ?? undefined,
+        conflictsWith: opt(r.conflicts_with, String),
+      })),
+    );
+  }
+
+  async queryReadings(q: ReadingQuery): Promise<StoredReading[]> {
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    const add = (clause: string, value: string | number | undefined): void => {
+      if (value === undefined) return;
+      where.push(clause);
+      params.push(value);
+    };
+    add('location = ?', q.location);
+    add('sensor = ?', q.sensor);
+    add('gateway = ?', q.gateway);
+    add('ts >= ?', q.from);
+    add('ts < ?', q.to);
+    const sql = `SELECT * FROM readings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts, batch_id, idx LIMIT ?`;
+    return this.run(() => (this.sql(sql).all(...params, q.limit) as Row[]).map(toReading));
+  }
+
+  async counts(): Promise<StoreCounts> {
+    return this.run(() => {
+      const one = (sql: string): number => Number((this.sql(sql).get() as Row).n ?? 0);
+      const rejectedByCode: StoreCounts['rejectedByCode'] = {};
+      for (const r of this.sql('SELECT code, COUNT(*) AS n FROM rejections GROUP BY code').all() as Row[]) {
+        rejectedByCode[r.code as ErrorCode] = Number(r.n);
+      }
+      return {
+        gateways: one('SELECT COUNT(*) AS n FROM gateways'),
+        batches: one('SELECT COUNT(*) AS n FROM batches'),
+        // Summing the per-batch count avoids scanning the (much larger) readings table.
+        readings: one('SELECT COALESCE(SUM(reading_count), 0) AS n FROM batches'),
+        quarantined: one('SELECT COUNT(*) AS n FROM quarantine'),
+        rejectedByCode,
+      };
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.run(() => this.sql('SELECT 1').get());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** Prepared statements are cached: preparing costs more than running a small insert. */
+  private sql(text: string): Database.Statement {
+    let stmt = this.statements.get(text);
+    if (!stmt) {
+      stmt = this.db.prepare(text);
+      this.statements.set(text, stmt);
+    }
+    return stmt;
+  }
+
+  private gatewayRow(id: string): Gateway | undefined {
+    const row = this.sql('SELECT * FROM gateways WHERE id = ?').get(id) as Row | undefined;
+    return row ? toGateway(row) : undefined;
+  }
+
+  /** Runs one synchronous database call, turning driver errors into FT_ERR_STORE (retryable). */
+  private run<T>(fn: () => T): T {
+    if (this.closed) throw new FreshTrailError('FT_ERR_STORE', 'the store is closed');
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof FreshTrailError) throw err;
+      throw new FreshTrailError('FT_ERR_STORE', `SQLite: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+}
+
+function summarySql(where: string): string {
+  return `SELECT g.*, COUNT(b.seq) AS batches, COALESCE(SUM(b.reading_count), 0) AS readings,
+                 MAX(b.received_at) AS last_seen_at, MAX(b.seq) AS last_seq
+          FROM gateways g LEFT JOIN batches b ON b.gateway = g.id
+          ${where} GROUP BY g.id ORDER BY g.id`;
+}
+
+function opt<T>(v: unknown, f: (x: unknown) => T): T | undefined {
+  return v === null || v === undefined ? undefined : f(v);
+}
+
+function toGateway(r: Row): Gateway {
+  return { id: String(r.id), publicKey: String(r.public_key), label: opt(r.label, String), enrolledAt: Number(r.enrolled_at) };
+}
+
+function toSummary(r: Row): GatewaySummary {
+  return {
+    ...toGateway(r),
+    lastSeenAt: opt(r.last_seen_at, Number),
+    lastSeq: opt(r.last_seq, Number),
+    batches: Number(r.batches),
+    readings: Number(r.readings),
+  };
+}
+
+const HEADER_COLUMNS = 'gateway, seq, id, prev, created_at, received_at, transport, reading_count, gap, clock_skew_ms';
+
+function toHeader(r: Row): BatchHeader {
+  return {
+    gateway: String(r.gateway),
+    seq: Number(r.seq),
+    id: String(r.id),
+    prev: String(r.prev),
+    createdAt: Number(r.created_at),
+    receivedAt: Number(r.received_at),
+    transport: r.transport as Transport,
+    readingCount: Number(r.reading_count),
+    flags: { gap: Number(r.gap) === 1, clockSkewMs: opt(r.clock_skew_ms, Number) },
+  };
+}
+
+function toBatch(r: Row): StoredBatch {
+  return { ...toHeader(r), sig: String(r.sig), canonical: r.canonical as Buffer };
+}
+
+function toReading(r: Row): StoredReading {
+  return {
+    batchId: String(r.batch_id),
+    index: Number(r.idx),
+    gateway: String(r.gateway),
+    seq: Number(r.seq),
+    sensor: String(r.sensor),
+    location: String(r.location),
+    ts: Number(r.ts),
+    tsSource: r.ts_source as TimestampSource,
+    tempC: opt(r.temp_c, Number),
+    rh: opt(r.rh, Number),
+    battery: opt(r.battery, Number),
+    link: opt(r.link, Number),
+    src: String(r.src),
+  };
+}

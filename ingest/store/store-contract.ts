@@ -1,0 +1,138 @@
+/**
+ * The contract test suite every Store implementation runs (STYLE.md §5): SQLite now,
+ * PostgreSQL later. Call `describeStoreContract(name, open)` from a *.test.ts file; `open`
+ * returns a fresh, empty store and a function that disposes of it.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { T0, TestGateway, testReadings } from '../test-helpers.js';
+import type { BatchMeta, Store } from './types.js';
+
+export interface OpenedStore {
+  store: Store;
+  dispose(): Promise<void>;
+}
+
+const meta = (over: Partial<BatchMeta> = {}): BatchMeta => ({ receivedAt: T0 + 1000, transport: 'mqtt', flags: { gap: false }, ...over });
+
+export function describeStoreContract(name: string, open: () => Promise<OpenedStore>): void {
+  describe(`Store contract: ${name}`, () => {
+    let opened: OpenedStore;
+    let store: Store;
+    let gw: TestGateway;
+
+    beforeEach(async () => {
+      opened = await open();
+      store = opened.store;
+      gw = new TestGateway('gw-a');
+      await store.enrollGateway({ id: gw.id, publicKey: gw.publicKey, label: 'dock 1', enrolledAt: T0 });
+    });
+    afterEach(async () => {
+      await opened.dispose();
+    });
+
+    it('enrolls a gateway once: identical is unchanged, another key is a conflict', async () => {
+      expect((await store.enrollGateway({ id: gw.id, publicKey: gw.publicKey, enrolledAt: T0 + 5 })).status).toBe('unchanged');
+      const other = new TestGateway('gw-a');
+      const conflict = await store.enrollGateway({ id: gw.id, publicKey: other.publicKey, enrolledAt: T0 + 5 });
+      expect(conflict).toMatchObject({ status: 'conflict', gateway: { publicKey: gw.publicKey, enrolledAt: T0 } });
+      expect(await store.getGateway(gw.id)).toMatchObject({ id: gw.id, publicKey: gw.publicKey, label: 'dock 1', enrolledAt: T0 });
+      expect(await store.getGateway('nope')).toBeUndefined();
+    });
+
+    it('commits a batch with its exact bytes and one row per reading', async () => {
+      const sealed = gw.next(testReadings(4, { location: 'room-1' }), { createdAt: T0 });
+      expect(await store.commitBatch(sealed, meta({ flags: { gap: false, clockSkewMs: -7000 } }))).toEqual({ status: 'committed' });
+      const stored = await store.getBatch(gw.id, 1);
+      expect(stored).toMatchObject({ gateway: gw.id, seq: 1, id: sealed.id, sig: sealed.sig, readingCount: 4, transport: 'mqtt', receivedAt: T0 + 1000 });
+      expect(stored?.flags).toEqual({ gap: false, clockSkewMs: -7000 });
+      expect(Buffer.compare(stored!.canonical, sealed.canonical)).toBe(0);
+      expect(await store.getBatchHeader(gw.id, 1)).toMatchObject({ id: sealed.id, prev: sealed.batch.prev });
+      const rows = await store.queryReadings({ gateway: gw.id, limit: 100 });
+      expect(rows).toHaveLength(4);
+      expect(rows[0]).toEqual({ batchId: sealed.id, index: 0, gateway: gw.id, seq: 1, ...sealed.batch.readings[0] });
+    });
+
+    it('is idempotent on (gateway, seq): same id is duplicate, another id a fork that writes nothing', async () => {
+      const first = gw.next();
+      await store.commitBatch(first, meta());
+      expect(await store.commitBatch(first, meta())).toEqual({ status: 'duplicate' });
+      const fork = gw.seal({ seq: 1, prev: first.batch.prev, readings: testReadings(2, { sensor: 'other' }) });
+      expect(await store.commitBatch(fork, meta())).toEqual({ status: 'fork', existingId: first.id });
+      expect((await store.counts()).readings).toBe(3);
+      expect(await store.queryReadings({ sensor: 'other', limit: 10 })).toEqual([]);
+    });
+
+    it('keeps rejected envelopes as evidence and counts them by code', async () => {
+      const first = gw.next();
+      const fork = gw.seal({ seq: 1, prev: first.batch.prev, readings: testReadings(1) });
+      await store.recordRejection({ code: 'FT_ERR_FORK', reason: 'fork', receivedAt: T0, transport: 'http', gateway: gw.id, seq: 1, id: fork.id, sig: fork.sig, canonical: fork.canonical, conflictsWith: first.id });
+      await store.recordRejection({ code: 'FT_ERR_MALFORMED', reason: 'not JSON', receivedAt: T0, transport: 'mqtt' });
+      const evidence = await store.listRejections(gw.id);
+      expect(evidence).toHaveLength(1);
+      expect(evidence[0]).toMatchObject({ code: 'FT_ERR_FORK', id: fork.id, conflictsWith: first.id });
+      expect(Buffer.compare(evidence[0]!.canonical!, fork.canonical)).toBe(0);
+      expect((await store.counts()).rejectedByCode).toEqual({ FT_ERR_FORK: 1, FT_ERR_MALFORMED: 1 });
+    });
+
+    it('reports the last batch and gateway summaries', async () => {
+      expect(await store.lastBatch(gw.id)).toBeUndefined();
+      const b1 = gw.next(testReadings(2));
+      const b2 = gw.next(testReadings(5));
+      await store.commitBatch(b1, meta({ receivedAt: T0 + 1 }));
+      await store.commitBatch(b2, meta({ receivedAt: T0 + 2 }));
+      expect((await store.lastBatch(gw.id))?.id).toBe(b2.id);
+      const idle = new TestGateway('gw-b');
+      await store.enrollGateway({ id: idle.id, publicKey: idle.publicKey, enrolledAt: T0 });
+      const list = await store.listGateways();
+      expect(list.map((g) => g.id)).toEqual(['gw-a', 'gw-b']);
+      expect(list[0]).toMatchObject({ batches: 2, readings: 7, lastSeq: 2, lastSeenAt: T0 + 2 });
+      expect(list[1]).toMatchObject({ batches: 0, readings: 0 });
+      expect(list[1]!.lastSeenAt).toBeUndefined();
+      expect(await store.getGatewaySummary('gw-b')).toMatchObject({ id: 'gw-b', batches: 0 });
+      expect(await store.getGatewaySummary('nope')).toBeUndefined();
+    });
+
+    it('quarantines envelopes once, lists them in seq order and removes them', async () => {
+      const unknown = new TestGateway('gw-unknown');
+      const b1 = unknown.next();
+      const b2 = unknown.next();
+      const entry = (s: typeof b1, receivedAt: number) => ({ gateway: unknown.id, seq: s.batch.seq, id: s.id, sig: s.sig, canonical: s.canonical, reason: 'not enrolled', receivedAt, transport: 'mqtt' as const });
+      expect(await store.quarantine(entry(b2, T0 + 1))).toBe(true);
+      expect(await store.quarantine(entry(b1, T0 + 2))).toBe(true);
+      expect(await store.quarantine(entry(b1, T0 + 3))).toBe(false);
+      expect(await store.quarantineCount(unknown.id)).toBe(2);
+      expect(await store.isQuarantined(unknown.id, b1.id)).toBe(true);
+      expect(await store.isQuarantined(gw.id, b1.id)).toBe(false);
+      const held = await store.listQuarantine(unknown.id);
+      expect(held.map((h) => h.seq)).toEqual([1, 2]);
+      expect(Buffer.compare(held[0]!.canonical, b1.canonical)).toBe(0);
+      expect(held[0]!.receivedAt).toBe(T0 + 2);
+      expect(await store.quarantineByGateway()).toEqual([{ gateway: unknown.id, batches: 2 }]);
+      expect(await store.removeFromQuarantine(unknown.id, b1.id)).toBe(true);
+      expect(await store.removeFromQuarantine(unknown.id, b1.id)).toBe(false);
+      expect((await store.counts()).quarantined).toBe(1);
+    });
+
+    it('queries readings by location, sensor and time range, ordered by ts', async () => {
+      // Two batches whose readings interleave in time: the answer must be ordered by ts, not by batch.
+      const a = testReadings(3, { location: 'room-1', sensor: 's1', ts: T0 });
+      const b = testReadings(3, { location: 'room-1', sensor: 's2', ts: T0 + 30_000 });
+      const c = testReadings(2, { location: 'truck-7', sensor: 's3', ts: T0 });
+      await store.commitBatch(gw.next(a), meta());
+      await store.commitBatch(gw.next([...b, ...c]), meta());
+      const room = await store.queryReadings({ location: 'room-1', limit: 100 });
+      expect(room.map((r) => r.ts)).toEqual([T0, T0 + 30_000, T0 + 60_000, T0 + 90_000, T0 + 120_000, T0 + 150_000]);
+      const window = await store.queryReadings({ location: 'room-1', from: T0 + 60_000, to: T0 + 120_000, limit: 100 });
+      expect(window.map((r) => [r.sensor, r.ts])).toEqual([['s1', T0 + 60_000], ['s2', T0 + 90_000]]);
+      expect(await store.queryReadings({ sensor: 's3', limit: 100 })).toHaveLength(2);
+      expect(await store.queryReadings({ location: 'room-1', limit: 2 })).toHaveLength(2);
+      expect(await store.queryReadings({ location: 'nowhere', limit: 10 })).toEqual([]);
+    });
+
+    it('answers ping and counts', async () => {
+      await store.ping();
+      await store.commitBatch(gw.next(testReadings(3)), meta());
+      expect(await store.counts()).toEqual({ gateways: 1, batches: 1, readings: 3, quarantined: 0, rejectedByCode: {} });
+    });
+  });
+}

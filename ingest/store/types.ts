@@ -1,0 +1,190 @@
+/**
+ * The ingest's system of record (DESIGN.md "Store"): enrolled gateways, the exact signed bytes
+ * of every accepted batch with its readings, quarantined envelopes of unknown gateways, and the
+ * evidence of rejected ones. Asynchronous and SQL-portable so that the SQLite implementation
+ * (embedded default) and a PostgreSQL one share one contract test suite (STYLE.md §5).
+ *
+ * Contract shared by all implementations:
+ * - Every method may be called concurrently; each mutating method is atomic.
+ * - A mutating method resolves only after its transaction is durably committed.
+ * - Batches are unique on (gateway, seq) and on id; readings are unique on (batchId, index).
+ * - Times are UTC milliseconds.
+ */
+import type { ErrorCode } from '../../common/errors.js';
+import type { SealedBatch } from '../../protocol/batch.js';
+import type { TimestampSource } from '../../protocol/reading.js';
+
+export type Transport = 'mqtt' | 'http';
+
+export interface Gateway {
+  id: string;
+  /** Raw Ed25519 public key, 64 lowercase hex characters. */
+  publicKey: string;
+  label?: string;
+  enrolledAt: number;
+}
+
+export interface GatewaySummary extends Gateway {
+  /** receivedAt of its latest accepted batch. */
+  lastSeenAt?: number;
+  /** Highest accepted seq. */
+  lastSeq?: number;
+  batches: number;
+  readings: number;
+}
+
+export type EnrollResult =
+  /** A new gateway was stored. */
+  | { status: 'enrolled'; gateway: Gateway }
+  /** The id was already enrolled with this key; nothing changed. */
+  | { status: 'unchanged'; gateway: Gateway }
+  /** The id is enrolled with another key; nothing changed. */
+  | { status: 'conflict'; gateway: Gateway };
+
+/** What the verifier found, stored with the batch. */
+export interface BatchFlags {
+  /** seq − 1 was not stored when this batch was accepted. */
+  gap: boolean;
+  /** createdAt − receivedAt in ms when beyond the configured tolerance, else undefined. */
+  clockSkewMs?: number;
+}
+
+export interface BatchMeta {
+  receivedAt: number;
+  transport: Transport;
+  flags: BatchFlags;
+}
+
+export type CommitResult =
+  | { status: 'committed' }
+  /** The same batch (same id) was already stored under (gateway, seq). */
+  | { status: 'duplicate' }
+  /** Another batch is stored under (gateway, seq); nothing was written. */
+  | { status: 'fork'; existingId: string };
+
+/** A stored batch without its bytes: what chain checks need. */
+export interface BatchHeader {
+  gateway: string;
+  seq: number;
+  id: string;
+  prev: string;
+  createdAt: number;
+  receivedAt: number;
+  transport: Transport;
+  readingCount: number;
+  flags: BatchFlags;
+}
+
+export interface StoredBatch extends BatchHeader {
+  sig: string;
+  /** The exact bytes the gateway signed. */
+  canonical: Buffer;
+}
+
+/** An envelope held until its gateway is enrolled. */
+export interface QuarantinedBatch {
+  gateway: string;
+  seq: number;
+  id: string;
+  sig: string;
+  canonical: Buffer;
+  reason: string;
+  receivedAt: number;
+  transport: Transport;
+}
+
+/** A refused envelope kept as evidence (a fork, a bad signature, a broken chain). */
+export interface Rejection {
+  code: ErrorCode;
+  reason: string;
+  receivedAt: number;
+  transport: Transport;
+  /** Known when the envelope could be decoded. */
+  gateway?: string;
+  seq?: number;
+  id?: string;
+  sig?: string;
+  canonical?: Buffer;
+  /** For a fork: the id of the batch already stored under (gateway, seq). */
+  conflictsWith?: string;
+}
+
+export interface StoredReading {
+  batchId: string;
+  /** Position of the reading in its batch. */
+  index: number;
+  gateway: string;
+  seq: number;
+  sensor: string;
+  location: string;
+  ts: number;
+  tsSource: TimestampSource;
+  tempC?: number;
+  rh?: number;
+  battery?: number;
+  link?: number;
+  src: string;
+}
+
+export interface ReadingQuery {
+  location?: string;
+  sensor?: string;
+  gateway?: string;
+  /** Inclusive lower bound of ts, ms. */
+  from?: number;
+  /** Exclusive upper bound of ts, ms. */
+  to?: number;
+  limit: number;
+}
+
+export interface StoreCounts {
+  gateways: number;
+  batches: number;
+  readings: number;
+  quarantined: number;
+  rejectedByCode: Partial<Record<ErrorCode, number>>;
+}
+
+export interface Store {
+  /** Stores a gateway unless its id exists; see {@link EnrollResult}. */
+  enrollGateway(gateway: Gateway): Promise<EnrollResult>;
+  getGateway(id: string): Promise<Gateway | undefined>;
+  getGatewaySummary(id: string): Promise<GatewaySummary | undefined>;
+  listGateways(): Promise<GatewaySummary[]>;
+
+  /**
+   * Stores a verified batch, its exact canonical bytes and one row per reading, in one
+   * transaction. Idempotent on (gateway, seq): see {@link CommitResult}. The gateway must be
+   * enrolled.
+   */
+  commitBatch(sealed: SealedBatch, meta: BatchMeta): Promise<CommitResult>;
+  getBatch(gateway: string, seq: number): Promise<StoredBatch | undefined>;
+  /** Like getBatch without reading the bytes (up to the envelope limit) back. */
+  getBatchHeader(gateway: string, seq: number): Promise<BatchHeader | undefined>;
+  lastBatch(gateway: string): Promise<StoredBatch | undefined>;
+
+  /** Holds an envelope of an unknown gateway; true when added, false when that id was already held. */
+  quarantine(entry: QuarantinedBatch): Promise<boolean>;
+  /** Whether the envelope with this id is held in quarantine. */
+  isQuarantined(gateway: string, id: string): Promise<boolean>;
+  /** How many envelopes one gateway has in quarantine. */
+  quarantineCount(gateway: string): Promise<number>;
+  /** Quarantined envelopes of one gateway in (seq, receivedAt) order. */
+  listQuarantine(gateway: string): Promise<QuarantinedBatch[]>;
+  /** Gateways with quarantined envelopes and how many each. */
+  quarantineByGateway(): Promise<Array<{ gateway: string; batches: number }>>;
+  /** True when an entry was removed. */
+  removeFromQuarantine(gateway: string, id: string): Promise<boolean>;
+
+  recordRejection(rejection: Rejection): Promise<void>;
+  listRejections(gateway: string): Promise<Rejection[]>;
+
+  /** Readings in (ts, batch, index) order. */
+  queryReadings(query: ReadingQuery): Promise<StoredReading[]>;
+
+  counts(): Promise<StoreCounts>;
+  /** Resolves when the store answers a trivial query; for health checks. */
+  ping(): Promise<void>;
+  /** Closes the store; pending calls finish first. Safe to call twice. */
+  close(): Promise<void>;
+}
