@@ -3,7 +3,8 @@
  * file mode 0600, refused if others can read it. The public key goes next to it as `<file>.pub`
  * (64 hex characters) for enrollment at the ingest.
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { FreshTrailError } from '../common/errors.js';
 import { generateKeyPair, privateKeyFromPem, privateKeyToPem, publicKeyToHex } from '../protocol/keys.js';
@@ -19,6 +20,7 @@ export interface KeyFiles {
 export async function writeNewKeyFiles(privateKeyPath: string, options: { force?: boolean } = {}): Promise<KeyFiles> {
   const { privateKey, publicKeyHex } = generateKeyPair();
   const publicKeyPath = `${privateKeyPath}.pub`;
+  await mkdir(dirname(privateKeyPath), { recursive: true, mode: 0o700 });
   let handle;
   try {
     handle = await open(privateKeyPath, options.force ? 'w' : 'wx', 0o600);

@@ -25,6 +25,14 @@ export const SIM_DEFAULTS = {
   tasmotaSensorKey: 'AM2301',
 } as const;
 
+/**
+ * A choice among literals as a JSON-schema `enum`: ajv then says "must be one of …", where a
+ * union of literals would say "must be equal to constant".
+ */
+function oneOf<const T extends string | number>(values: readonly T[], options: { default?: T; description?: string } = {}) {
+  return Type.Unsafe<T>({ enum: [...values], ...options });
+}
+
 const num = (description: string, def: number, extra: object = {}) => Type.Optional(Type.Number({ default: def, description, ...extra }));
 const int = (description: string, def: number, extra: object = {}) => Type.Optional(Type.Integer({ default: def, description, ...extra }));
 const bool = (description: string, def: boolean) => Type.Optional(Type.Boolean({ default: def, description }));
@@ -89,7 +97,7 @@ const DeviceId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', des
 const serial = {
   id: DeviceId,
   transport: Type.Optional(
-    Type.Union([Type.Literal('auto'), Type.Literal('pty'), Type.Literal('mock')], {
+    oneOf(['auto', 'pty', 'mock'], {
       default: SIM_DEFAULTS.transport,
       description: "'pty': a socat pseudo-terminal pair (the agent opens hostPath natively); 'mock': node-serialport's mock binding (the agent must run in the same process and open the path with binding 'mock'); 'auto': pty when socat is installed, else mock. Default auto.",
     }),
@@ -97,7 +105,7 @@ const serial = {
   ptyLink: Type.Optional(Type.String({ minLength: 1, description: "Fixed path of the pty link the agent opens (its directory is created; the device side is '<ptyLink>.device'). Default: a link in a fresh temporary directory." })),
   mockPath: Type.Optional(Type.String({ minLength: 1, description: "Path registered with the mock binding. Default '/dev/ttySIM-<id>'." })),
   baudRate: int('Line speed; sets the Modbus 3.5-character silence. Default 9600 (XY-MD02 factory setting).', SIM_DEFAULTS.baudRate, { enum: [1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200] }),
-  parity: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('even'), Type.Literal('odd')], { default: SIM_DEFAULTS.parity, description: 'Parity of the device side. Default none (8N1).' })),
+  parity: Type.Optional(oneOf(['none', 'even', 'odd'], { default: SIM_DEFAULTS.parity, description: 'Parity of the device side. Default none (8N1).' })),
 };
 
 export const ModbusSlaveConfig = Type.Object(
@@ -120,7 +128,7 @@ export const DhtTextDeviceConfig = Type.Object(
     type: Type.Literal('dht-text'),
     ...serial,
     scenario: ScenarioConfig,
-    style: Type.Optional(Type.Union([Type.Literal('new'), Type.Literal('old')], { default: 'new', description: "DHTtester line format: 'new' (°C, two spaces) or 'old' (*C, tabs). Default new." })),
+    style: Type.Optional(oneOf(['new', 'old'], { default: 'new', description: "DHTtester line format: 'new' (°C, two spaces) or 'old' (*C, tabs). Default new." })),
     intervalMs: int('Real ms between lines. Default 2000 (DHTtester).', SIM_DEFAULTS.dhtIntervalMs, { minimum: 10 }),
     failEvery: int("Every Nth line is 'Failed to read from DHT sensor!'; 0 never. Default 0.", 0, { minimum: 0 }),
     banner: bool("Print 'DHTxx test!' when starting, as the sketch's setup() does. Default true.", true),
@@ -131,7 +139,7 @@ const mqttCommon = {
   id: DeviceId,
   scenario: ScenarioConfig,
   intervalMs: int('Real ms between reports. Default 10000.', SIM_DEFAULTS.mqttIntervalMs, { minimum: 10 }),
-  qos: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)], { default: 0, description: 'MQTT QoS of the publishes. Default 0 (what Zigbee2MQTT and Tasmota use by default).' })),
+  qos: Type.Optional(oneOf([0, 1], { default: 0, description: 'MQTT QoS of the publishes. Default 0 (what Zigbee2MQTT and Tasmota use by default).' })),
 };
 export const Zigbee2MqttDeviceConfig = Type.Object(
   {
@@ -151,7 +159,7 @@ export const TasmotaDeviceConfig = Type.Object(
     ...mqttCommon,
     topic: Type.String({ minLength: 1, description: 'Tasmota Topic: messages go to tele/<topic>/SENSOR.' }),
     sensorKey: Type.Optional(Type.String({ minLength: 1, default: SIM_DEFAULTS.tasmotaSensorKey, description: "Key of the sensor object (AM2301, SI7021, SHT3X, SHT3X-0x45, …). Default 'AM2301'." })),
-    tempUnit: Type.Optional(Type.Union([Type.Literal('C'), Type.Literal('F')], { default: 'C', description: 'TempUnit (SetOption8). Default C.' })),
+    tempUnit: Type.Optional(oneOf(['C', 'F'], { default: 'C', description: 'TempUnit (SetOption8). Default C.' })),
     utcOffsetMinutes: int("The device's time zone, minutes east of UTC. Default 0.", 0, { minimum: -840, maximum: 840 }),
     timeWithOffset: bool('Append the UTC offset to Time (SetOption52). Default false: bare local time.', false),
     timeWithMillis: bool('Milliseconds in Time (newer firmware). Default false.', false),
@@ -176,7 +184,7 @@ export type SimulatorConfig = Static<typeof SimulatorConfig>;
 const Outline = Type.Object(
   {
     ...top,
-    devices: Type.Array(Type.Object({ type: Type.Union(Object.keys(DEVICES).map((k) => Type.Literal(k))), id: DeviceId }), { minItems: 1 }),
+    devices: Type.Array(Type.Object({ type: oneOf(Object.keys(DEVICES) as DeviceType[]), id: DeviceId }), { minItems: 1 }),
   },
   { additionalProperties: false },
 );

@@ -92,7 +92,7 @@ export async function startSimulator(input: SimulatorConfig, options: StartSimul
     return { logger: logger.child({ device: id }), now, scenarioTime, record: (value) => list.push(value) };
   };
   const climateOf = (scenario: ScenarioConfig, streamName: string): ((scenarioMs: number) => Climate) => {
-    const seed = 'seed' in scenario && scenario.seed !== undefined ? scenario.seed : seedFromString(streamName, config.seed ?? SIM_DEFAULTS.seed);
+    const seed = scenarioSeed(config.seed ?? SIM_DEFAULTS.seed, streamName, scenario);
     return (scenarioMs) => scenarioAt(scenario, seed, scenarioMs);
   };
 
@@ -144,6 +144,16 @@ export async function startSimulator(input: SimulatorConfig, options: StartSimul
       });
     },
   };
+}
+
+/**
+ * The seed a device's scenario runs with: its own `seed` if set, else one derived from the
+ * simulator seed and the device's stream name (`<id>` or, on a Modbus bus, `<id>/<address>`).
+ * A test recomputes expected values with `scenarioAt(scenario, scenarioSeed(...), scenarioMs)`.
+ */
+export function scenarioSeed(simulatorSeed: number, streamName: string, scenario?: ScenarioConfig): number {
+  if (scenario && 'seed' in scenario && scenario.seed !== undefined) return scenario.seed;
+  return seedFromString(streamName, simulatorSeed);
 }
 
 type ClimateFactory = (scenario: ScenarioConfig, streamName: string) => (scenarioMs: number) => Climate;

@@ -33,12 +33,17 @@ async function testBroker(): Promise<Broker> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
   const events: string[] = [];
-  aedes.on('publish', (packet, client) => {
+  // authorizePublish runs when the PUBLISH arrives; the 'publish' event comes later, after routing.
+  aedes.on('clientReady', (c) => console.log('READY', c.id));
+  aedes.on('clientDisconnect', (c) => console.log('DISC', c.id));
+  aedes.authorizePublish = (client, packet, callback) => {
     if (client && packet.topic.startsWith('freshtrail/')) events.push(`publish ${packet.topic.split('/').pop()} ${packet.payload.toString().slice(0, 40)}`);
-  });
-  aedes.on('ack', (packet: { topic?: string } | undefined, client) => {
+    callback(null);
+  };
+  aedes.on('ack', (packet, client) => {
+    console.log('ACK', client.id, packet);
     // aedes emits the original publish, or undefined when it no longer knows the message id.
-    if (packet?.topic) events.push(`puback-from ${client.id} ${packet.topic.split('/').pop()}`);
+    if ((packet as { topic?: string } | undefined)?.topic) events.push(`puback-from ${client.id} ${packet.topic.split('/').pop()}`);
   });
   return { url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`, events };
 }
@@ -110,11 +115,14 @@ describe('batch subscriber', () => {
     await sink.waitForCount(1);
 
     let closed = false;
+    console.log('closing');
     const closing = first.close().then(() => (closed = true));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(closed).toBe(false); // waits for batch 1
     sink.releaseNext();
+    console.log('released');
     await closing;
+    console.log('closed', broker.events);
     expect(sink.received).toEqual(['1']); // batch 2 was not taken while closing
 
     // Same client id, persistent session: the broker delivers batch 2 to the next subscriber.

@@ -142,6 +142,11 @@ function rejectedCases(): RejectedCase[] {
     { name: 'createdAt missing', wire: mutated((b) => delete b.createdAt), code: 'FT_ERR_SCHEMA' },
     { name: 'gateway with a "/" (an MQTT topic level separator)', wire: mutated((b) => (b.gateway = 'site/gw-1')), code: 'FT_ERR_SCHEMA' },
     { name: 'gateway with a "+" (an MQTT wildcard)', wire: mutated((b) => (b.gateway = 'gw+1')), code: 'FT_ERR_SCHEMA' },
+    { name: 'sig with a trailing newline', wire: mutated((_, e) => (e.sig = `${SIG}\n`)), code: 'FT_ERR_SCHEMA' },
+    { name: 'sig with a space inside', wire: mutated((_, e) => (e.sig = `${SIG.slice(0, 64)} ${SIG.slice(65)}`)), code: 'FT_ERR_SCHEMA' },
+    { name: 'sensor with a trailing newline', wire: mutated((b) => (b.readings[0]!.sensor = 's1\n')), code: 'FT_ERR_SCHEMA' },
+    { name: 'gateway with a trailing newline', wire: mutated((b) => (b.gateway = `${GATEWAY}\n`)), code: 'FT_ERR_SCHEMA' },
+    { name: 'prev with a trailing newline', wire: mutated((b) => ((b.seq = 2), (b.prev = `${'ab'.repeat(32)}\n`))), code: 'FT_ERR_SCHEMA' },
     { name: 'sig in upper case', wire: mutated((_, e) => (e.sig = 'AB'.repeat(64))), code: 'FT_ERR_SCHEMA' },
     { name: 'sig of 63 bytes', wire: mutated((_, e) => (e.sig = 'ab'.repeat(63))), code: 'FT_ERR_SCHEMA' },
   ];

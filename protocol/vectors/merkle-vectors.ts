@@ -98,6 +98,7 @@ function invalidCases(): Array<InvalidInclusion | InvalidConsistency> {
     inclusion('last hash removed', 4, 7, p.hashes.slice(0, -1)),
     inclusion('the root appended', 4, 7, [...p.hashes, root7]),
     inclusion('hash in upper case', 4, 7, [p.hashes[0]!.toUpperCase(), ...p.hashes.slice(1)]),
+    inclusion('hash with a trailing newline', 4, 7, [`${p.hashes[0]!}\n`, ...p.hashes.slice(1)]),
     inclusion('wrong leaf data', 4, 7, p.hashes, root7, leaves[3]!),
     inclusion('the root of the 0-leaf tree as root', 4, 7, p.hashes, hex(merkleRoot([]))),
     consistency('a bit flipped in proof[0]', 6, 16, flipped(c, 0)),
@@ -106,6 +107,7 @@ function invalidCases(): Array<InvalidInclusion | InvalidConsistency> {
     consistency('empty proof for different sizes', 6, 16, []),
     consistency('proof[0] repeated in front', 6, 16, [c[0]!, ...c]),
     consistency('last hash removed', 6, 16, c.slice(0, -1)),
+    consistency('hash with a trailing newline', 6, 16, [...c.slice(0, -1), `${c[c.length - 1]!}\n`]),
     consistency('oldSize 0 (not defined here)', 0, 16, [], hex(merkleRoot([]))),
     consistency('oldSize > newSize', 16, 6, c, root16, root6),
   ];

@@ -1,0 +1,1 @@
+export { simCommand } from '../../firmware-sim/cli.js';

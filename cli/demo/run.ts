@@ -1,0 +1,128 @@
+/**
+ * Runs the whole demo site in one process: the ingest, a local broker for the truck's MQTT
+ * sensors, the simulator and the two edge agents, with their keys made and enrolled. Used by
+ * `freshtrail demo` and by the end-to-end test.
+ */
+import { join } from 'node:path';
+import type { Logger } from '../../common/log.js';
+import { validateConfig } from '../../common/config.js';
+import { EdgeAgent } from '../../edge/agent.js';
+import { EdgeConfigSchema } from '../../edge/config.js';
+import { loadPrivateKey, writeNewKeyFiles } from '../../edge/keyfile.js';
+import { socatAvailable } from '../../firmware-sim/pty.js';
+import { startSimulator, type SimulatorHandle } from '../../firmware-sim/simulator.js';
+import { defaultIngestConfig } from '../../ingest/config.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../ingest/mqtt/embedded-broker.js';
+import { startIngest, type IngestHandle } from '../../ingest/service.js';
+import { siteEdgeConfigs, siteSimulatorConfig, type SiteOptions } from './site.js';
+
+export interface DemoOptions {
+  dataDir: string;
+  httpPort: number;
+  logger: Logger;
+  /** Faster sensors for tests. */
+  site?: Partial<Pick<SiteOptions, 'timeScale' | 'modbusPollMs' | 'dhtIntervalMs' | 'mqttIntervalMs'>>;
+  batchMaxAgeMs?: number;
+  /** Force the serial transport; default: pty when socat is installed, else mock. */
+  serialTransport?: 'pty' | 'mock';
+}
+
+export interface RunningDemo {
+  ingest: IngestHandle;
+  sim: SimulatorHandle;
+  agents: EdgeAgent[];
+  serialTransport: 'pty' | 'mock';
+  /** Stops sensors first, lets the agents deliver what they hold, then stops everything. */
+  stop(drainTimeoutMs?: number): Promise<DemoSummary>;
+}
+
+/** The demo's last line: what the ingest verified and rejected, and whether outboxes emptied. */
+export interface DemoSummary {
+  /** Gateways that delivered at least one verified batch. */
+  gateways: number;
+  /** Readings in verified, committed batches. */
+  verified: number;
+  /** Envelopes rejected, whatever the reason (the ingest's rejection counter). */
+  rejected: number;
+  quarantined: number;
+  /** Every sealed batch was acknowledged before the demo stopped. */
+  drained: boolean;
+}
+
+export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
+  const { logger, dataDir } = options;
+  const serialTransport = options.serialTransport ?? (socatAvailable() ? 'pty' : 'mock');
+  const ingest = await startIngest(
+    defaultIngestConfig({ dataDir: join(dataDir, 'ingest'), http: { port: options.httpPort }, mqtt: { embedded: { port: 0 } } }),
+    { logger: logger.child({ component: 'ingest' }) },
+  );
+  const cleanup: Array<() => Promise<unknown>> = [() => ingest.close()];
+  try {
+    // The truck gateway's local broker, where its Zigbee2MQTT and Tasmota sensors publish.
+    const truckBroker: EmbeddedBroker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, logger: logger.child({ component: 'truck-broker' }) });
+    cleanup.unshift(() => truckBroker.close());
+    const sim = await startSimulator(siteSimulatorConfig({ deviceBrokerUrl: truckBroker.url, serialTransport, ...options.site }), {
+      logger: logger.child({ component: 'sim' }),
+      paused: true,
+    });
+    cleanup.unshift(() => sim.stop());
+
+    const keyDir = join(dataDir, 'keys');
+    const configs = siteEdgeConfigs(sim, {
+      ingestMqttUrl: ingest.mqttUrl,
+      dataDir: join(dataDir, 'edge'),
+      keyDir,
+      modbusPollMs: options.site?.modbusPollMs,
+      batchMaxAgeMs: options.batchMaxAgeMs,
+    });
+    const agents: EdgeAgent[] = [];
+    for (const raw of configs) {
+      const config = validateConfig(raw, EdgeConfigSchema, `demo gateway ${raw.gateway.id}`);
+      const files = await writeNewKeyFiles(config.gateway.keyFile, { force: true });
+      await enrollOverHttp(ingest.httpUrl, config.gateway.id, files.publicKeyHex);
+      const { privateKey } = await loadPrivateKey(config.gateway.keyFile);
+      const agent = new EdgeAgent({ config, privateKey, logger: logger.child({ gateway: config.gateway.id }) });
+      await agent.start();
+      agents.push(agent);
+      cleanup.unshift(() => agent.stop());
+    }
+    sim.resume();
+
+    return {
+      ingest,
+      sim,
+      agents,
+      serialTransport,
+      async stop(drainTimeoutMs = 15_000) {
+        await sim.stop();
+        const drained = (await Promise.all(agents.map((a) => a.drained(drainTimeoutMs)))).every(Boolean);
+        const summary = { ...(await summarize(ingest)), drained };
+        for (const close of cleanup) await close().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'demo: error while stopping'));
+        return summary;
+      },
+    };
+  } catch (err) {
+    for (const close of cleanup) await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Enrolls through the public API, as an operator would with `freshtrail gateway enroll`. */
+async function enrollOverHttp(httpUrl: string, id: string, publicKey: string): Promise<void> {
+  const res = await fetch(`${httpUrl}/api/v1/gateways`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id, publicKey, label: `demo gateway ${id}` }),
+  });
+  if (!res.ok) throw new Error(`enrolling ${id} failed: ${res.status} ${await res.text()}`);
+}
+
+async function summarize(ingest: IngestHandle): Promise<Omit<DemoSummary, 'drained'>> {
+  const [gateways, counts, rejections] = await Promise.all([ingest.store.listGateways(), ingest.store.counts(), ingest.metrics.rejections.get()]);
+  return {
+    gateways: gateways.filter((g) => g.batches > 0).length,
+    verified: counts.readings,
+    rejected: rejections.values.reduce((sum, v) => sum + v.value, 0),
+    quarantined: counts.quarantined,
+  };
+}
