@@ -78,10 +78,16 @@ export class EdgeAgent {
     logger.info({ gateway: config.gateway.id, inputs: this.inputs.map((i) => i.name) }, 'edge agent started');
   }
 
+  /** Stops reading sensors; what was read stays in the outbox and keeps being forwarded. */
+  async stopInputs(): Promise<void> {
+    const inputs = this.inputs;
+    this.inputs = [];
+    for (const input of inputs) await input.stop();
+  }
+
   /** Stops inputs first, seals what they produced, then stops forwarding; nothing is lost. */
   async stop(): Promise<void> {
-    for (const input of this.inputs) await input.stop();
-    this.inputs = [];
+    await this.stopInputs();
     if (this.sealTimer) clearTimeout(this.sealTimer);
     await this.sealAll();
     await this.forwarder?.stop();

@@ -39,8 +39,10 @@ export interface DeviceContext {
 
 /** A running simulated device. */
 export interface SimulatedDevice {
-  /** Starts talking (text and MQTT devices begin their interval; a Modbus slave already answers). */
+  /** Starts or restarts talking (text and MQTT devices run their interval; a Modbus slave always answers). */
   resume(): void;
+  /** Stops emitting new values until resume(); a write or publish already begun completes. */
+  pause(): void;
   /** Stops timers and closes its line or MQTT connection. Safe to call twice. */
   stop(): Promise<void>;
 }

@@ -65,3 +65,35 @@ describe.skipIf(noSocat)('createPtyPair (socat)', () => {
     await expect(createPtyPair({ dir: '/nonexistent-freshtrail-dir' })).rejects.toThrow(/socat exited|did not create/);
   });
 });
+
+describe.skipIf(noSocat)('socat lifetime', () => {
+  it('dies with its parent even when the parent is killed with SIGKILL', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const script = fileURLToPath(new URL('./pty.ts', import.meta.url));
+    // A child Node process makes a pair, prints socat's pid, and is then SIGKILLed.
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `const { createPtyPair } = await import(${JSON.stringify(script)}); const p = await createPtyPair(); console.log(p.pid); setInterval(() => {}, 1000);`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
+    });
+    expect(pid).toBeGreaterThan(0);
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    child.kill('SIGKILL');
+    const deadline = Date.now() + 5000;
+    let alive = true;
+    while (alive && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      try {
+        process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    if (alive) process.kill(pid, 'SIGTERM'); // clean up before failing
+    expect(alive).toBe(false);
+  });
+});

@@ -30,11 +30,23 @@ export interface PtyPairOptions {
 }
 
 let socatChecked: boolean | undefined;
+let setprivChecked: boolean | undefined;
 
 /** Whether the socat binary can be run here (checked once per process). */
 export function socatAvailable(): boolean {
   socatChecked ??= spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
   return socatChecked;
+}
+
+/**
+ * socat outlives a parent killed by a signal (a test worker torn down, Ctrl-C before handlers
+ * exist), since 'exit' handlers do not run then. util-linux `setpriv --pdeathsig` makes the
+ * kernel send socat SIGTERM when its parent dies (prctl PR_SET_PDEATHSIG), then execs socat, so
+ * the pid stays socat's. Without setpriv, the exit hook below is all there is.
+ */
+function socatCommand(args: string[]): [string, string[]] {
+  setprivChecked ??= spawnSync('setpriv', ['--pdeathsig', 'TERM', '--', 'true'], { stdio: 'ignore' }).status === 0;
+  return setprivChecked ? ['setpriv', ['--pdeathsig', 'TERM', '--', 'socat', ...args]] : ['socat', args];
 }
 
 /** socat processes still running; killed when this process exits, whatever the reason. */
@@ -60,9 +72,8 @@ export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPa
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'freshtrail-pty-'));
   const devicePath = join(dir, options.deviceName ?? 'dev');
   const hostPath = join(dir, options.hostName ?? 'host');
-  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${hostPath}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const [command, args] = socatCommand(['-d', '-d', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${hostPath}`]);
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   installExitHook();
   live.add(child);
 

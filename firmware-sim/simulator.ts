@@ -51,8 +51,14 @@ export interface SimulatorHandle {
   emitted(deviceId: string): EmittedValue[];
   /** Frame counters of a Modbus bus (xy-md02 only). */
   modbusStats(deviceId: string): XyMd02Stats;
-  /** Starts text and MQTT devices that were started paused. Idempotent. */
+  /** Starts (or restarts after pause()) text and MQTT devices. Idempotent. */
   resume(): void;
+  /**
+   * Stops text and MQTT devices from emitting new values; a line or publish already begun
+   * completes. Modbus slaves keep answering (stop the polling agent instead). Lets a test
+   * quiet the devices, give the last bytes time to arrive, then compare with `emitted()`.
+   */
+  pause(): void;
   /** Stops every device, closes ptys, mock ports and MQTT connections. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -114,6 +120,9 @@ export async function startSimulator(input: SimulatorConfig, options: StartSimul
   const resume = (): void => {
     if (!stopped) for (const r of running) r.device.resume();
   };
+  const pause = (): void => {
+    for (const r of running) r.device.pause();
+  };
   if (!options.paused) resume();
 
   const known = (id: string): void => {
@@ -135,6 +144,7 @@ export async function startSimulator(input: SimulatorConfig, options: StartSimul
       return bus.stats();
     },
     resume,
+    pause,
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -80,7 +80,7 @@ export const SqliteConfig = Type.Object(
   {
     synchronous: StringEnum(['FULL', 'NORMAL'] as const, {
       default: 'FULL',
-      description: 'SQLite PRAGMA synchronous in WAL mode. FULL (default) fsyncs the WAL at every commit, so an acknowledged batch survives power loss; NORMAL is faster but may lose the last commits on power loss (not on a process crash).',
+      description: 'SQLite PRAGMA synchronous in WAL mode. FULL fsyncs the WAL at every commit, so an acknowledged batch survives power loss; NORMAL is faster but may lose the last commits on power loss (not on a process crash). Default FULL.',
     }),
   },
   { additionalProperties: false, default: {}, description: 'SQLite store (the file is <dataDir>/ingest.sqlite).' },

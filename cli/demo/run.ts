@@ -33,7 +33,7 @@ export interface RunningDemo {
   agents: EdgeAgent[];
   serialTransport: 'pty' | 'mock';
   /** Stops sensors first, lets the agents deliver what they hold, then stops everything. */
-  stop(drainTimeoutMs?: number): Promise<DemoSummary>;
+  stop(drainTimeoutMs?: number, options?: { keepIngest?: boolean }): Promise<DemoSummary>;
 }
 
 /** The demo's last line: what the ingest verified and rejected, and whether outboxes emptied. */
@@ -56,7 +56,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     defaultIngestConfig({ dataDir: join(dataDir, 'ingest'), http: { port: options.httpPort }, mqtt: { embedded: { port: 0 } } }),
     { logger: logger.child({ component: 'ingest' }) },
   );
-  const cleanup: Array<() => Promise<unknown>> = [() => ingest.close()];
+  const closeIngest = (): Promise<void> => ingest.close();
+  const cleanup: Array<() => Promise<unknown>> = [closeIngest];
   try {
     // The truck gateway's local broker, where its Zigbee2MQTT and Tasmota sensors publish.
     const truckBroker: EmbeddedBroker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, logger: logger.child({ component: 'truck-broker' }) });
@@ -93,11 +94,18 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       sim,
       agents,
       serialTransport,
-      async stop(drainTimeoutMs = 15_000) {
+      async stop(drainTimeoutMs = 15_000, stopOptions = {}) {
+        // Quiet the devices first and give their last bytes time to arrive, then stop the
+        // agents' inputs (a Modbus poll in flight completes), then close the device side: so
+        // every value a device emitted was read by its agent.
+        sim.pause();
+        await new Promise((r) => setTimeout(r, 500));
+        await Promise.all(agents.map((a) => a.stopInputs()));
         await sim.stop();
         const drained = (await Promise.all(agents.map((a) => a.drained(drainTimeoutMs)))).every(Boolean);
         const summary = { ...(await summarize(ingest)), drained };
-        for (const close of cleanup) await close().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'demo: error while stopping'));
+        const closers = stopOptions.keepIngest ? cleanup.filter((c) => c !== closeIngest) : cleanup;
+        for (const close of closers) await close().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'demo: error while stopping'));
         return summary;
       },
     };

@@ -75,7 +75,7 @@ export function startDhtText(options: DhtTextOptions): SimulatedDevice {
   let count = 0;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  let started = false;
+  let bannerSent = false;
   // Lines leave one after another even if a write is slow.
   let writing: Promise<void> = Promise.resolve();
 
@@ -102,10 +102,14 @@ export function startDhtText(options: DhtTextOptions): SimulatedDevice {
 
   return {
     resume: () => {
-      if (started || stopped) return;
-      started = true;
-      if (options.banner ?? true) enqueue(() => send(DHT_BANNER));
+      if (timer || stopped) return;
+      if ((options.banner ?? true) && !bannerSent) enqueue(() => send(DHT_BANNER));
+      bannerSent = true;
       timer = setInterval(tick, intervalMs);
+    },
+    pause: () => {
+      clearInterval(timer);
+      timer = undefined;
     },
     stop: async () => {
       if (stopped) return;

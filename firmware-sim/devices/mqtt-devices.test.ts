@@ -102,10 +102,12 @@ describe('MQTT devices on an in-process aedes broker', () => {
     });
     device.resume();
     await waitFor(() => received.length >= 9);
+    const complete = Math.floor(received.length / 3);
     await device.stop();
-    await waitFor(() => received.length === emitted.length * 3);
     expect(received.every((m) => m.topic === 'zigbee2mqtt/cold_room_1')).toBe(true);
-    for (let i = 0; i < emitted.length; i++) {
+    // Reports finished before stop() came in threes (stop() may cut the last one's repeats).
+    expect(complete).toBeGreaterThanOrEqual(3);
+    for (let i = 0; i < complete; i++) {
       const group = received.slice(3 * i, 3 * i + 3).map((m) => m.payload);
       expect(group).toEqual([emitted[i]!.wire, emitted[i]!.wire, emitted[i]!.wire]);
       expect((JSON.parse(group[0]!) as { temperature: number }).temperature).toBe(emitted[i]!.tempC);

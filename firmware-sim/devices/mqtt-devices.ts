@@ -41,7 +41,6 @@ export async function startMqttDevice(options: MqttDeviceOptions): Promise<Simul
 
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  let started = false;
   let report = 0;
   let publishing: Promise<void> = Promise.resolve();
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,9 +68,12 @@ export async function startMqttDevice(options: MqttDeviceOptions): Promise<Simul
 
   return {
     resume: () => {
-      if (started || stopped) return;
-      started = true;
+      if (timer || stopped) return;
       timer = setInterval(tick, options.intervalMs);
+    },
+    pause: () => {
+      clearInterval(timer);
+      timer = undefined;
     },
     stop: async () => {
       if (stopped) return;

@@ -134,7 +134,9 @@ export function startXyMd02Bus(options: XyMd02BusOptions): XyMd02Bus {
   }
 
   return {
+    // A slave only answers requests: pausing is the master's business (stop polling).
     resume: () => {},
+    pause: () => {},
     stats: () => structuredClone(stats),
     stop: async () => {
       if (stopped) return;

@@ -13,7 +13,7 @@
  * this transport processes one batch at a time; it must therefore never wait for the PUBACK of
  * its own Ack publish inside handleMessage (that PUBACK is queued behind it).
  */
-import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
+import { connect, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import { FreshTrailError, errorMessage, isFreshTrailError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { ackTopic, BATCH_TOPIC_FILTER, gatewayFromBatchTopic, type Ack } from '../../protocol/ack.js';
@@ -103,10 +103,18 @@ export async function startBatchSubscriber(options: BatchSubscriberOptions): Pro
   client.on('connect', (connack) => logger.info({ url, clientId, sessionPresent: connack.sessionPresent }, 'batch subscriber connected'));
 
   try {
-    await firstConnect(client, url, options.connectTimeoutMs ?? 10_000);
-    const granted = await client.subscribeAsync(BATCH_TOPIC_FILTER, { qos: 1 });
-    if (granted.some((g) => g.qos !== 1)) {
-      throw new FreshTrailError('FT_ERR_CONFIG', `the broker at ${url} refused a QoS 1 subscription to ${BATCH_TOPIC_FILTER}: allow it in the broker's ACL`);
+    const { sessionPresent } = await firstConnect(client, url, options.connectTimeoutMs ?? 10_000);
+    const subscribed = client.subscribeAsync(BATCH_TOPIC_FILTER, { qos: 1 }).then((granted) => {
+      if (granted.some((g) => g.qos !== 1)) {
+        throw new FreshTrailError('FT_ERR_CONFIG', `the broker at ${url} refused a QoS 1 subscription to ${BATCH_TOPIC_FILTER}: allow it in the broker's ACL`);
+      }
+    });
+    if (sessionPresent) {
+      // The session holds the subscription already. Its SUBACK would queue behind the backlog of
+      // batches the broker kept for us (mqtt.js handles packets in order), so don't wait for it.
+      subscribed.catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'subscription refused'));
+    } else {
+      await subscribed;
     }
   } catch (err) {
     await client.endAsync(true).catch(() => undefined);
@@ -134,15 +142,15 @@ export async function startBatchSubscriber(options: BatchSubscriberOptions): Pro
   };
 }
 
-function firstConnect(client: MqttClient, url: string, timeoutMs: number): Promise<void> {
+function firstConnect(client: MqttClient, url: string, timeoutMs: number): Promise<{ sessionPresent: boolean }> {
   return new Promise((resolve, reject) => {
     const fail = (reason: string): void => {
       cleanup();
       reject(new FreshTrailError('FT_ERR_CONFIG', `cannot connect to the MQTT broker at ${url} (${reason}): check mqtt.url and that the broker runs`));
     };
-    const onConnect = (): void => {
+    const onConnect = (connack: IConnackPacket): void => {
       cleanup();
-      resolve();
+      resolve({ sessionPresent: connack.sessionPresent });
     };
     const onError = (err: Error): void => fail(errorMessage(err));
     const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);

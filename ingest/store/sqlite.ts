@@ -8,8 +8,8 @@
 import Database from 'better-sqlite3';
 import { FreshTrailError, errorMessage, type ErrorCode } from '../../common/errors.js';
 import type { SealedBatch } from '../../protocol/batch.js';
-import type { TimestampSource } from '../../protocol/reading.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { HEADER_COLUMNS, summarySql, toBatch, toGateway, toHeader, toQuarantined, toReading, toRejection, toSummary, type Row } from './sqlite-rows.js';
 import type {
   BatchHeader,
   BatchMeta,
@@ -24,7 +24,6 @@ import type {
   StoreCounts,
   StoredBatch,
   StoredReading,
-  Transport,
 } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -34,8 +33,6 @@ export interface SqliteStoreOptions {
   /** Migrations to apply; tests pass a longer list to check upgrades. */
   migrations?: readonly Migration[];
 }
-
-type Row = Record<string, unknown>;
 
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   let db: Database.Database;
@@ -180,16 +177,7 @@ export class SqliteStore implements Store {
 
   async listQuarantine(gateway: string): Promise<QuarantinedBatch[]> {
     return this.run(() =>
-      (this.sql('SELECT * FROM quarantine WHERE gateway = ? ORDER BY seq, received_at, id').all(gateway) as Row[]).map((r) => ({
-        gateway: String(r.gateway),
-        seq: Number(r.seq),
-        id: String(r.id),
-        sig: String(r.sig),
-        canonical: r.canonical as Buffer,
-        reason: String(r.reason),
-        receivedAt: Number(r.received_at),
-        transport: r.transport as Transport,
-      })),
+      (this.sql('SELECT * FROM quarantine WHERE gateway = ? ORDER BY seq, received_at, id').all(gateway) as Row[]).map(toQuarantined),
     );
   }
 
@@ -219,18 +207,7 @@ export class SqliteStore implements Store {
 
   async listRejections(gateway: string): Promise<Rejection[]> {
     return this.run(() =>
-      (this.sql('SELECT * FROM rejections WHERE gateway = ? ORDER BY rid').all(gateway) as Row[]).map((r) => ({
-        code: r.code as ErrorCode,
-        reason: String(r.reason),
-        receivedAt: Number(r.received_at),
-        transport: r.transport as Transport,
-        gateway: opt(r.gateway, String),
-        seq: opt(r.seq, Number),
-        id: opt(r.id, String),
-        sig: opt(r.sig, String),
-        canonical: (r.canonical as Buffer | null) ?? undefined,
-        conflictsWith: opt(r.conflicts_with, String),
-      })),
+      (this.sql('SELECT * FROM rejections WHERE gateway = ? ORDER BY rid').all(gateway) as Row[]).map(toRejection),
     );
   }
 
@@ -304,67 +281,4 @@ export class SqliteStore implements Store {
       throw new FreshTrailError('FT_ERR_STORE', `SQLite: ${errorMessage(err)}`, { cause: err });
     }
   }
-}
-
-function summarySql(where: string): string {
-  return `SELECT g.*, COUNT(b.seq) AS batches, COALESCE(SUM(b.reading_count), 0) AS readings,
-                 MAX(b.received_at) AS last_seen_at, MAX(b.seq) AS last_seq
-          FROM gateways g LEFT JOIN batches b ON b.gateway = g.id
-          ${where} GROUP BY g.id ORDER BY g.id`;
-}
-
-function opt<T>(v: unknown, f: (x: unknown) => T): T | undefined {
-  return v === null || v === undefined ? undefined : f(v);
-}
-
-function toGateway(r: Row): Gateway {
-  return { id: String(r.id), publicKey: String(r.public_key), label: opt(r.label, String), enrolledAt: Number(r.enrolled_at) };
-}
-
-function toSummary(r: Row): GatewaySummary {
-  return {
-    ...toGateway(r),
-    lastSeenAt: opt(r.last_seen_at, Number),
-    lastSeq: opt(r.last_seq, Number),
-    batches: Number(r.batches),
-    readings: Number(r.readings),
-  };
-}
-
-const HEADER_COLUMNS = 'gateway, seq, id, prev, created_at, received_at, transport, reading_count, gap, clock_skew_ms';
-
-function toHeader(r: Row): BatchHeader {
-  return {
-    gateway: String(r.gateway),
-    seq: Number(r.seq),
-    id: String(r.id),
-    prev: String(r.prev),
-    createdAt: Number(r.created_at),
-    receivedAt: Number(r.received_at),
-    transport: r.transport as Transport,
-    readingCount: Number(r.reading_count),
-    flags: { gap: Number(r.gap) === 1, clockSkewMs: opt(r.clock_skew_ms, Number) },
-  };
-}
-
-function toBatch(r: Row): StoredBatch {
-  return { ...toHeader(r), sig: String(r.sig), canonical: r.canonical as Buffer };
-}
-
-function toReading(r: Row): StoredReading {
-  return {
-    batchId: String(r.batch_id),
-    index: Number(r.idx),
-    gateway: String(r.gateway),
-    seq: Number(r.seq),
-    sensor: String(r.sensor),
-    location: String(r.location),
-    ts: Number(r.ts),
-    tsSource: r.ts_source as TimestampSource,
-    tempC: opt(r.temp_c, Number),
-    rh: opt(r.rh, Number),
-    battery: opt(r.battery, Number),
-    link: opt(r.link, Number),
-    src: String(r.src),
-  };
 }

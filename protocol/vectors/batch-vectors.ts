@@ -2,9 +2,8 @@
  * Builds keys.json and batches.json: deterministic keys, signed batches with every intermediate
  * value, and envelopes that a receiver must refuse with a given code (docs/protocol.md §2–§5, §7).
  */
-import { createHash } from 'node:crypto';
 import { isFreshTrailError, type ErrorCode } from '../../common/errors.js';
-import { batchCanonicalBytes, decodeEnvelope, encodeEnvelope, GENESIS_PREV, sealBatch, type Batch, type SealedBatch } from '../batch.js';
+import { decodeEnvelope, encodeEnvelope, GENESIS_PREV, sealBatch, type Batch, type SealedBatch } from '../batch.js';
 import { keyPairFromSeed, type GatewayKeyPair } from '../keys.js';
 import { BATCH_FIXTURES, GATEWAY, KEY_LABELS, RFC8032_CASES, seedFromLabel, T0, type KeyName } from './fixtures.js';
 
@@ -173,12 +172,4 @@ function decodeCode(bytes: Buffer): ErrorCode | undefined {
     if (isFreshTrailError(err)) return err.code;
     throw err;
   }
-}
-
-export function sha256HexOf(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-export function canonicalTextOf(batch: Batch): string {
-  return batchCanonicalBytes(batch).toString('utf8');
 }

@@ -137,7 +137,8 @@ describe.skipIf(skip)('modbus input on a real pty', () => {
       name: 'rs485',
       port: pty.a,
       pollIntervalMs: 100,
-      timeoutMs: 150,
+      // Generous for a pty (replies take a few ms); only silent sensors ever wait this long.
+      timeoutMs: 500,
       retries: 0,
       sensors: [],
       ...overrides,
@@ -198,9 +199,8 @@ describe.skipIf(skip)('modbus input on a real pty', () => {
     await waitFor(async () => readings.filter((r) => r.sensor === 's2').length >= 2 && (await errors('timeout')) >= 4, 'two rounds past the silent sensor');
     expect(readings.some((r) => r.sensor === 's3')).toBe(false);
     expect(readings.filter((r) => r.sensor === 's1').length).toBeGreaterThanOrEqual(2);
-    // retries: 1 → two attempts per round, each counted.
-    expect((await errors('timeout')) % 2).toBe(0);
-    expect(bus!.requests.filter((a) => a === 3).length).toBeGreaterThanOrEqual(4);
+    // One request at a time, in order; retries: 1 → the silent sensor is asked twice per round.
+    expect(bus!.requests.slice(0, 8)).toEqual([1, 3, 3, 2, 1, 3, 3, 2]);
   });
 
   it('counts a bad CRC, an exception and a short frame, and emits nothing for them', async () => {
@@ -228,21 +228,21 @@ describe.skipIf(skip)('modbus input on a real pty', () => {
   it('does not take a late reply from one sensor for the reply of the next', async () => {
     await start(
       new Map<number, Behaviour>([
-        [7, { kind: 'late', delayMs: 200, temp: 66.6, rh: 6.6 }],
+        [7, { kind: 'late', delayMs: 700, temp: 66.6, rh: 6.6 }],
         // Sensor 1 answers slowly, so sensor 7's late reply lands while 1's request is outstanding.
-        [1, { kind: 'late', delayMs: 60, temp: 3.3, rh: 80 }],
+        [1, { kind: 'late', delayMs: 250, temp: 3.3, rh: 80 }],
       ]),
       {
-        pollIntervalMs: 400,
+        pollIntervalMs: 100,
         sensors: [
           { id: 'late', address: 7, location: 'room' },
           { id: 'next', address: 1, location: 'room' },
         ],
       },
     );
-    await waitFor(() => readings.filter((r) => r.sensor === 'next').length >= 3, 'three rounds');
+    await waitFor(() => readings.filter((r) => r.sensor === 'next').length >= 2, 'two rounds');
     expect(readings.every((r) => r.sensor === 'next' && r.tempC === 3.3 && r.rh === 80)).toBe(true);
-    expect(await errors('timeout')).toBeGreaterThanOrEqual(3);
+    expect(await errors('timeout')).toBeGreaterThanOrEqual(2);
   });
 
   it('reports a port that cannot be opened, naming it', async () => {

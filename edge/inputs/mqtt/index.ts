@@ -4,6 +4,7 @@
  * acknowledged (PUBACK) only after its readings are durably accepted by the agent, so a crash
  * in between makes the broker redeliver it (persistent session, MQTT 3.1.1 §4.4). Malformed,
  * unmapped and repeated messages are counted or dropped and acknowledged; nothing crashes.
+ * Retained messages without a device timestamp are skipped: their age is unknown.
  */
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { errorMessage } from '../../../common/errors.js';
@@ -126,6 +127,12 @@ class MqttInput implements Input {
     }
     const offers = [];
     for (const obs of decoded.observations) {
+      // A retained message is replayed on every subscribe (MQTT 3.1.1 §3.3.1.3); without a
+      // device timestamp its age is unknown, and stamping it "now" would misdate an old value.
+      if (packet.retain && obs.deviceTime === undefined) {
+        this.ctx.logger.debug({ topic }, 'retained message without a device time ignored');
+        continue;
+      }
       const sensor = this.sensors.resolve({ device: obs.device, channel: obs.channel, topic });
       const deviceKey = obs.channel === undefined ? obs.device : `${obs.device}/${obs.channel}`;
       if (!sensor) {

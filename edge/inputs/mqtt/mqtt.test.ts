@@ -152,6 +152,14 @@ describe('mqtt input with an in-process broker', () => {
     expect(readings[0]).toMatchObject({ sensor: 'aqara-1', tempC: 3.47 });
   });
 
+  it('skips a retained state replayed at subscribe time (its age is unknown), but not live messages', async () => {
+    await device.publishAsync(Z2M.aqaraWsdcgq11lm.topic, Z2M.aqaraWsdcgq11lm.payload.replace('3.47', '9.99'), { qos: 1, retain: true });
+    await start(z2mMap);
+    await publish(Z2M.aqaraWsdcgq11lm);
+    await waitFor(() => readings.length >= 1, 'the live reading');
+    expect(readings.map((r) => r.tempC)).toEqual([3.47]);
+  });
+
   it('rejects start() naming the broker when it cannot connect', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -37,7 +37,6 @@ class SerialLinesInput implements Input {
   private readonly src: string;
   private sink?: ReadingSink;
   private channel?: SerialChannel;
-  private splitter?: LineSplitter;
   /** Offers run one after another so readings leave in line order. */
   private queue: Promise<unknown> = Promise.resolve();
   private stopped?: Promise<void>;
@@ -70,7 +69,6 @@ class SerialLinesInput implements Input {
       this.ctx.logger,
     );
     this.sink = sink;
-    this.splitter = splitter;
     await channel.open();
     this.channel = channel;
     this.ctx.logger.info({ port: this.settings.serial.path, format: this.settings.format }, 'serial-lines input started');

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfigFile, validateConfig } from '../common/config.js';
+import { DEFAULT_MAX_ENVELOPE_BYTES } from '../protocol/batch.js';
+import { defaultIngestConfig, IngestConfig } from './config.js';
+
+interface SchemaNode {
+  type?: string;
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, SchemaNode>;
+}
+
+/** Every leaf option, as a dotted path, with its schema. */
+function leaves(node: SchemaNode, path = ''): Array<[string, SchemaNode]> {
+  if (node.type === 'object' && node.properties) {
+    return Object.entries(node.properties).flatMap(([k, child]) => leaves(child, path ? `${path}.${k}` : k));
+  }
+  return [[path, node]];
+}
+
+describe('IngestConfig', () => {
+  it('gives a runnable embedded configuration from {}', () => {
+    expect(validateConfig({}, IngestConfig, 'defaults')).toEqual({
+      dataDir: './freshtrail-data',
+      http: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 4 * 1024 * 1024 },
+      mqtt: { clientId: 'freshtrail-ingest', embedded: { host: '127.0.0.1', port: 1883 } },
+      limits: { maxEnvelopeBytes: DEFAULT_MAX_ENVELOPE_BYTES, maxClockSkewMs: 300_000, maxQuarantinePerGateway: 10_000 },
+      store: { sqlite: { synchronous: 'FULL' } },
+      logLevel: 'info',
+    });
+  });
+
+  it('documents every option with its default', () => {
+    for (const [path, schema] of leaves(IngestConfig as unknown as SchemaNode)) {
+      expect(schema.description, path).toMatch(/Default/);
+    }
+  });
+
+  it('rejects unknown keys and bad values with the key in the message', () => {
+    expect(() => defaultIngestConfig({ http: { prot: 80 } })).toThrow(ConfigError);
+    expect(() => defaultIngestConfig({ http: { prot: 80 } })).toThrow('http.prot: unknown key');
+    expect(() => defaultIngestConfig({ mqtt: { embedded: { port: 70000 } } })).toThrow(/mqtt\.embedded\.port/);
+    expect(() => defaultIngestConfig({ mqtt: { url: 'http://broker' } })).toThrow(/mqtt\.url/);
+    expect(() => defaultIngestConfig({ store: { sqlite: { synchronous: 'OFF' } } })).toThrow('must be one of "FULL", "NORMAL"');
+  });
+
+  it('accepts port 0 and an external broker URL', () => {
+    const config = defaultIngestConfig({ http: { port: 0 }, mqtt: { url: 'mqtts://broker:8883', embedded: { port: 0 } } });
+    expect(config.http.port).toBe(0);
+    expect(config.mqtt.url).toBe('mqtts://broker:8883');
+  });
+
+  it('loads the commented sample file, which spells out the defaults', () => {
+    const sample = loadConfigFile(new URL('./ingest.sample.yaml', import.meta.url).pathname, IngestConfig);
+    expect(sample).toEqual(defaultIngestConfig());
+  });
+});
