@@ -16,6 +16,7 @@ import type { EmittedValue } from '../firmware-sim/device.js';
 import type { StoredReading } from '../ingest/store/types.js';
 import { GENESIS_PREV, decodeEnvelope, encodeEnvelope, sealBatch, verifySealedBatch } from '../protocol/batch.js';
 import { generateKeyPair, publicKeyFromHex, verifyBytes } from '../protocol/keys.js';
+import { round2 } from '../protocol/reading.js';
 import { skipWithoutTool } from './support/tools.js';
 
 const skip = skipWithoutTool('socat');
@@ -108,7 +109,7 @@ describe.skipIf(skip)('sensors → edge agents → ingest, end to end', () => {
     const stored = (await demo.ingest.store.getBatch(FARM_GATEWAY, 1))!;
     const original = decodeEnvelope(Buffer.from(JSON.stringify({ batch: JSON.parse(stored.canonical.toString('utf8')), sig: stored.sig })));
     const tampered = structuredClone(original.batch);
-    tampered.readings[0]!.tempC = (tampered.readings[0]!.tempC ?? 0) - 3; // a cooler history than the truth
+    tampered.readings[0]!.tempC = round2((tampered.readings[0]!.tempC ?? 0) - 3); // a cooler history than the truth
     const post = (body: Buffer) => fetch(`${api}/api/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
     const forged = await post(encodeEnvelope({ batch: tampered, sig: original.sig }));
