@@ -23,6 +23,8 @@ export interface DemoOptions {
   /** Faster sensors for tests. */
   site?: Partial<Pick<SiteOptions, 'timeScale' | 'modbusPollMs' | 'dhtIntervalMs' | 'mqttIntervalMs'>>;
   batchMaxAgeMs?: number;
+  /** Modbus per-request timeout; tests on a loaded machine give it room. */
+  modbusTimeoutMs?: number;
   /** Force the serial transport; default: pty when socat is installed, else mock. */
   serialTransport?: 'pty' | 'mock';
 }
@@ -74,6 +76,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       dataDir: join(dataDir, 'edge'),
       keyDir,
       modbusPollMs: options.site?.modbusPollMs,
+      modbusTimeoutMs: options.modbusTimeoutMs,
       batchMaxAgeMs: options.batchMaxAgeMs,
     });
     const agents: EdgeAgent[] = [];

@@ -52,7 +52,10 @@ export function siteSimulatorConfig(options: SiteOptions): SimulatorConfig {
 }
 
 /** The two agents' configurations, pointing at the endpoints the running simulator opened. */
-export function siteEdgeConfigs(sim: SimulatorHandle, options: { ingestMqttUrl: string; dataDir: string; keyDir: string; modbusPollMs?: number; batchMaxAgeMs?: number }): EdgeConfig[] {
+export function siteEdgeConfigs(
+  sim: SimulatorHandle,
+  options: { ingestMqttUrl: string; dataDir: string; keyDir: string; modbusPollMs?: number; modbusTimeoutMs?: number; batchMaxAgeMs?: number },
+): EdgeConfig[] {
   const bus = sim.device('cold-room-bus') as SerialDeviceInfo;
   const dht = sim.device('packing-dht22') as SerialDeviceInfo;
   const z2m = sim.device('truck-front') as MqttDeviceInfo;
@@ -74,7 +77,7 @@ export function siteEdgeConfigs(sim: SimulatorHandle, options: { ingestMqttUrl: 
         parity: bus.parity,
         binding: binding(bus),
         pollIntervalMs: options.modbusPollMs ?? 1000,
-        timeoutMs: 300,
+        timeoutMs: options.modbusTimeoutMs ?? 500,
         sensors: [
           { id: 'xy-md02-1', address: 1, location: COLD_ROOM },
           { id: 'xy-md02-2', address: 2, location: COLD_ROOM },
