@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, validateConfig } from '../../common/config.js';
 import { silentLogger } from '../../common/log.js';
+import { EdgeConfigSchema } from '../config.js';
 import { EdgeMetrics } from '../metrics.js';
 import { createInput, InputConfigSchema, InputConfigUnion, inputRegistry, type InputConfig } from './registry.js';
 
@@ -12,8 +13,8 @@ const validate = (inputs: unknown[]): InputConfig[] => validateConfig({ inputs }
 
 describe('input registry', () => {
   it('validates the shipped sample config', () => {
-    const sample = fileURLToPath(new URL('./inputs.sample.yaml', import.meta.url));
-    const { inputs } = loadConfigFile(sample, Inputs);
+    const sample = fileURLToPath(new URL('../edge.sample.yaml', import.meta.url));
+    const { inputs } = loadConfigFile(sample, EdgeConfigSchema);
     expect(inputs.map((i) => i.type)).toEqual(['modbus', 'serial-lines', 'serial-lines', 'mqtt', 'mqtt']);
     for (const config of inputs) expect(createInput(config, ctx).name).toBe(config.name);
   });
