@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../common/log.js';
 import type { Reading } from '../../../protocol/reading.js';
 import { counterValue } from '../../../test/support/metrics.js';
-import { openPtyPair, type PtyPair } from '../../../test/support/pty-pair.js';
+import { createPtyPair as openPtyPair, type PtyPair } from '../../../firmware-sim/pty.js';
 import { skipWithoutTool } from '../../../test/support/tools.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { EdgeMetrics } from '../../metrics.js';
@@ -131,11 +131,11 @@ describe.skipIf(skip)('modbus input on a real pty', () => {
   });
 
   async function start(behaviours: Map<number, Behaviour>, overrides: Partial<ModbusInputConfig>): Promise<void> {
-    bus = await FakeBus.open(pty.b, behaviours);
+    bus = await FakeBus.open(pty.devicePath, behaviours);
     const config: ModbusInputConfig = {
       type: 'modbus',
       name: 'rs485',
-      port: pty.a,
+      port: pty.hostPath,
       pollIntervalMs: 100,
       // Generous for a pty (replies take a few ms); only silent sensors ever wait this long.
       timeoutMs: 500,
@@ -172,9 +172,9 @@ describe.skipIf(skip)('modbus input on a real pty', () => {
       tsSource: 'gateway',
       tempC: 23.4,
       rh: 45.6,
-      src: `modbus:${pty.a}#1`,
+      src: `modbus:${pty.hostPath}#1`,
     });
-    expect(readings.find((r) => r.sensor === 'cr2-a')).toMatchObject({ tempC: -20.5, rh: 88, location: 'freezer-2', src: `modbus:${pty.a}#2` });
+    expect(readings.find((r) => r.sensor === 'cr2-a')).toMatchObject({ tempC: -20.5, rh: 88, location: 'freezer-2', src: `modbus:${pty.hostPath}#2` });
     expect(await errors('timeout')).toBe(0);
     expect(await errors('crc')).toBe(0);
     expect(await counterValue(metrics.readings, { input: 'rs485' })).toBeGreaterThanOrEqual(2);

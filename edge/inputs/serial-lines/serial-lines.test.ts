@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../common/log.js';
 import type { Reading } from '../../../protocol/reading.js';
 import { counterValue } from '../../../test/support/metrics.js';
-import { openPtyPair, type PtyPair } from '../../../test/support/pty-pair.js';
+import { createPtyPair as openPtyPair, type PtyPair } from '../../../firmware-sim/pty.js';
 import { skipWithoutTool } from '../../../test/support/tools.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { EdgeMetrics } from '../../metrics.js';
@@ -39,12 +39,12 @@ describe.skipIf(skip)('serial-lines input on a real pty', () => {
   });
 
   async function start(overrides: Partial<SerialLinesInputConfig>): Promise<void> {
-    device = new SerialPort({ path: pty.b, baudRate: 9600, autoOpen: false });
+    device = new SerialPort({ path: pty.devicePath, baudRate: 9600, autoOpen: false });
     await new Promise<void>((resolve, reject) => device!.open((err) => (err ? reject(err) : resolve())));
     const config: SerialLinesInputConfig = {
       type: 'serial-lines',
       name: 'arduino',
-      port: pty.a,
+      port: pty.hostPath,
       format: 'dht',
       sensor: { id: 'dht-1', location: 'truck-7-front' },
       ...overrides,
@@ -76,9 +76,9 @@ describe.skipIf(skip)('serial-lines input on a real pty', () => {
     await waitFor(async () => (await errors('parse')) >= 1, 'the garbage counted');
 
     expect(readings).toEqual([
-      { sensor: 'dht-1', location: 'truck-7-front', ts: now, tsSource: 'gateway', tempC: 23, rh: 45, src: `serial:${pty.a}` },
-      { sensor: 'dht-1', location: 'truck-7-front', ts: now, tsSource: 'gateway', tempC: 3.1, rh: 61.2, src: `serial:${pty.a}` },
-      { sensor: 'dht-1', location: 'truck-7-front', ts: now, tsSource: 'gateway', tempC: -1.5, rh: 88, src: `serial:${pty.a}` },
+      { sensor: 'dht-1', location: 'truck-7-front', ts: now, tsSource: 'gateway', tempC: 23, rh: 45, src: `serial:${pty.hostPath}` },
+      { sensor: 'dht-1', location: 'truck-7-front', ts: now, tsSource: 'gateway', tempC: 3.1, rh: 61.2, src: `serial:${pty.hostPath}` },
+      { sensor: 'dht-1', location: 'truck-7-front', ts: now, tsSource: 'gateway', tempC: -1.5, rh: 88, src: `serial:${pty.hostPath}` },
     ]);
     expect(await errors('sensor_error')).toBe(1);
     expect(await errors('parse')).toBe(1);
