@@ -11,7 +11,19 @@ import type { EdgeMetrics } from '../metrics.js';
  * the reading (written to the outbox journal); an input that can acknowledge its device (an
  * MQTT message) should do so only then. Calls may overlap; the agent keeps their order.
  */
-export type EmitReading = (reading: Reading) => Promise<void>;
+export type EmitReading = (reading: Reading, meta?: ReadingMeta) => Promise<void>;
+
+/** What an input knows about where a reading came from, for duplicate suppression. */
+export interface ReadingMeta {
+  /**
+   * Identifies the device message (and the reading within it, e.g. `<topic>|<sha256 of payload>#0`).
+   * The agent keeps recent keys in the outbox so a message redelivered after a crash is
+   * recognized even though the input's in-memory state was lost.
+   */
+  key?: string;
+  /** The transport marks this message as possibly delivered before (MQTT DUP flag). */
+  redelivered?: boolean;
+}
 
 export interface InputContext {
   logger: Logger;
