@@ -23,6 +23,7 @@ export const ERRORS = {
   FT_ERR_PORT_IN_USE: { class: 'fatal', http: 500, summary: 'a port is already in use' },
   FT_ERR_KEY: { class: 'fatal', http: 500, summary: 'a key file is missing, unreadable or of the wrong type' },
   FT_ERR_OUTBOX_CORRUPT: { class: 'retryable', http: 500, summary: 'the outbox held damaged bytes; they were moved aside' },
+  FT_ERR_OUTBOX_FULL: { class: 'retryable', http: 507, summary: 'the edge outbox reached its disk limit; new readings are refused until the ingest acknowledges batches' },
   FT_ERR_NOT_FOUND: { class: 'rejected', http: 404, summary: 'no such resource' },
   FT_ERR_CONFLICT: { class: 'rejected', http: 409, summary: 'the resource exists with different content' },
   FT_ERR_INTERNAL: { class: 'retryable', http: 500, summary: 'an internal error; see the server log' },

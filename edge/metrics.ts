@@ -13,6 +13,11 @@ export class EdgeMetrics {
   readonly batchesSealed = new Counter({ name: 'freshtrail_edge_batches_sealed_total', help: 'Batches signed and written to the outbox', registers: [this.registry] });
   readonly batchesAcked = new Counter({ name: 'freshtrail_edge_batches_acked_total', help: 'Batches acknowledged by the ingest, by status', labelNames: ['status'] as const, registers: [this.registry] });
   readonly outboxPending = new Gauge({ name: 'freshtrail_edge_outbox_pending_batches', help: 'Sealed batches waiting for an acknowledgement', registers: [this.registry] });
+  readonly outboxUnsealed = new Gauge({ name: 'freshtrail_edge_outbox_unsealed_readings', help: 'Readings accepted and not yet sealed into a batch', registers: [this.registry] });
+  readonly outboxBytes = new Gauge({ name: 'freshtrail_edge_outbox_bytes', help: 'Bytes the outbox segments take on disk', registers: [this.registry] });
+  readonly outboxFull = new Gauge({ name: 'freshtrail_edge_outbox_full', help: '1 while the outbox is at its disk limit (outbox.maxBytes)', registers: [this.registry] });
+  readonly outboxDropped = new Counter({ name: 'freshtrail_edge_outbox_dropped_readings_total', help: 'Readings lost to the disk limit: refused (reason full, policy block) or dropped oldest (reason drop-oldest)', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly outboxDuplicates = new Counter({ name: 'freshtrail_edge_outbox_duplicates_total', help: 'Redelivered device messages recognized as already accepted and not stored again', registers: [this.registry] });
   readonly outboxCorrupt = new Counter({ name: 'freshtrail_edge_outbox_corrupt_total', help: 'Damaged outbox regions moved aside at recovery', registers: [this.registry] });
   readonly forwardErrors = new Counter({ name: 'freshtrail_edge_forward_errors_total', help: 'Forwarding failures, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
 }

@@ -3,7 +3,13 @@
  *
  * A segment is a sequence of records, each:
  *   magic "FTOB" (4 bytes) | kind (1 byte) | 3 zero bytes | payload length (u32 LE) |
- *   CRC-32 (u32 LE, zlib's ISO-HDLC polynomial) over kind byte + payload | payload (UTF-8 JSON)
+ *   CRC-32 (u32 LE, zlib's ISO-HDLC polynomial) over kind byte + payload | payload
+ *
+ * Payloads (UTF-8):
+ *   Readings   {"n":<number of the first reading>,"r":[<Reading>…],"k":[<dedupe key or null>…]?}
+ *   Batch      {"seq":…,"upTo":…,"id":…,"sig":…} "\n" <the batch's canonical bytes, as signed>
+ *   Ack        {"seq":…,"status":…}
+ *   Checkpoint {"seq":…,"id":…,"readingNo":…,"sealedUpTo":…,"keys":[…]}
  *
  * Invariants: records are only appended; a record is valid only if its header is complete,
  * its length is within MAX_PAYLOAD and its CRC matches. Anything else (a torn write at the end,
@@ -17,13 +23,13 @@ export const HEADER_BYTES = 16;
 export const MAX_PAYLOAD = 64 * 1024 * 1024;
 
 export enum RecordKind {
-  /** A reading accepted from an input, not yet sealed into a batch. */
-  Reading = 1,
+  /** Readings accepted from inputs, numbered consecutively from `n`, not yet sealed. */
+  Readings = 1,
   /** A sealed, signed batch covering readings up to a reading number. */
   Batch = 2,
   /** The ingest acknowledged a batch (accepted, duplicate, quarantined or dead-lettered). */
   Ack = 3,
-  /** Chain and counter state carried into a new segment, so old segments can be deleted. */
+  /** Chain, counter and dedupe state carried into a new segment, so old segments can be deleted. */
   Checkpoint = 4,
 }
 
@@ -38,22 +44,37 @@ export interface DamagedRange {
 }
 
 export function encodeRecord(kind: RecordKind, payload: Buffer): Buffer {
-  const header = Buffer.alloc(HEADER_BYTES);
-  MAGIC.copy(header, 0);
-  header.writeUInt8(kind, 4);
-  header.writeUInt32LE(payload.length, 8);
-  header.writeUInt32LE(recordCrc(kind, payload), 12);
-  return Buffer.concat([header, payload]);
+  const record = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
+  MAGIC.copy(record, 0);
+  record.writeUInt32LE(kind, 4); // kind byte followed by three zero bytes
+  record.writeUInt32LE(payload.length, 8);
+  record.writeUInt32LE(recordCrc(kind, payload), 12);
+  payload.copy(record, HEADER_BYTES);
+  return record;
 }
 
+/** Encodes a record whose payload is a string, without an intermediate payload buffer. */
+export function encodeTextRecord(kind: RecordKind, text: string): Buffer {
+  const length = Buffer.byteLength(text, 'utf8');
+  const record = Buffer.allocUnsafe(HEADER_BYTES + length);
+  record.write(text, HEADER_BYTES, 'utf8');
+  MAGIC.copy(record, 0);
+  record.writeUInt32LE(kind, 4);
+  record.writeUInt32LE(length, 8);
+  record.writeUInt32LE(recordCrc(kind, record.subarray(HEADER_BYTES)), 12);
+  return record;
+}
+
+const KIND_BYTES = [0, 1, 2, 3, 4].map((k) => Buffer.from([k]));
+
 function recordCrc(kind: number, payload: Buffer): number {
-  return crc32(payload, crc32(Buffer.from([kind])));
+  return crc32(payload, crc32(KIND_BYTES[kind] ?? Buffer.from([kind])));
 }
 
 /** Tries to read one valid record at `offset`; undefined if none starts there. */
 function readRecordAt(buf: Buffer, offset: number): { record: RawRecord; next: number } | undefined {
   if (offset + HEADER_BYTES > buf.length) return undefined;
-  if (!buf.subarray(offset, offset + 4).equals(MAGIC)) return undefined;
+  if (buf.readUInt32BE(offset) !== MAGIC.readUInt32BE(0)) return undefined;
   const kind = buf.readUInt8(offset + 4);
   if (!(kind in RecordKind) || buf.readUIntLE(offset + 5, 3) !== 0) return undefined;
   const length = buf.readUInt32LE(offset + 8);

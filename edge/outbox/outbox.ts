@@ -1,25 +1,44 @@
 /**
  * The durable outbox of an edge agent: every reading the agent accepts and every batch it
- * seals is in here, fsync'd, before anyone is told so; a batch leaves only when the ingest has
+ * seals is in here before anyone is told so; a batch leaves only when the ingest has
  * acknowledged a durable commit (STYLE.md §4, DESIGN.md "Transport and acknowledgement").
  *
  * Layout: `<dir>/seg-<number>.log` segment files of records (format.ts), appended in order by a
- * single writer with group commit (one fdatasync per write group); `<dir>/corrupt/` holds damaged
- * bytes moved aside at recovery. Invariants:
- *  - file order is logical order: a Batch record follows the Reading records it covers;
+ * single writer (writer.ts); `<dir>/corrupt/` holds damaged bytes moved aside at recovery.
+ * Invariants:
+ *  - file order is logical order: a Batch record follows the Readings records it covers;
  *  - reading numbers and batch seqs only grow, across restarts (Checkpoint records carry them
- *    into each new segment, so a fully acknowledged old segment can be deleted);
+ *    into each new segment, so an old segment can be deleted);
+ *  - a batch is offered to the forwarder only once its record is fdatasync'd, whatever the
+ *    fsync policy: a batch the ingest may have seen is never re-sealed differently (a fork);
  *  - a segment is deleted only when none of its batches is unacknowledged and none of its
- *    readings is still unsealed.
+ *    readings is still unsealed — or, under the `drop-oldest` policy, when the disk bound
+ *    forces it, which is logged and counted.
  */
-import { mkdir, open, readdir, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, unlink, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GENESIS_PREV, checkEnvelope, type Batch, type SealedBatch } from '../../protocol/batch.js';
+import { FreshTrailError } from '../../common/errors.js';
+import { GENESIS_PREV, sha256Hex, type Batch, type SealedBatch } from '../../protocol/batch.js';
 import type { Reading } from '../../protocol/reading.js';
 import type { AckStatus } from '../../protocol/ack.js';
 import type { Logger } from '../../common/log.js';
 import type { EdgeMetrics } from '../metrics.js';
+import type { OutboxStatus } from '../status-types.js';
 import { RecordKind, encodeRecord, scanSegment, type RawRecord } from './format.js';
+import { RecentKeys } from './recent-keys.js';
+import { SegmentWriter, type FsyncPolicy, type Segment } from './writer.js';
+
+export type { FsyncPolicy } from './writer.js';
+export type FullPolicy = 'block' | 'drop-oldest';
+
+export const OUTBOX_DEFAULTS = {
+  segmentBytes: 8 * 1024 * 1024,
+  fsync: 'batch' as FsyncPolicy,
+  fsyncIntervalMs: 1000,
+  maxBytes: 1024 * 1024 * 1024,
+  whenFull: 'block' as FullPolicy,
+  recentKeys: 4096,
+};
 
 export interface OutboxOptions {
   dir: string;
@@ -29,6 +48,14 @@ export interface OutboxOptions {
   metrics: EdgeMetrics;
   /** Rotate to a new segment once the active one exceeds this many bytes. */
   segmentBytes?: number;
+  fsync?: FsyncPolicy;
+  fsyncIntervalMs?: number;
+  /** Disk bound for all segments together. */
+  maxBytes?: number;
+  whenFull?: FullPolicy;
+  /** How many device-message keys to remember for recognizing redeliveries after a restart. */
+  recentKeys?: number;
+  now?: () => number;
 }
 
 export interface ChainHead {
@@ -39,236 +66,321 @@ export interface ChainHead {
 /** Signs a batch; the outbox supplies seq, prev and readings so the chain stays consistent. */
 export type BatchSigner = (batch: Batch) => SealedBatch;
 
-interface Segment {
-  name: string;
-  /** Highest reading number stored in this segment (0 if none). */
-  maxReading: number;
-  /** Seqs of batches stored in this segment and not yet acknowledged. */
-  unacked: Set<number>;
+export type AppendResult = 'accepted' | 'duplicate';
+
+interface Unsealed {
+  n: number;
+  reading: Reading;
+  /** Bytes this reading will take again inside its batch record: the space sealing needs. */
+  size: number;
 }
 
-/** What a queued record means, applied to the segment it actually lands in once durable. */
-interface WriteEffect {
-  readingNo?: number;
-  batch?: { seq: number; id: string; upTo: number };
-}
-
-interface PendingWrite {
-  bytes: Buffer;
-  effect: WriteEffect;
-  done: (err?: Error) => void;
+interface PendingBatch {
+  sealed: SealedBatch;
+  upTo: number;
+  segment?: Segment;
+  /** Offered to the forwarder only once fdatasync'd. */
+  durable: boolean;
 }
 
 const SEGMENT_PATTERN = /^seg-(\d{16})\.log$/;
 const segmentName = (n: number): string => `seg-${String(n).padStart(16, '0')}.log`;
+/** A full outbox accepts readings again once below this fraction of the bound (no flapping). */
+const RESUME_FRACTION = 0.95;
 
 export class Outbox {
+  private readonly options: Required<OutboxOptions>;
   private readonly segments: Segment[] = [];
-  private file?: FileHandle;
-  private activeBytes = 0;
+  private writer!: SegmentWriter;
   private readingNo = 0;
   private sealedUpTo = 0;
   private head: ChainHead = { seq: 0, id: GENESIS_PREV };
-  /** State that is on disk (not merely queued): what a Checkpoint may claim. */
-  private durable = { head: { seq: 0, id: GENESIS_PREV } as ChainHead, readingNo: 0, sealedUpTo: 0 };
-  private readonly unsealedReadings: Array<{ n: number; reading: Reading }> = [];
-  private readonly pendingBatches = new Map<number, { sealed: SealedBatch; segment: Segment }>();
-  private queue: PendingWrite[] = [];
-  private writing = false;
+  /** What the files hold (not merely queued): what a Checkpoint may claim. */
+  private written = { head: { seq: 0, id: GENESIS_PREV } as ChainHead, readingNo: 0, sealedUpTo: 0 };
+  private readonly unsealed: Unsealed[] = [];
+  private unsealedBytes = 0;
+  /** In seq order: batches are sealed one at a time and become durable in that order. */
+  private readonly batches = new Map<number, PendingBatch>();
+  private readonly keys: RecentKeys;
+  private full = false;
+  private dropped = 0;
+  private lastAckAt?: number;
   private closed = false;
 
-  private constructor(private readonly options: Required<OutboxOptions>) {}
+  private constructor(options: OutboxOptions) {
+    this.options = { ...OUTBOX_DEFAULTS, now: Date.now, ...options } as Required<OutboxOptions>;
+    this.keys = new RecentKeys(this.options.recentKeys);
+  }
 
   /** Opens (or creates) the outbox in `dir`, recovering state and moving damage aside. */
   static async open(options: OutboxOptions): Promise<Outbox> {
-    const outbox = new Outbox({ segmentBytes: 8 * 1024 * 1024, ...options });
+    const outbox = new Outbox(options);
     await mkdir(options.dir, { recursive: true });
     await outbox.recover();
     return outbox;
   }
 
-  /** Readings accepted but not sealed into a batch yet (oldest first). */
+  /** Readings accepted but not sealed into a batch yet. */
   unsealedCount(): number {
-    return this.unsealedReadings.length;
+    return this.unsealed.length;
   }
 
   oldestUnsealedTs(): number | undefined {
-    return this.unsealedReadings[0]?.reading.ts;
+    return this.unsealed[0]?.reading.ts;
   }
 
-  /** Sealed batches awaiting an acknowledgement, in seq order. */
+  /** Durable sealed batches awaiting an acknowledgement, in seq order. */
   pending(): SealedBatch[] {
-    return [...this.pendingBatches.keys()].sort((a, b) => a - b).map((seq) => this.pendingBatches.get(seq)!.sealed);
+    const out: SealedBatch[] = [];
+    for (const entry of this.batches.values()) if (entry.durable) out.push(entry.sealed);
+    return out;
+  }
+
+  pendingCount(): number {
+    let count = 0;
+    for (const entry of this.batches.values()) if (entry.durable) count++;
+    return count;
+  }
+
+  /** A durable pending batch by seq, if any. */
+  pendingBatch(seq: number): SealedBatch | undefined {
+    const entry = this.batches.get(seq);
+    return entry?.durable ? entry.sealed : undefined;
   }
 
   chainHead(): ChainHead {
     return { ...this.head };
   }
 
-  /** Resolves once the reading is on disk (fdatasync'd): the moment the agent has accepted it. */
-  appendReading(reading: Reading): Promise<void> {
+  status(): OutboxStatus {
+    const firstBatch = this.batches.values().next().value as PendingBatch | undefined;
+    const oldest = firstBatch?.sealed.batch.readings[0]?.ts ?? this.unsealed[0]?.reading.ts;
+    return {
+      unsealedReadings: this.unsealed.length,
+      pendingBatches: this.pendingCount(),
+      oldestUnackedTs: oldest,
+      lastAckAt: this.lastAckAt,
+      bytes: this.writer.totalBytes(),
+      limitBytes: this.options.maxBytes,
+      full: this.full,
+      policy: this.options.whenFull,
+      droppedReadings: this.dropped,
+      chainSeq: this.head.seq,
+    };
+  }
+
+  /**
+   * Accepts a reading. Resolves once it is in the outbox file — written (survives a crash of
+   * the process) and, with fsync `always`, fdatasync'd (survives a power cut). Resolves
+   * 'duplicate' without storing when the transport redelivered a message already accepted.
+   * Rejects with FT_ERR_OUTBOX_FULL when the disk bound is reached under the `block` policy.
+   */
+  appendReading(reading: Reading, meta?: { key?: string; redelivered?: boolean }): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('the outbox is closed'));
+    const key = meta?.key;
+    if (key !== undefined && meta?.redelivered && this.keys.has(key)) {
+      this.options.metrics.outboxDuplicates.inc();
+      return Promise.resolve('duplicate');
+    }
+    const json = JSON.stringify(reading);
+    if (this.options.whenFull === 'block' && this.wouldExceed(json.length)) {
+      this.setFull(true);
+      this.countDropped(1, 'full');
+      return Promise.reject(
+        new FreshTrailError('FT_ERR_OUTBOX_FULL', `the outbox holds ${this.writer.totalBytes()} bytes, its limit (outbox.maxBytes) is ${this.options.maxBytes}: the reading is refused until the ingest acknowledges batches`),
+      );
+    }
     const n = ++this.readingNo;
-    this.unsealedReadings.push({ n, reading });
-    return this.write(RecordKind.Reading, { n, r: reading }, { readingNo: n });
+    this.unsealed.push({ n, reading, size: json.length });
+    this.unsealedBytes += json.length;
+    if (key !== undefined) this.keys.add(key);
+    return this.writer.appendReading(n, json, key ?? null).then(() => 'accepted' as const);
   }
 
   /**
    * Seals up to `maxReadings` of the oldest unsealed readings into the next batch of the chain,
-   * signs it and writes it. Resolves with the batch once durable, or undefined if nothing is
-   * unsealed.
+   * signs it and writes it. Resolves with the batch once fdatasync'd (from then on the
+   * forwarder sees it), or undefined if nothing is unsealed.
    */
   async seal(sign: BatchSigner, maxReadings: number, createdAt: number): Promise<SealedBatch | undefined> {
-    if (this.unsealedReadings.length === 0) return undefined;
-    const taken = this.unsealedReadings.splice(0, maxReadings);
+    if (this.unsealed.length === 0) return undefined;
+    const taken = this.unsealed.splice(0, maxReadings);
+    for (const t of taken) this.unsealedBytes -= t.size;
     const upTo = taken[taken.length - 1]!.n;
-    const batch: Batch = {
-      v: 1,
-      gateway: this.options.gatewayId,
-      seq: this.head.seq + 1,
-      prev: this.head.id,
-      createdAt,
-      readings: taken.map((t) => t.reading),
-    };
+    const batch: Batch = { v: 1, gateway: this.options.gatewayId, seq: this.head.seq + 1, prev: this.head.id, createdAt, readings: taken.map((t) => t.reading) };
     const sealed = sign(batch);
     const seq = sealed.batch.seq;
     this.head = { seq, id: sealed.id };
     this.sealedUpTo = upTo;
-    this.pendingBatches.set(seq, { sealed, segment: this.currentSegment() });
-    await this.write(RecordKind.Batch, { seq, upTo, id: sealed.id, env: { batch: sealed.batch, sig: sealed.sig } }, { batch: { seq, id: sealed.id, upTo } });
-    this.options.metrics.outboxPending.set(this.pendingBatches.size);
+    const entry: PendingBatch = { sealed, upTo, durable: false };
+    this.batches.set(seq, entry);
+    const meta = Buffer.from(`${JSON.stringify({ seq, upTo, id: sealed.id, sig: sealed.sig })}\n`, 'utf8');
+    await this.writer.appendRecord(encodeRecord(RecordKind.Batch, Buffer.concat([meta, sealed.canonical])), {
+      sync: true,
+      onWritten: (segment) => {
+        entry.segment = segment;
+        segment.unacked.add(seq);
+        this.written.head = { seq, id: sealed.id };
+        this.written.sealedUpTo = upTo;
+      },
+    });
+    entry.durable = this.batches.has(seq); // unless drop-oldest removed it meanwhile
+    this.updateGauges();
     return sealed;
   }
 
   /** Records the ingest's acknowledgement; the batch leaves the outbox. Unknown seqs are ignored. */
   async ack(seq: number, status: AckStatus | 'dead-letter'): Promise<void> {
-    const entry = this.pendingBatches.get(seq);
+    const entry = this.batches.get(seq);
     if (!entry) return;
-    await this.write(RecordKind.Ack, { seq, status });
-    this.pendingBatches.delete(seq);
-    entry.segment.unacked.delete(seq);
-    this.options.metrics.outboxPending.set(this.pendingBatches.size);
+    this.batches.delete(seq);
+    entry.segment?.unacked.delete(seq);
+    this.lastAckAt = this.options.now();
+    this.updateGauges();
+    // Not fdatasync'd: a lost Ack record only makes the batch be sent again, and the ingest
+    // answers a resend as a duplicate.
+    await this.writer.appendRecord(encodeRecord(RecordKind.Ack, Buffer.from(JSON.stringify({ seq, status }))), { sync: false });
     await this.deleteReleasedSegments();
   }
 
+  /** Waits for queued writes, fdatasyncs, and closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
-    await this.file?.close();
-    this.file = undefined;
+    await this.writer.close();
   }
 
-  // ── writing ──────────────────────────────────────────────────────────────
+  // ── disk bound ───────────────────────────────────────────────────────────
 
-  private write(kind: RecordKind, payload: object, effect: WriteEffect = {}): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('the outbox is closed'));
-    const bytes = encodeRecord(kind, Buffer.from(JSON.stringify(payload), 'utf8'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ bytes, effect, done: (err) => (err ? reject(err) : resolve()) });
-      if (!this.writing) void this.drain();
-    });
+  /** Sealing writes unsealed readings again, so their size is reserved as well. */
+  private wouldExceed(incoming: number): boolean {
+    return this.writer.totalBytes() + this.writer.queuedBytes() + this.unsealedBytes + incoming > this.options.maxBytes;
   }
 
-  /**
-   * The single writer. Group commit: everything queued while the previous fdatasync ran goes
-   * out in one write. Segment rotation happens here too, between groups, so no write can race
-   * with the switch of files.
-   */
-  private async drain(): Promise<void> {
-    this.writing = true;
-    while (this.queue.length > 0) {
-      const group = this.queue;
-      this.queue = [];
-      try {
-        await this.appendDurably(Buffer.concat(group.map((w) => w.bytes)));
-        for (const w of group) this.applyDurable(w.effect);
-        for (const w of group) w.done();
-        if (this.activeBytes >= this.options.segmentBytes) await this.rotate();
-      } catch (err) {
-        for (const w of group) w.done(err as Error);
+  private setFull(full: boolean): void {
+    if (full === this.full) return;
+    this.full = full;
+    this.options.metrics.outboxFull.set(full ? 1 : 0);
+    if (full) {
+      this.options.logger.warn(
+        { code: 'FT_ERR_OUTBOX_FULL', bytes: this.writer.totalBytes(), maxBytes: this.options.maxBytes, policy: this.options.whenFull },
+        this.options.whenFull === 'block'
+          ? 'outbox full: new readings are refused until the ingest acknowledges batches (check the uplink)'
+          : 'outbox full: the oldest unacknowledged data is being dropped to make room (check the uplink)',
+      );
+    } else {
+      this.options.logger.info({ bytes: this.writer.totalBytes() }, 'outbox below its limit again');
+    }
+  }
+
+  private countDropped(readings: number, reason: 'full' | 'drop-oldest'): void {
+    this.dropped += readings;
+    this.options.metrics.outboxDropped.inc({ reason }, readings);
+  }
+
+  /** drop-oldest: called by the writer before a write that would cross the bound. */
+  private async makeRoom(incoming: number): Promise<void> {
+    while (this.writer.totalBytes() + incoming + this.unsealedBytes > this.options.maxBytes) {
+      if (this.segments.length === 1) {
+        if (!(await this.writer.rotate())) return; // nothing but a checkpoint: cannot shrink
+        continue;
       }
-    }
-    this.writing = false;
-  }
-
-  private async appendDurably(bytes: Buffer): Promise<void> {
-    await this.file!.write(bytes);
-    await this.file!.datasync();
-    this.activeBytes += bytes.length;
-  }
-
-  private applyDurable(effect: WriteEffect): void {
-    const segment = this.currentSegment();
-    if (effect.readingNo !== undefined) {
-      segment.maxReading = Math.max(segment.maxReading, effect.readingNo);
-      this.durable.readingNo = Math.max(this.durable.readingNo, effect.readingNo);
-    }
-    if (effect.batch) {
-      const { seq, id, upTo } = effect.batch;
-      segment.unacked.add(seq);
-      const entry = this.pendingBatches.get(seq);
-      if (entry) entry.segment = segment;
-      this.durable.head = { seq, id };
-      this.durable.sealedUpTo = upTo;
+      this.setFull(true);
+      await this.dropOldestSegment();
     }
   }
 
-  private currentSegment(): Segment {
-    return this.segments[this.segments.length - 1]!;
+  private async dropOldestSegment(): Promise<void> {
+    const oldest = this.segments[0]!;
+    let readings = 0;
+    const seqs: number[] = [];
+    for (const seq of oldest.unacked) {
+      const entry = this.batches.get(seq);
+      if (!entry) continue;
+      readings += entry.sealed.batch.readings.length;
+      seqs.push(seq);
+      this.batches.delete(seq);
+    }
+    let unsealedDropped = 0;
+    while (this.unsealed.length > 0 && this.unsealed[0]!.n <= oldest.maxReading) {
+      this.unsealedBytes -= this.unsealed.shift()!.size;
+      unsealedDropped++;
+    }
+    await this.removeOldestSegment();
+    this.countDropped(readings + unsealedDropped, 'drop-oldest');
+    this.updateGauges();
+    this.options.logger.warn(
+      { segment: oldest.name, droppedBatches: seqs.length, firstSeq: seqs[0], lastSeq: seqs[seqs.length - 1], droppedReadings: readings + unsealedDropped },
+      'outbox full (policy drop-oldest): dropped the oldest segment; the ingest will report the missing seqs as a gap',
+    );
   }
 
-  private async openSegment(name: string, existingBytes: number): Promise<void> {
-    await this.file?.close();
-    this.file = await open(join(this.options.dir, name), 'a');
-    this.activeBytes = existingBytes;
-  }
-
-  /** Starts a new segment with a Checkpoint of the durable state; runs inside drain() only. */
-  private async rotate(): Promise<void> {
-    const name = segmentName(this.durable.readingNo + 1);
-    if (name <= this.currentSegment().name) return;
-    this.segments.push({ name, maxReading: 0, unacked: new Set() });
-    await this.openSegment(name, 0);
-    const { head, readingNo, sealedUpTo } = this.durable;
-    await this.appendDurably(encodeRecord(RecordKind.Checkpoint, Buffer.from(JSON.stringify({ seq: head.seq, id: head.id, readingNo, sealedUpTo }))));
-    await this.deleteReleasedSegments();
+  private async removeOldestSegment(): Promise<void> {
+    const oldest = this.segments.shift()!;
+    this.writer.forget(oldest);
+    await unlink(join(this.options.dir, oldest.name));
   }
 
   private async deleteReleasedSegments(): Promise<void> {
-    const oldestUnsealed = this.unsealedReadings[0]?.n ?? Infinity;
+    const oldestUnsealed = this.unsealed[0]?.n ?? Infinity;
     while (this.segments.length > 1) {
       const oldest = this.segments[0]!;
-      if (oldest.unacked.size > 0 || oldest.maxReading >= oldestUnsealed) return;
-      this.segments.shift();
-      await unlink(join(this.options.dir, oldest.name));
+      if (oldest.unacked.size > 0 || oldest.maxReading >= oldestUnsealed) break;
+      await this.removeOldestSegment();
     }
+    if (this.full && !this.wouldExceed(this.options.maxBytes * (1 - RESUME_FRACTION))) this.setFull(false);
+    this.updateGauges();
+  }
+
+  private updateGauges(): void {
+    const m = this.options.metrics;
+    m.outboxPending.set(this.batches.size);
+    m.outboxUnsealed.set(this.unsealed.length);
+    m.outboxBytes.set(this.writer.totalBytes());
   }
 
   // ── recovery ─────────────────────────────────────────────────────────────
 
   private async recover(): Promise<void> {
     const names = (await readdir(this.options.dir)).filter((n) => SEGMENT_PATTERN.test(n)).sort();
-    let lastBytes = 0;
     for (const name of names) {
-      const segment: Segment = { name, maxReading: 0, unacked: new Set() };
+      const segment: Segment = { name, bytes: 0, maxReading: 0, unacked: new Set() };
       this.segments.push(segment);
       const records = await this.readSegment(name);
-      for (const record of records) this.apply(record, segment);
-      lastBytes = records.reduce((sum, r) => sum + 16 + r.payload.length, 0);
+      for (const record of records) {
+        this.apply(record, segment);
+        segment.bytes += 16 + record.payload.length;
+      }
     }
-    if (this.segments.length === 0) {
-      this.segments.push({ name: segmentName(1), maxReading: 0, unacked: new Set() });
-      lastBytes = 0;
-    }
-    await this.openSegment(this.currentSegment().name, lastBytes);
-    this.durable = { head: { ...this.head }, readingNo: this.readingNo, sealedUpTo: this.sealedUpTo };
-    this.options.metrics.outboxPending.set(this.pendingBatches.size);
+    if (this.segments.length === 0) this.segments.push({ name: segmentName(1), bytes: 0, maxReading: 0, unacked: new Set() });
+    this.written = { head: { ...this.head }, readingNo: this.readingNo, sealedUpTo: this.sealedUpTo };
+    this.writer = await SegmentWriter.open({
+      dir: this.options.dir,
+      segments: this.segments,
+      segmentBytes: this.options.segmentBytes,
+      fsync: this.options.fsync,
+      fsyncIntervalMs: this.options.fsyncIntervalMs,
+      checkpoint: () => this.checkpointRecord(),
+      onReadingsWritten: (segment, maxN) => {
+        segment.maxReading = Math.max(segment.maxReading, maxN);
+        this.written.readingNo = Math.max(this.written.readingNo, maxN);
+      },
+      afterRotate: () => this.deleteReleasedSegments(),
+      beforeWrite: this.options.whenFull === 'drop-oldest' ? (incoming) => this.makeRoom(incoming) : undefined,
+    });
+    this.updateGauges();
     if (names.length > 0) {
       this.options.logger.info(
-        { pendingBatches: this.pendingBatches.size, unsealedReadings: this.unsealedReadings.length, seq: this.head.seq },
+        { pendingBatches: this.batches.size, unsealedReadings: this.unsealed.length, seq: this.head.seq, bytes: this.writer.totalBytes() },
         'outbox recovered',
       );
     }
+  }
+
+  private checkpointRecord(): Buffer {
+    const { head, readingNo, sealedUpTo } = this.written;
+    const body = { seq: head.seq, id: head.id, readingNo, sealedUpTo, keys: this.keys.list() };
+    return encodeRecord(RecordKind.Checkpoint, Buffer.from(JSON.stringify(body), 'utf8'));
   }
 
   /** Reads a segment; damaged ranges are moved to corrupt/ and the segment rewritten without them. */
@@ -298,34 +410,49 @@ export class Outbox {
   }
 
   private apply(record: RawRecord, segment: Segment): void {
-    const body = JSON.parse(record.payload.toString('utf8')) as Record<string, unknown>;
     switch (record.kind) {
-      case RecordKind.Checkpoint:
-        this.head = { seq: body.seq as number, id: body.id as string };
-        this.readingNo = Math.max(this.readingNo, body.readingNo as number);
-        this.sealedUpTo = Math.max(this.sealedUpTo, body.sealedUpTo as number);
+      case RecordKind.Checkpoint: {
+        const body = JSON.parse(record.payload.toString('utf8')) as { seq: number; id: string; readingNo: number; sealedUpTo: number; keys?: string[] };
+        this.head = { seq: body.seq, id: body.id };
+        this.readingNo = Math.max(this.readingNo, body.readingNo);
+        this.sealedUpTo = Math.max(this.sealedUpTo, body.sealedUpTo);
+        for (const key of body.keys ?? []) this.keys.add(key);
         break;
-      case RecordKind.Reading: {
-        const n = body.n as number;
-        this.readingNo = Math.max(this.readingNo, n);
-        segment.maxReading = Math.max(segment.maxReading, n);
-        if (n > this.sealedUpTo) this.unsealedReadings.push({ n, reading: body.r as Reading });
+      }
+      case RecordKind.Readings: {
+        const body = JSON.parse(record.payload.toString('utf8')) as { n: number; r: Reading[]; k?: Array<string | null> };
+        body.r.forEach((reading, i) => {
+          const n = body.n + i;
+          const key = body.k?.[i];
+          if (key) this.keys.add(key);
+          this.readingNo = Math.max(this.readingNo, n);
+          segment.maxReading = Math.max(segment.maxReading, n);
+          if (n > this.sealedUpTo) {
+            const size = JSON.stringify(reading).length;
+            this.unsealed.push({ n, reading, size });
+            this.unsealedBytes += size;
+          }
+        });
         break;
       }
       case RecordKind.Batch: {
-        const sealed = checkEnvelope(body.env);
-        const seq = sealed.batch.seq;
-        this.head = { seq, id: sealed.id };
-        this.sealedUpTo = Math.max(this.sealedUpTo, body.upTo as number);
-        while (this.unsealedReadings.length > 0 && this.unsealedReadings[0]!.n <= this.sealedUpTo) this.unsealedReadings.shift();
-        segment.unacked.add(seq);
-        this.pendingBatches.set(seq, { sealed, segment });
+        const split = record.payload.indexOf(0x0a);
+        const meta = JSON.parse(record.payload.subarray(0, split).toString('utf8')) as { seq: number; upTo: number; id: string; sig: string };
+        const canonical = Buffer.from(record.payload.subarray(split + 1));
+        if (sha256Hex(canonical) !== meta.id) throw new Error(`outbox segment ${segment.name}: batch ${meta.seq} does not hash to its id`);
+        const sealed: SealedBatch = { batch: JSON.parse(canonical.toString('utf8')) as Batch, sig: meta.sig, id: meta.id, canonical };
+        this.head = { seq: meta.seq, id: meta.id };
+        this.sealedUpTo = Math.max(this.sealedUpTo, meta.upTo);
+        while (this.unsealed.length > 0 && this.unsealed[0]!.n <= this.sealedUpTo) this.unsealedBytes -= this.unsealed.shift()!.size;
+        segment.unacked.add(meta.seq);
+        this.batches.set(meta.seq, { sealed, upTo: meta.upTo, segment, durable: true });
         break;
       }
       case RecordKind.Ack: {
-        const entry = this.pendingBatches.get(body.seq as number);
-        entry?.segment.unacked.delete(body.seq as number);
-        this.pendingBatches.delete(body.seq as number);
+        const body = JSON.parse(record.payload.toString('utf8')) as { seq: number };
+        const entry = this.batches.get(body.seq);
+        entry?.segment?.unacked.delete(body.seq);
+        this.batches.delete(body.seq);
         break;
       }
     }
