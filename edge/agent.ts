@@ -10,7 +10,7 @@ import { sealBatch } from '../protocol/batch.js';
 import type { Reading } from '../protocol/reading.js';
 import type { EdgeConfig } from './config.js';
 import { createInput } from './inputs/registry.js';
-import type { Input } from './inputs/types.js';
+import type { Input, ReadingMeta } from './inputs/types.js';
 import { EdgeMetrics } from './metrics.js';
 import { Outbox } from './outbox/outbox.js';
 import { MqttForwarder } from './forward/mqtt-forwarder.js';
@@ -54,7 +54,7 @@ export class EdgeAgent {
 
   async start(): Promise<void> {
     const { config, logger } = this.options;
-    this.outbox = await Outbox.open({ dir: join(config.dataDir, 'outbox'), gatewayId: config.gateway.id, logger, metrics: this.metrics });
+    this.outbox = await Outbox.open({ dir: join(config.dataDir, 'outbox'), gatewayId: config.gateway.id, logger, metrics: this.metrics, now: this.now, ...config.outbox });
     this.forwarder = new MqttForwarder({
       gatewayId: config.gateway.id,
       ...config.forward.mqtt,
@@ -72,7 +72,7 @@ export class EdgeAgent {
     const ctx = { logger, metrics: this.metrics, now: this.now };
     for (const inputConfig of config.inputs) {
       const input = createInput(inputConfig, { ...ctx, logger: logger.child({ input: inputConfig.name }) });
-      await input.start((reading) => this.accept(reading));
+      await input.start((reading, meta) => this.accept(reading, meta));
       this.inputs.push(input);
     }
     logger.info({ gateway: config.gateway.id, inputs: this.inputs.map((i) => i.name) }, 'edge agent started');
@@ -117,8 +117,8 @@ export class EdgeAgent {
     return false;
   }
 
-  private async accept(reading: Reading): Promise<void> {
-    await this.outbox!.appendReading(reading);
+  private async accept(reading: Reading, meta?: ReadingMeta): Promise<void> {
+    if ((await this.outbox!.appendReading(reading, meta)) === 'duplicate') return;
     this.accepted++;
     if (this.outbox!.unsealedCount() >= this.options.config.batch.maxReadings) this.queueSeal();
     else this.scheduleSeal();

@@ -1,7 +1,6 @@
-import { loadConfigFile } from '../../common/config.js';
 import { createLogger } from '../../common/log.js';
 import { EdgeAgent } from '../../edge/agent.js';
-import { applyEdgeEnv, EdgeConfigSchema } from '../../edge/config.js';
+import { loadEdgeConfig } from '../../edge/config.js';
 import { loadPrivateKey } from '../../edge/keyfile.js';
 import { parseCommandArgs, print, UsageError } from '../args.js';
 import { untilSignal } from '../lifecycle.js';
@@ -15,7 +14,7 @@ export async function edgeCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { config: { type: 'string', short: 'c' } }, USAGE);
   if (values.help) return print(USAGE), 0;
   if (!values.config) throw new UsageError(`--config is required\n\n${USAGE}`);
-  const config = applyEdgeEnv(loadConfigFile(values.config, EdgeConfigSchema));
+  const config = loadEdgeConfig(values.config);
   const logger = createLogger({ level: config.logLevel, name: 'edge' });
   const { privateKey, publicKeyHex } = await loadPrivateKey(config.gateway.keyFile);
   logger.info({ gateway: config.gateway.id, publicKey: publicKeyHex }, 'gateway key loaded');

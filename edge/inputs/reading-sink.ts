@@ -5,7 +5,7 @@
  */
 import { errorMessage } from '../../common/errors.js';
 import { normalizeObservation, type RawObservation } from './normalize.js';
-import type { EmitReading, InputContext } from './types.js';
+import type { EmitReading, InputContext, ReadingMeta } from './types.js';
 
 /** Label values of `freshtrail_edge_read_errors_total{reason}`. */
 export type ReadErrorReason =
@@ -28,6 +28,7 @@ const WARN_INTERVAL_MS = 60_000;
 export class ReadingSink {
   private closed = false;
   private readonly lastWarn = new Map<ReadErrorReason, number>();
+  private lastRefusalLog?: number;
 
   constructor(
     private readonly input: string,
@@ -36,7 +37,7 @@ export class ReadingSink {
   ) {}
 
   /** Normalizes and emits one observation. Never rejects. */
-  async offer(raw: RawObservation): Promise<OfferResult> {
+  async offer(raw: RawObservation, meta?: ReadingMeta): Promise<OfferResult> {
     if (this.closed) return 'failed';
     const outcome = normalizeObservation(raw, this.ctx.now());
     if (!outcome.ok) {
@@ -45,12 +46,17 @@ export class ReadingSink {
     }
     this.ctx.metrics.readings.inc({ input: this.input });
     try {
-      await this.emit(outcome.reading);
+      await this.emit(outcome.reading, meta);
       return 'accepted';
     } catch (err) {
-      // The agent could not journal the reading (disk full, outbox closed): say so loudly; the
-      // input decides whether its device can resend (an unacknowledged MQTT message is).
-      this.ctx.logger.error({ err: errorMessage(err), sensor: outcome.reading.sensor }, 'the agent did not accept a reading');
+      // The agent could not journal the reading (outbox full, disk error, outbox closed): say
+      // so, at most once a minute; the input decides whether its device can resend (an
+      // unacknowledged MQTT message is).
+      const now = this.ctx.now();
+      const last = this.lastRefusalLog;
+      this.lastRefusalLog = last === undefined || now - last >= WARN_INTERVAL_MS ? now : last;
+      const level = this.lastRefusalLog === now ? 'error' : 'debug';
+      this.ctx.logger[level]({ err: errorMessage(err), sensor: outcome.reading.sensor }, 'the agent did not accept a reading');
       return 'failed';
     }
   }
