@@ -16,7 +16,7 @@ export function sampleBatch(readings: number, seq = 1): Batch {
     readings: Array.from({ length: readings }, (_, i) => ({
       sensor: `sensor-${i % 8}`,
       location: 'farm-a/cold-room-1',
-      ts: 1_764_000_000_000 + i * 1000,
+      ts: 1_764_000_000_000 + ((seq - 1) * readings + i) * 1000, // time moves on batch after batch, as on a gateway
       tsSource: 'gateway' as const,
       tempC: round(1 + Math.sin(i) * 0.8, 2),
       rh: round(92 + Math.cos(i), 2),

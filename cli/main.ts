@@ -6,24 +6,19 @@ import { ConfigError } from '../common/config.js';
 import { FreshTrailError } from '../common/errors.js';
 import { packageVersion } from '../common/version.js';
 import { UsageError } from './args.js';
-import { benchCommand } from './commands/bench.js';
-import { demoCommand } from './commands/demo.js';
-import { edgeCommand } from './commands/edge.js';
-import { gatewayCommand } from './commands/gateway.js';
-import { ingestCommand } from './commands/ingest.js';
-import { keygenCommand } from './commands/keygen.js';
-import { simCommand } from './commands/sim.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
+// Commands are imported when run, so a gateway running `freshtrail edge` does not load the
+// ingest's HTTP server, database driver and broker: less memory on a Raspberry Pi.
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  demo: { run: demoCommand, summary: 'run ingest, simulator and two edge agents together (try this first)' },
-  ingest: { run: ingestCommand, summary: 'run the ingest service (HTTP API + embedded MQTT broker)' },
-  edge: { run: edgeCommand, summary: 'run a gateway agent' },
-  sim: { run: simCommand, summary: 'run simulated sensors on pseudo-terminals and MQTT' },
-  keygen: { run: keygenCommand, summary: "create a gateway's Ed25519 key pair" },
-  gateway: { run: gatewayCommand, summary: 'enroll or list gateways at a running ingest' },
-  bench: { run: benchCommand, summary: 'run a benchmark, one JSON object per line' },
+  demo: { run: async (argv) => (await import('./commands/demo.js')).demoCommand(argv), summary: 'run ingest, simulator and two edge agents together (try this first)' },
+  ingest: { run: async (argv) => (await import('./commands/ingest.js')).ingestCommand(argv), summary: 'run the ingest service (HTTP API + embedded MQTT broker)' },
+  edge: { run: async (argv) => (await import('./commands/edge.js')).edgeCommand(argv), summary: 'run a gateway agent' },
+  sim: { run: async (argv) => (await import('./commands/sim.js')).simCommand(argv), summary: 'run simulated sensors on pseudo-terminals and MQTT' },
+  keygen: { run: async (argv) => (await import('./commands/keygen.js')).keygenCommand(argv), summary: "create a gateway's Ed25519 key pair" },
+  gateway: { run: async (argv) => (await import('./commands/gateway.js')).gatewayCommand(argv), summary: 'enroll or list gateways at a running ingest' },
+  bench: { run: async (argv) => (await import('./commands/bench.js')).benchCommand(argv), summary: 'run a benchmark, one JSON object per line' },
 };
 
 function usage(): string {

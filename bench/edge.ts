@@ -1,0 +1,169 @@
+/**
+ * `freshtrail bench edge`: the edge agent's figures from issue 3.
+ *  - sign_persist_readings_per_s: readings accepted into the outbox, sealed into 200-reading
+ *    batches, signed and fdatasync'd (fsync policy `batch`), on one core.
+ *  - replay_readings_per_s: a backlog of 1,000,000 readings (an outage) drained over MQTT into
+ *    a real ingest (embedded aedes, SQLite FULL), from the first send to the last ack.
+ *  - idle_rss_mb, rss_mb_at_1k: resident memory of a real `freshtrail edge` process, idle and
+ *    while 1,000 Zigbee2MQTT messages per second arrive through a broker.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { silentLogger } from '../common/log.js';
+import { EdgeMetrics } from '../edge/metrics.js';
+import { Outbox } from '../edge/outbox/outbox.js';
+import { MqttForwarder } from '../edge/forward/mqtt-forwarder.js';
+import { startEmbeddedBroker } from '../ingest/mqtt/embedded-broker.js';
+import { defaultIngestConfig } from '../ingest/config.js';
+import { startIngest } from '../ingest/service.js';
+import { sealBatch } from '../protocol/batch.js';
+import { keyPairFromSeed } from '../protocol/keys.js';
+import type { Reading } from '../protocol/reading.js';
+import { type Report, round } from './report.js';
+
+const PER_BATCH = 200;
+const T0 = 1_764_000_000_000;
+const reading = (i: number): Reading => ({ sensor: `s${i % 8}`, location: 'farm-a/cold-room-1', ts: T0 + i * 100, tsSource: 'gateway', tempC: round(1 + (i % 90) / 100, 2), rh: 91.5, src: 'bench' });
+
+export async function benchEdge(report: Report): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'ft-bench-edge-'));
+  try {
+    await signPersist(report, join(dir, 'sign'));
+    await replay(report, join(dir, 'replay'));
+    await residentMemory(report, join(dir, 'rss'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const key = keyPairFromSeed('42'.repeat(32));
+const sign = (b: Parameters<typeof sealBatch>[0]) => sealBatch(b, key.privateKey);
+
+/**
+ * Fills `outbox` with `count` readings the way the agent does: inputs keep appending while
+ * full batches are sealed, signed and fdatasync'd in the background, one seal at a time.
+ */
+async function fill(outbox: Outbox, count: number, offset = 0): Promise<void> {
+  let sealing: Promise<unknown> = Promise.resolve();
+  let queuedSeals = 0;
+  for (let i = 0; i < count; i += PER_BATCH) {
+    const appends: Array<Promise<unknown>> = [];
+    for (let j = i; j < Math.min(i + PER_BATCH, count); j++) appends.push(outbox.appendReading(reading(offset + j)));
+    await Promise.all(appends);
+    queuedSeals++;
+    sealing = sealing.then(() => outbox.seal(sign, PER_BATCH, T0)).then(() => queuedSeals--);
+    if (queuedSeals > 4) await sealing; // backpressure, as an agent whose disk is slower than its sensors
+  }
+  await sealing;
+}
+
+async function signPersist(report: Report, dir: string): Promise<void> {
+  for (const fsync of ['batch', 'always'] as const) {
+    const outbox = await Outbox.open({ dir: join(dir, fsync), gatewayId: 'bench-gw', logger: silentLogger(), metrics: new EdgeMetrics(), fsync });
+    await fill(outbox, 20_000); // warm-up
+    const count = 300_000;
+    const start = performance.now();
+    await fill(outbox, count, 20_000);
+    const seconds = (performance.now() - start) / 1000;
+    await outbox.close();
+    report({ bench: 'edge', metric: 'sign_persist_readings_per_s', value: round(count / seconds), unit: 'readings/s', fsync, readingsPerBatch: PER_BATCH });
+  }
+}
+
+async function replay(report: Report, dir: string): Promise<void> {
+  const total = 1_000_000;
+  const metrics = new EdgeMetrics();
+  const outbox = await Outbox.open({ dir: join(dir, 'outbox'), gatewayId: 'bench-gw', logger: silentLogger(), metrics, maxBytes: 4 * 1024 ** 3 });
+  await fill(outbox, total);
+  const ingest = await startIngest(defaultIngestConfig({ dataDir: join(dir, 'ingest'), http: { port: 0 }, mqtt: { embedded: { port: 0 } }, logLevel: 'silent' }), { logger: silentLogger() });
+  await ingest.pipeline.enroll({ id: 'bench-gw', publicKey: key.publicKeyHex });
+  const maxInFlight = 16;
+  const forwarder = new MqttForwarder({
+    gatewayId: 'bench-gw',
+    url: ingest.mqttUrl,
+    ackTimeoutMs: 60_000,
+    maxInFlight,
+    retryDelayMs: 1000,
+    deadLetterDir: join(dir, 'dead-letter'),
+    outbox,
+    logger: silentLogger(),
+    metrics,
+    now: Date.now,
+  });
+  const start = performance.now();
+  await forwarder.start();
+  while (outbox.pendingCount() > 0) await new Promise((r) => setTimeout(r, 20));
+  const seconds = (performance.now() - start) / 1000;
+  await forwarder.stop();
+  await outbox.close();
+  const stored = (await ingest.store.counts()).readings;
+  await ingest.close();
+  if (stored !== total) throw new Error(`replay: the ingest holds ${stored} readings, expected ${total}`);
+  report({ bench: 'edge', metric: 'replay_readings_per_s', value: round(total / seconds), unit: 'readings/s', readings: total, transport: 'mqtt', store: 'sqlite', synchronous: 'FULL', maxInFlight, readingsPerBatch: PER_BATCH });
+}
+
+/** Resident memory of a real agent process: idle, then at 1,000 readings/s. */
+async function residentMemory(report: Report, dir: string): Promise<void> {
+  const sensors = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, logger: silentLogger() });
+  const ingest = await startIngest(defaultIngestConfig({ dataDir: join(dir, 'ingest'), http: { port: 0 }, mqtt: { embedded: { port: 0 } }, logLevel: 'silent' }), { logger: silentLogger() });
+  const gatewayKey = keyPairFromSeed('43'.repeat(32));
+  await ingest.pipeline.enroll({ id: 'rss-gw', publicKey: gatewayKey.publicKeyHex });
+  const keyFile = join(dir, 'gateway.key');
+  await writeFile(keyFile, gatewayKey.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  const configFile = join(dir, 'edge.json');
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      gateway: { id: 'rss-gw', keyFile },
+      dataDir: join(dir, 'edge'),
+      forward: { mqtt: { url: ingest.mqttUrl } },
+      inputs: [{ type: 'mqtt', name: 'zigbee', url: sensors.url, format: 'zigbee2mqtt', defaultLocation: 'cold-room-1' }],
+      logLevel: 'warn',
+    }),
+  );
+  const agent = spawn(process.execPath, [process.argv[1]!, 'edge', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const publisher = await mqtt.connectAsync(sensors.url, { clientId: 'bench-sensors' });
+  try {
+    await new Promise((r) => setTimeout(r, 5000));
+    report({ bench: 'edge', metric: 'idle_rss_mb', value: round(await rssMb(agent), 1), unit: 'MB', inputs: 1 });
+
+    // 10 devices × 100 messages/s, every payload distinct (no deduplication), for 15 s.
+    let peak = 0;
+    const started = Date.now();
+    let sent = 0;
+    while (Date.now() - started < 15_000) {
+      const due = Math.floor(((Date.now() - started) / 1000) * 1000);
+      for (; sent < due; sent++) {
+        const device = sent % 10;
+        const payload = JSON.stringify({ temperature: round(((sent / 10) % 1000) / 100, 2), humidity: 90, linkquality: 120 });
+        publisher.publish(`zigbee2mqtt/room-sensor-${device}`, payload, { qos: 1 });
+      }
+      if (Date.now() - started > 5000) peak = Math.max(peak, await rssMb(agent));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    report({ bench: 'edge', metric: 'rss_mb_at_1k', value: round(peak, 1), unit: 'MB', readingsPerSecond: 1000, sent });
+  } finally {
+    await publisher.endAsync();
+    await stopChild(agent);
+    await ingest.close();
+    await sensors.close();
+  }
+}
+
+async function rssMb(child: ChildProcess): Promise<number> {
+  const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+  if (!Number.isFinite(kb)) throw new Error('cannot read the agent process memory from /proc');
+  return kb / 1024;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
