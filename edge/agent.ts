@@ -15,6 +15,9 @@ import { EdgeMetrics } from './metrics.js';
 import { Outbox } from './outbox/outbox.js';
 import { MqttForwarder } from './forward/mqtt-forwarder.js';
 import type { Forwarder } from './forward/types.js';
+import { AlarmEvaluator } from './alarms/index.js';
+import { startLocalBroker, type LocalBroker } from './local-broker/index.js';
+import type { ActiveAlarm } from './status-types.js';
 
 export interface EdgeAgentOptions {
   config: EdgeConfig;
@@ -36,6 +39,8 @@ export interface EdgeStatus {
 export class EdgeAgent {
   readonly metrics = new EdgeMetrics();
   private outbox?: Outbox;
+  private localBroker?: LocalBroker;
+  private alarms?: AlarmEvaluator;
   private forwarder?: Forwarder;
   private inputs: Input[] = [];
   private sealTimer?: NodeJS.Timeout;
@@ -54,6 +59,22 @@ export class EdgeAgent {
 
   async start(): Promise<void> {
     const { config, logger } = this.options;
+    // Alarms first (their config is checked here), then the local broker, so a taken port
+    // fails before anything else opens and mqtt inputs pointed at it find it up.
+    if (config.alarms) {
+      this.alarms = new AlarmEvaluator(config.alarms, {
+        gatewayId: config.gateway.id,
+        // Without the local broker, alarms still run the hook and show in the status.
+        publish: (topic, payload, opts) => this.localBroker?.publish(topic, payload, opts) ?? Promise.resolve(),
+        logger: logger.child({ component: 'alarms' }),
+        metrics: this.metrics,
+        now: this.now,
+      });
+    }
+    if (config.localBroker?.enabled) {
+      this.localBroker = await startLocalBroker(config.localBroker, { logger: logger.child({ component: 'local-broker' }) });
+    }
+    this.alarms?.start();
     this.outbox = await Outbox.open({ dir: join(config.dataDir, 'outbox'), gatewayId: config.gateway.id, logger, metrics: this.metrics, now: this.now, ...config.outbox });
     this.forwarder = new MqttForwarder({
       gatewayId: config.gateway.id,
@@ -88,10 +109,17 @@ export class EdgeAgent {
   /** Stops inputs first, seals what they produced, then stops forwarding; nothing is lost. */
   async stop(): Promise<void> {
     await this.stopInputs();
+    await this.alarms?.stop(); // waits for alarm publishes and hook runs
     if (this.sealTimer) clearTimeout(this.sealTimer);
     await this.sealAll();
     await this.forwarder?.stop();
     await this.outbox?.close();
+    await this.localBroker?.close();
+  }
+
+  /** Local alarms currently raised. */
+  activeAlarms(): ActiveAlarm[] {
+    return this.alarms?.active() ?? [];
   }
 
   status(): EdgeStatus {
@@ -118,6 +146,8 @@ export class EdgeAgent {
   }
 
   private async accept(reading: Reading, meta?: ReadingMeta): Promise<void> {
+    // Before the outbox: alarms keep working when a long outage has filled it.
+    this.alarms?.observe(reading);
     if ((await this.outbox!.appendReading(reading, meta)) === 'duplicate') return;
     this.accepted++;
     if (this.outbox!.unsealedCount() >= this.options.config.batch.maxReadings) this.queueSeal();

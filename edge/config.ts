@@ -8,6 +8,8 @@ import { ConfigError, loadConfigFile } from '../common/config.js';
 import { GATEWAY_ID_PATTERN } from '../protocol/batch.js';
 import { InputConfigSchema } from './inputs/registry.js';
 import { OUTBOX_DEFAULTS } from './outbox/outbox.js';
+import { AlarmsSchema, resolveAlarmsConfig } from './alarms/config.js';
+import { LocalBrokerSchema, resolveLocalBrokerConfig } from './local-broker/config.js';
 
 const idPattern = GATEWAY_ID_PATTERN.source;
 
@@ -63,6 +65,8 @@ export const EdgeConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    localBroker: Type.Optional(LocalBrokerSchema),
+    alarms: Type.Optional(AlarmsSchema),
     inputs: Type.Array(InputConfigSchema, { minItems: 1, description: 'Sensor inputs: modbus, serial-lines, mqtt.' }),
     logLevel: Type.Optional(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')])),
   },
@@ -80,6 +84,8 @@ export function loadEdgeConfig(path: string, env: NodeJS.ProcessEnv = process.en
 
 /** Rules a schema cannot express. Throws ConfigError naming the key. */
 export function checkEdgeConfig(config: EdgeConfig, source = 'config'): void {
+  if (config.localBroker) resolveLocalBrokerConfig(config.localBroker, source);
+  if (config.alarms) resolveAlarmsConfig(config.alarms, source);
   const { maxBytes, segmentBytes } = config.outbox;
   if (segmentBytes * 8 > maxBytes) {
     // drop-oldest frees space a whole segment at a time, and the bound must hold several.

@@ -20,4 +20,9 @@ export class EdgeMetrics {
   readonly outboxDuplicates = new Counter({ name: 'freshtrail_edge_outbox_duplicates_total', help: 'Redelivered device messages recognized as already accepted and not stored again', registers: [this.registry] });
   readonly outboxCorrupt = new Counter({ name: 'freshtrail_edge_outbox_corrupt_total', help: 'Damaged outbox regions moved aside at recovery', registers: [this.registry] });
   readonly forwardErrors = new Counter({ name: 'freshtrail_edge_forward_errors_total', help: 'Forwarding failures, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly forwardTransport = new Gauge({ name: 'freshtrail_edge_forward_transport', help: '1 for the transport batches go out on now (mqtt or http), 0 for a standby one', labelNames: ['transport'] as const, registers: [this.registry] });
+  /** Local alarms (edge/alarms): raised, by rule; active now; hook runs that failed, by reason (spawn, exit, timeout, dropped). */
+  readonly alarmsRaised = new Counter({ name: 'freshtrail_edge_alarms_raised_total', help: 'Local alarms raised, by rule', labelNames: ['rule'] as const, registers: [this.registry] });
+  readonly alarmsActive = new Gauge({ name: 'freshtrail_edge_alarms_active', help: 'Local alarms raised and not yet cleared', registers: [this.registry] });
+  readonly alarmHookFailures = new Counter({ name: 'freshtrail_edge_alarm_hook_failures_total', help: 'Alarm hook runs that failed or were dropped, by reason (spawn, exit, timeout, dropped)', labelNames: ['reason'] as const, registers: [this.registry] });
 }
