@@ -120,6 +120,7 @@ async function residentMemory(report: Report, dir: string): Promise<void> {
       gateway: { id: 'rss-gw', keyFile },
       dataDir: join(dir, 'edge'),
       forward: { mqtt: { url: ingest.mqttUrl } },
+      status: { port: 0 },
       inputs: [{ type: 'mqtt', name: 'zigbee', url: sensors.url, format: 'zigbee2mqtt', defaultLocation: 'cold-room-1' }],
       logLevel: 'warn',
     }),

@@ -13,11 +13,14 @@ import { createInput } from './inputs/registry.js';
 import type { Input, ReadingMeta } from './inputs/types.js';
 import { EdgeMetrics } from './metrics.js';
 import { Outbox } from './outbox/outbox.js';
-import { MqttForwarder } from './forward/mqtt-forwarder.js';
+import { createForwarder } from './forward/config.js';
 import type { Forwarder } from './forward/types.js';
 import { AlarmEvaluator } from './alarms/index.js';
-import { startLocalBroker, type LocalBroker } from './local-broker/index.js';
-import type { ActiveAlarm } from './status-types.js';
+import type { LocalBroker } from './local-broker/index.js';
+import type { ActiveAlarm, EdgeStatus } from './status-types.js';
+import { InputHealth } from './input-health.js';
+import { startStatusServer, type StatusServer } from './status/status-server.js';
+import { packageVersion } from '../common/version.js';
 
 export interface EdgeAgentOptions {
   config: EdgeConfig;
@@ -26,7 +29,8 @@ export interface EdgeAgentOptions {
   now?: () => number;
 }
 
-export interface EdgeStatus {
+/** Running totals of one agent, for logs, the demo and tests. */
+export interface AgentCounters {
   gatewayId: string;
   connected: boolean;
   readingsAccepted: number;
@@ -40,6 +44,7 @@ export class EdgeAgent {
   readonly metrics = new EdgeMetrics();
   private outbox?: Outbox;
   private localBroker?: LocalBroker;
+  private statusServer?: StatusServer;
   private alarms?: AlarmEvaluator;
   private forwarder?: Forwarder;
   private inputs: Input[] = [];
@@ -48,9 +53,12 @@ export class EdgeAgent {
   private accepted = 0;
   private sealedCount = 0;
   private readonly now: () => number;
+  private readonly startedAt: number;
+  private readonly inputHealth = new InputHealth();
 
   constructor(private readonly options: EdgeAgentOptions) {
     this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
   }
 
   get gatewayId(): string {
@@ -58,6 +66,21 @@ export class EdgeAgent {
   }
 
   async start(): Promise<void> {
+    const { config, logger } = this.options;
+    // First: a taken port fails before any device or connection is opened.
+    if (config.status.enabled) {
+      this.statusServer = await startStatusServer(config.status, { status: () => this.status(), registry: this.metrics.registry, logger: logger.child({ component: 'status' }) });
+    }
+    try {
+      await this.startParts();
+    } catch (err) {
+      // Undo a partial start so the process exits (and systemd restarts it) instead of running half-open.
+      await this.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async startParts(): Promise<void> {
     const { config, logger } = this.options;
     // Alarms first (their config is checked here), then the local broker, so a taken port
     // fails before anything else opens and mqtt inputs pointed at it find it up.
@@ -72,28 +95,35 @@ export class EdgeAgent {
       });
     }
     if (config.localBroker?.enabled) {
+      // Imported only when enabled: the broker is a sizeable module on a small gateway.
+      const { startLocalBroker } = await import('./local-broker/index.js');
       this.localBroker = await startLocalBroker(config.localBroker, { logger: logger.child({ component: 'local-broker' }) });
     }
     this.alarms?.start();
     this.outbox = await Outbox.open({ dir: join(config.dataDir, 'outbox'), gatewayId: config.gateway.id, logger, metrics: this.metrics, now: this.now, ...config.outbox });
-    this.forwarder = new MqttForwarder({
+    this.forwarder = createForwarder(config.forward, {
       gatewayId: config.gateway.id,
-      ...config.forward.mqtt,
-      ackTimeoutMs: config.forward.ackTimeoutMs,
-      maxInFlight: config.forward.maxInFlight,
-      retryDelayMs: config.forward.retryDelayMs,
-      deadLetterDir: join(config.dataDir, 'dead-letter'),
       outbox: this.outbox,
+      deadLetterDir: join(config.dataDir, 'dead-letter'),
       logger,
       metrics: this.metrics,
       now: this.now,
     });
     await this.forwarder.start();
     this.scheduleSeal(); // readings recovered unsealed from a previous run
-    const ctx = { logger, metrics: this.metrics, now: this.now };
     for (const inputConfig of config.inputs) {
-      const input = createInput(inputConfig, { ...ctx, logger: logger.child({ input: inputConfig.name }) });
-      await input.start((reading, meta) => this.accept(reading, meta));
+      const name = inputConfig.name;
+      this.inputHealth.register(inputConfig);
+      const input = await createInput(inputConfig, {
+        logger: logger.child({ input: name }),
+        metrics: this.metrics,
+        now: this.now,
+        onReadError: (reason, detail) => this.inputHealth.error(name, reason, detail),
+      });
+      await input.start(async (reading, meta) => {
+        await this.accept(reading, meta);
+        this.inputHealth.reading(name, this.now());
+      });
       this.inputs.push(input);
     }
     logger.info({ gateway: config.gateway.id, inputs: this.inputs.map((i) => i.name) }, 'edge agent started');
@@ -115,6 +145,7 @@ export class EdgeAgent {
     await this.forwarder?.stop();
     await this.outbox?.close();
     await this.localBroker?.close();
+    await this.statusServer?.close(); // last, so `freshtrail edge status` shows the drain
   }
 
   /** Local alarms currently raised. */
@@ -122,15 +153,45 @@ export class EdgeAgent {
     return this.alarms?.active() ?? [];
   }
 
-  status(): EdgeStatus {
+  counters(): AgentCounters {
     return {
       gatewayId: this.gatewayId,
       connected: this.forwarder?.connected() ?? false,
       readingsAccepted: this.accepted,
       batchesSealed: this.sealedCount,
-      pendingBatches: this.outbox?.pending().length ?? 0,
+      pendingBatches: this.outbox?.pendingCount() ?? 0,
       unsealedReadings: this.outbox?.unsealedCount() ?? 0,
       chainSeq: this.outbox?.chainHead().seq ?? 0,
+    };
+  }
+
+  /** The status document (edge/status-types.ts); may be called before start() finished. */
+  status(): EdgeStatus {
+    const now = this.now();
+    const { config } = this.options;
+    return {
+      gatewayId: this.gatewayId,
+      version: packageVersion(),
+      startedAt: this.startedAt,
+      now,
+      forwarder: {
+        transport: this.forwarder?.transport() ?? (config.forward.mqtt ? 'mqtt' : 'http'),
+        connected: this.forwarder?.connected() ?? false,
+        lastAckAt: this.forwarder?.lastAckAt(),
+        lastError: this.forwarder?.lastError(),
+      },
+      inputs: this.inputHealth.snapshot(now),
+      outbox: this.outbox?.status() ?? {
+        unsealedReadings: 0,
+        pendingBatches: 0,
+        bytes: 0,
+        limitBytes: config.outbox.maxBytes,
+        full: false,
+        policy: config.outbox.whenFull,
+        droppedReadings: 0,
+        chainSeq: 0,
+      },
+      alarms: this.activeAlarms(),
     };
   }
 

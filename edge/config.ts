@@ -1,7 +1,8 @@
 /**
  * Edge agent configuration (`freshtrail edge --config edge.yaml`). The schema is the reference
  * documentation of every option; unknown keys are rejected. Secrets can come from the
- * environment: FRESHTRAIL_MQTT_USERNAME / FRESHTRAIL_MQTT_PASSWORD for the forwarder.
+ * environment: FRESHTRAIL_MQTT_USERNAME / FRESHTRAIL_MQTT_PASSWORD (MQTT forwarder),
+ * FRESHTRAIL_HTTP_BEARER_TOKEN (HTTP forwarder).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ConfigError, loadConfigFile } from '../common/config.js';
@@ -10,6 +11,8 @@ import { InputConfigSchema } from './inputs/registry.js';
 import { OUTBOX_DEFAULTS } from './outbox/outbox.js';
 import { AlarmsSchema, resolveAlarmsConfig } from './alarms/config.js';
 import { LocalBrokerSchema, resolveLocalBrokerConfig } from './local-broker/config.js';
+import { StatusConfigSchema } from './status/config.js';
+import { applyForwardEnv, checkForwardConfig, ForwardConfigSchema } from './forward/config.js';
 
 const idPattern = GATEWAY_ID_PATTERN.source;
 
@@ -48,23 +51,8 @@ export const EdgeConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    forward: Type.Object(
-      {
-        mqtt: Type.Object(
-          {
-            url: Type.String({ description: 'Broker URL of the ingest, e.g. mqtt://ingest.example:1883 or mqtts://…' }),
-            clientId: Type.Optional(Type.String({ description: 'MQTT client id. Default freshtrail-edge-<gateway id>.' })),
-            username: Type.Optional(Type.String({ description: 'MQTT user name (or FRESHTRAIL_MQTT_USERNAME).' })),
-            password: Type.Optional(Type.String({ description: 'MQTT password (or FRESHTRAIL_MQTT_PASSWORD).' })),
-          },
-          { additionalProperties: false },
-        ),
-        ackTimeoutMs: Type.Integer({ minimum: 100, default: 15_000, description: 'Re-send a batch not acknowledged within this time (ms). Default 15000.' }),
-        maxInFlight: Type.Integer({ minimum: 1, maximum: 1000, default: 8, description: 'Batches sent and awaiting acknowledgement at most. Default 8.' }),
-        retryDelayMs: Type.Integer({ minimum: 0, default: 5000, description: 'Wait before re-sending a batch the ingest asked to retry (ms). Default 5000.' }),
-      },
-      { additionalProperties: false },
-    ),
+    forward: ForwardConfigSchema,
+    status: StatusConfigSchema,
     localBroker: Type.Optional(LocalBrokerSchema),
     alarms: Type.Optional(AlarmsSchema),
     inputs: Type.Array(InputConfigSchema, { minItems: 1, description: 'Sensor inputs: modbus, serial-lines, mqtt.' }),
@@ -84,6 +72,7 @@ export function loadEdgeConfig(path: string, env: NodeJS.ProcessEnv = process.en
 
 /** Rules a schema cannot express. Throws ConfigError naming the key. */
 export function checkEdgeConfig(config: EdgeConfig, source = 'config'): void {
+  checkForwardConfig(config.forward, source);
   if (config.localBroker) resolveLocalBrokerConfig(config.localBroker, source);
   if (config.alarms) resolveAlarmsConfig(config.alarms, source);
   const { maxBytes, segmentBytes } = config.outbox;
@@ -95,8 +84,5 @@ export function checkEdgeConfig(config: EdgeConfig, source = 'config'): void {
 
 /** Applies environment overrides for secrets, so they need not sit in the file. */
 export function applyEdgeEnv(config: EdgeConfig, env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  const mqttOpts = { ...config.forward.mqtt };
-  if (env.FRESHTRAIL_MQTT_USERNAME) mqttOpts.username = env.FRESHTRAIL_MQTT_USERNAME;
-  if (env.FRESHTRAIL_MQTT_PASSWORD) mqttOpts.password = env.FRESHTRAIL_MQTT_PASSWORD;
-  return { ...config, forward: { ...config.forward, mqtt: mqttOpts } };
+  return { ...config, forward: applyForwardEnv(config.forward, env) };
 }

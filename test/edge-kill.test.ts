@@ -43,6 +43,7 @@ beforeAll(async () => {
       dataDir: join(dir, 'edge'),
       batch: { maxReadings: 20, maxAgeMs: 100 },
       forward: { mqtt: { url: ingest.mqttUrl }, ackTimeoutMs: 2000 },
+      status: { port: 0 },
       inputs: [{ type: 'mqtt', name: 'zigbee', url: sensors.url, clientId: 'kill-test-agent', format: 'zigbee2mqtt', defaultLocation: 'cold-room-1' }],
       logLevel: 'warn',
     }),

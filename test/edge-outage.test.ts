@@ -53,7 +53,8 @@ describe('edge agent after a long outage', () => {
         dataDir: join(dir, 'edge'),
         batch: { maxReadings: 200, maxAgeMs: 200 },
         forward: { mqtt: { url: `mqtt://127.0.0.1:${port}` }, ackTimeoutMs: 5000, maxInFlight: 8 },
-        inputs: [{ type: 'mqtt', name: 'zigbee', url: sensors.url, format: 'zigbee2mqtt', defaultLocation: 'cold-room-1' }],
+        status: { port: 0 },
+      inputs: [{ type: 'mqtt', name: 'zigbee', url: sensors.url, format: 'zigbee2mqtt', defaultLocation: 'cold-room-1' }],
       },
       EdgeConfigSchema,
       'test',
@@ -69,14 +70,14 @@ describe('edge agent after a long outage', () => {
         }
       }
       const total = SENSORS * MINUTES;
-      await waitFor(() => agent.status().readingsAccepted === total, 'the agent to accept every reading while offline', 60_000, 50);
-      await waitFor(() => agent.status().unsealedReadings === 0, 'every reading sealed', 10_000, 50);
-      expect(agent.status().pendingBatches).toBeGreaterThanOrEqual(total / 200);
-      expect(agent.status().connected).toBe(false);
+      await waitFor(() => agent.counters().readingsAccepted === total, 'the agent to accept every reading while offline', 60_000, 50);
+      await waitFor(() => agent.counters().unsealedReadings === 0, 'every reading sealed', 10_000, 50);
+      expect(agent.counters().pendingBatches).toBeGreaterThanOrEqual(total / 200);
+      expect(agent.counters().connected).toBe(false);
 
       ingest = await startIngest(ingestConfig(port), { logger: silentLogger() }); // the uplink is back
       await agent.drained(60_000);
-      expect(agent.status().pendingBatches).toBe(0);
+      expect(agent.counters().pendingBatches).toBe(0);
 
       const stored = await ingest.store.queryReadings({ gateway: GATEWAY, limit: total * 2 });
       expect(stored).toHaveLength(total);

@@ -51,7 +51,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const statusTimer = setInterval(() => {
     void fetchStats(api).then((s) => {
       const rejected = Object.values(s.rejectedByCode).reduce((a, b) => a + b, 0);
-      const pending = demo.agents.reduce((sum, a) => sum + a.status().pendingBatches, 0);
+      const pending = demo.agents.reduce((sum, a) => sum + a.counters().pendingBatches, 0);
       print(`[${Math.round((Date.now() - started) / 1000)} s] gateways ${s.gateways} · readings verified ${s.readingsVerified} · rejected ${rejected} · quarantined ${s.quarantined} · batches in outboxes ${pending}`);
     }).catch(() => undefined);
   }, 5000);

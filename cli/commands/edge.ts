@@ -4,13 +4,16 @@ import { loadEdgeConfig } from '../../edge/config.js';
 import { loadPrivateKey } from '../../edge/keyfile.js';
 import { parseCommandArgs, print, UsageError } from '../args.js';
 import { untilSignal } from '../lifecycle.js';
+import { edgeStatusCommand } from './edge-status.js';
 
 const USAGE = `usage: freshtrail edge --config edge.yaml
+       freshtrail edge status [--url URL] [--config edge.yaml] [--json]   (freshtrail edge status --help)
 
 Runs the gateway agent: reads the configured sensors, signs batches with the gateway key, keeps
 them in the on-disk outbox until the ingest acknowledges them. See edge/edge.sample.yaml.`;
 
 export async function edgeCommand(argv: string[]): Promise<number> {
+  if (argv[0] === 'status') return edgeStatusCommand(argv.slice(1));
   const { values } = parseCommandArgs(argv, { config: { type: 'string', short: 'c' } }, USAGE);
   if (values.help) return print(USAGE), 0;
   if (!values.config) throw new UsageError(`--config is required\n\n${USAGE}`);
@@ -20,7 +23,7 @@ export async function edgeCommand(argv: string[]): Promise<number> {
   logger.info({ gateway: config.gateway.id, publicKey: publicKeyHex }, 'gateway key loaded');
   const agent = new EdgeAgent({ config, privateKey, logger });
   await agent.start();
-  const statusTimer = setInterval(() => logger.info(agent.status(), 'status'), 60_000);
+  const statusTimer = setInterval(() => logger.info(agent.counters(), 'status'), 60_000);
   await untilSignal(async () => {
     clearInterval(statusTimer);
     await agent.stop();

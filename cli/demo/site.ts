@@ -5,7 +5,8 @@
  */
 import type { SimulatorConfig } from '../../firmware-sim/config.js';
 import type { SimulatorHandle, SerialDeviceInfo, MqttDeviceInfo } from '../../firmware-sim/simulator.js';
-import type { EdgeConfig } from '../../edge/config.js';
+import { EdgeConfigSchema, type EdgeConfig } from '../../edge/config.js';
+import { validateConfig } from '../../common/config.js';
 
 export const COLD_ROOM = 'farm-a/cold-room-1';
 export const TRUCK = 'truck-7/compartment-1';
@@ -65,6 +66,7 @@ export function siteEdgeConfigs(
     dataDir: `${options.dataDir}/${id}`,
     batch: { maxReadings: 200, maxAgeMs: options.batchMaxAgeMs ?? 2000 },
     forward: { mqtt: { url: options.ingestMqttUrl }, ackTimeoutMs: 10_000, maxInFlight: 8, retryDelayMs: 2000 },
+    status: { port: 0 }, // two agents in one process: any free port each
   });
   const farm = {
     ...common(FARM_GATEWAY),
@@ -93,5 +95,6 @@ export function siteEdgeConfigs(
       { type: 'mqtt', name: 'truck-tasmota', url: z2m.brokerUrl, format: 'tasmota', sensors: [{ match: 'truck-rear', id: 'truck-rear', location: TRUCK }] },
     ],
   };
-  return [farm, truck] as unknown as EdgeConfig[];
+  // Validated like a user's file, so every default is filled in.
+  return [farm, truck].map((config) => validateConfig(config, EdgeConfigSchema, `demo agent ${config.gateway.id}`));
 }

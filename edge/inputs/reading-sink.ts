@@ -64,6 +64,7 @@ export class ReadingSink {
   /** Counts one failed read and logs it, at warn at most once a minute per reason. */
   fail(reason: ReadErrorReason, detail: string, fields: Record<string, string | number> = {}): void {
     this.ctx.metrics.readErrors.inc({ input: this.input, reason });
+    this.ctx.onReadError?.(reason, detail);
     const now = this.ctx.now();
     const last = this.lastWarn.get(reason);
     if (last === undefined || now - last >= WARN_INTERVAL_MS) {

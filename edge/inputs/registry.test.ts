@@ -12,11 +12,11 @@ const ctx = { logger: silentLogger(), metrics: new EdgeMetrics(), now: () => 0 }
 const validate = (inputs: unknown[]): InputConfig[] => validateConfig({ inputs }, Inputs, 'edge.yaml').inputs;
 
 describe('input registry', () => {
-  it('validates the shipped sample config', () => {
+  it('validates the shipped sample config', async () => {
     const sample = fileURLToPath(new URL('../edge.sample.yaml', import.meta.url));
     const { inputs } = loadConfigFile(sample, EdgeConfigSchema);
     expect(inputs.map((i) => i.type)).toEqual(['modbus', 'serial-lines', 'serial-lines', 'mqtt', 'mqtt']);
-    for (const config of inputs) expect(createInput(config, ctx).name).toBe(config.name);
+    for (const config of inputs) expect((await createInput(config, ctx)).name).toBe(config.name);
   });
 
   it('fills the documented defaults of the selected input type', () => {
@@ -55,16 +55,16 @@ describe('input registry', () => {
     expect(InputConfigUnion.anyOf).toHaveLength(3);
   });
 
-  it('refuses what a schema cannot express, as a ConfigError', () => {
+  it('refuses what a schema cannot express, as a ConfigError', async () => {
     const [dup] = validate([
       { type: 'modbus', name: 'b', port: '/dev/x', sensors: [{ id: 'a', address: 1, location: 'l' }, { id: 'b', address: 1, location: 'l' }] },
     ]);
-    expect(() => createInput(dup!, ctx)).toThrow(ConfigError);
+    await expect(createInput(dup!, ctx)).rejects.toThrow(ConfigError);
     const [pattern] = validate([{ type: 'serial-lines', name: 's', port: '/dev/x', format: 'pattern', pattern: '(unclosed', sensor: { id: 'a', location: 'b' } }]);
-    expect(() => createInput(pattern!, ctx)).toThrow(/not a valid regular expression/);
+    await expect(createInput(pattern!, ctx)).rejects.toThrow(/not a valid regular expression/);
     const [noPattern] = validate([{ type: 'serial-lines', name: 's', port: '/dev/x', format: 'pattern', sensor: { id: 'a', location: 'b' } }]);
-    expect(() => createInput(noPattern!, ctx)).toThrow(/pattern: required/);
+    await expect(createInput(noPattern!, ctx)).rejects.toThrow(/pattern: required/);
     const [dhtWithUnit] = validate([{ type: 'serial-lines', name: 's', port: '/dev/x', format: 'dht', unit: 'F', sensor: { id: 'a', location: 'b' } }]);
-    expect(() => createInput(dhtWithUnit!, ctx)).toThrow(/only applies to format 'pattern'/);
+    await expect(createInput(dhtWithUnit!, ctx)).rejects.toThrow(/only applies to format 'pattern'/);
   });
 });

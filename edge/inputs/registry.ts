@@ -4,22 +4,29 @@
  */
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { ConfigError } from '../../common/config.js';
-import { createModbusInput, ModbusInputSchema, type ModbusInputConfig } from './modbus/index.js';
-import { createMqttInput, MqttInputSchema, type MqttInputConfig } from './mqtt/index.js';
+import { ModbusInputSchema, type ModbusInputConfig } from './modbus/config.js';
+import { MqttInputSchema, type MqttInputConfig } from './mqtt/config.js';
 import { InputNameSchema } from './schema-common.js';
-import { createSerialLinesInput, SerialLinesInputSchema, type SerialLinesInputConfig } from './serial-lines/index.js';
+import { SerialLinesInputSchema, type SerialLinesInputConfig } from './serial-lines/config.js';
 import type { Input, InputContext } from './types.js';
 
 export interface InputPlugin<S extends TObject> {
   /** Validates one input's config; the schema's descriptions are its user documentation. */
   schema: S;
-  create(config: Static<S>, ctx: InputContext): Input;
+  /**
+   * Builds the input. Its implementation is imported only here, when configured, so a gateway
+   * with MQTT sensors only never loads the serial port driver (memory on a Raspberry Pi).
+   */
+  create(config: Static<S>, ctx: InputContext): Promise<Input>;
 }
 
 export const inputRegistry = {
-  modbus: { schema: ModbusInputSchema, create: createModbusInput } satisfies InputPlugin<typeof ModbusInputSchema>,
-  'serial-lines': { schema: SerialLinesInputSchema, create: createSerialLinesInput } satisfies InputPlugin<typeof SerialLinesInputSchema>,
-  mqtt: { schema: MqttInputSchema, create: createMqttInput } satisfies InputPlugin<typeof MqttInputSchema>,
+  modbus: { schema: ModbusInputSchema, create: async (c, ctx) => (await import('./modbus/index.js')).createModbusInput(c, ctx) } satisfies InputPlugin<typeof ModbusInputSchema>,
+  'serial-lines': {
+    schema: SerialLinesInputSchema,
+    create: async (c, ctx) => (await import('./serial-lines/index.js')).createSerialLinesInput(c, ctx),
+  } satisfies InputPlugin<typeof SerialLinesInputSchema>,
+  mqtt: { schema: MqttInputSchema, create: async (c, ctx) => (await import('./mqtt/index.js')).createMqttInput(c, ctx) } satisfies InputPlugin<typeof MqttInputSchema>,
 } as const;
 
 export type InputType = keyof typeof inputRegistry;
@@ -55,7 +62,7 @@ export const InputConfigSchema = Type.Unsafe<InputConfig>({
  * Builds the input a validated config entry describes. Throws ConfigError for problems a
  * schema cannot express (duplicate Modbus addresses, a pattern that does not compile).
  */
-export function createInput(config: InputConfig, ctx: InputContext): Input {
+export async function createInput(config: InputConfig, ctx: InputContext): Promise<Input> {
   switch (config.type) {
     case 'modbus':
       return inputRegistry.modbus.create(config, ctx);

@@ -30,6 +30,8 @@ export interface InputContext {
   metrics: EdgeMetrics;
   /** Gateway clock, UTC ms; injected so tests control time. */
   now(): number;
+  /** Told of every failed or discarded read, for the agent's status document. */
+  onReadError?(reason: string, detail: string): void;
 }
 
 export interface Input {

@@ -2,7 +2,11 @@
  * Drops repeated identical messages from one device: Zigbee2MQTT republishes the same state
  * several times within a second for some devices (Koenkk/zigbee2mqtt#21808), which would
  * otherwise become duplicate readings. A payload counts as a repeat when the same topic carried
- * the same bytes within `windowMs` of the last accepted copy. Memory is one entry per device.
+ * the same bytes within `windowMs` of the last accepted copy. Memory is one entry per topic.
+ * It runs before decoding for every format, so a repeat never touches a format's device state
+ * (Shelly), and a broker redelivery of a message just handled (a PUBACK lost with the
+ * connection) is dropped here too. Across a crash this memory is gone: the agent's own key
+ * check (ReadingMeta) covers that case.
  */
 
 interface Seen {

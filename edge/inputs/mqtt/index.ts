@@ -1,12 +1,12 @@
 /**
- * The `mqtt` input: subscribes to device topics at QoS 1, decodes each message with the
- * configured format, maps devices to sensors and emits readings. A QoS 1 message is
- * acknowledged (PUBACK) only after its readings are durably accepted by the agent, so a crash
- * in between makes the broker redeliver it (persistent session, MQTT 3.1.1 §4.4). Malformed,
- * unmapped and repeated messages are counted or dropped and acknowledged; nothing crashes.
- * Retained messages without a device timestamp are skipped: their age is unknown.
+ * The `mqtt` input: subscribes to device topics at QoS 1 in a persistent session, decodes each
+ * message with the configured format (message-handler.ts) and emits readings. A QoS 1 message
+ * is acknowledged (PUBACK) only after its readings are durably accepted by the agent, so a
+ * crash in between makes the broker redeliver it (MQTT 3.1.1 §4.4); each reading carries the
+ * message's key and DUP flag so the agent can tell such a redelivery from a new message.
+ * Malformed, unmapped and repeated messages are counted or dropped and acknowledged.
  */
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
 import { errorMessage } from '../../../common/errors.js';
 import { ReadingSink } from '../reading-sink.js';
 import { SensorMap } from '../sensor-map.js';
@@ -14,6 +14,7 @@ import type { EmitReading, Input, InputContext } from '../types.js';
 import { resolveMqttConfig, type MqttInputConfig, type MqttSettings } from './config.js';
 import { Deduplicator } from './dedupe.js';
 import { mqttFormat, type MqttFormat } from './formats/index.js';
+import { MessageHandler } from './message-handler.js';
 
 export { MqttInputSchema, type MqttInputConfig } from './config.js';
 
@@ -39,6 +40,7 @@ class MqttInput implements Input {
   private readonly dedupe: Deduplicator;
   private client?: MqttClient;
   private sink?: ReadingSink;
+  private handler?: MessageHandler;
   private inflight: Promise<unknown> = Promise.resolve();
   private stopped?: Promise<void>;
 
@@ -47,7 +49,7 @@ class MqttInput implements Input {
     private readonly ctx: InputContext,
   ) {
     this.name = settings.name;
-    this.format = mqttFormat(settings.format, { baseTopic: settings.baseTopic });
+    this.format = mqttFormat(settings.format, settings.formatOptions);
     this.sensors = new SensorMap(settings.sensors, settings.defaultLocation);
     this.dedupe = new Deduplicator(settings.dedupeWindowMs);
   }
@@ -56,6 +58,16 @@ class MqttInput implements Input {
     const { url, clientId, username, password, connectTimeoutMs, topics } = this.settings;
     const where = redactUrl(url);
     this.sink = new ReadingSink(this.name, this.ctx, emit);
+    this.handler = new MessageHandler({
+      input: this.name,
+      ctx: this.ctx,
+      format: this.format,
+      sensors: this.sensors,
+      dedupe: this.dedupe,
+      sink: this.sink,
+      emit,
+      duplicateCheck: this.settings.duplicateCheck,
+    });
     const client = mqtt.connect(url, {
       clientId,
       username,
@@ -69,7 +81,14 @@ class MqttInput implements Input {
     // mqtt.js sends the PUBACK when this callback is called (lib/handlers/publish.js); an
     // error skips the PUBACK, leaving the message to be redelivered on the next session.
     client.handleMessage = (packet: IPublishPacket, done) => {
-      const work = this.handle(packet);
+      const work = this.handler!.handle({
+        topic: packet.topic,
+        payload: Buffer.from(packet.payload),
+        qos: packet.qos,
+        retain: packet.retain,
+        dup: packet.dup,
+        messageId: packet.messageId,
+      });
       this.inflight = work.catch(() => {});
       work.then(() => done(), (err: unknown) => done(err instanceof Error ? err : new Error(String(err))));
     };
@@ -84,9 +103,10 @@ class MqttInput implements Input {
     client.on('connect', () => {
       if (connectedOnce) this.ctx.logger.info({ url: where }, 'MQTT input reconnected');
     });
+    let granted: ISubscriptionGrant[];
     try {
       await firstConnect(client, connectTimeoutMs);
-      const granted = await client.subscribeAsync(Object.fromEntries(topics.map((t) => [t, { qos: 1 as const }])));
+      granted = await client.subscribeAsync(Object.fromEntries(topics.map((t) => [t, { qos: 1 as const }])));
       const refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
       if (refused.length > 0) throw new Error(`the broker refused the subscription to ${refused.join(', ')}`);
     } catch (err) {
@@ -96,6 +116,9 @@ class MqttInput implements Input {
     }
     connectedOnce = true;
     this.ctx.logger.info({ url: where, topics, format: this.format.name }, 'mqtt input started');
+    // Some brokers only do QoS 0 (The Things Stack's MQTT server): no redelivery, no offline queue.
+    const qos0 = granted.filter((g) => g.qos === 0).map((g) => g.topic);
+    if (qos0.length > 0) this.ctx.logger.warn({ url: where, topics: qos0 }, 'the broker granted QoS 0 only: messages published while the agent is down are lost');
   }
 
   stop(): Promise<void> {
@@ -105,56 +128,6 @@ class MqttInput implements Input {
       await this.inflight;
     })();
     return this.stopped;
-  }
-
-  /** Resolves when the message may be acknowledged; rejects when it must not be. */
-  private async handle(packet: IPublishPacket): Promise<void> {
-    const sink = this.sink!;
-    if (sink.isClosed) throw new Error('the input is stopping');
-    const topic = packet.topic;
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
-    if (!this.format.match(topic, payload)) return;
-    const now = this.ctx.now();
-    if (this.dedupe.isRepeat(topic, payload, now)) {
-      this.ctx.logger.debug({ topic }, 'repeated message ignored');
-      return;
-    }
-    const decoded = this.format.decode({ topic, payload });
-    if (!decoded.ok) {
-      sink.fail('parse', `${topic}: ${decoded.detail}`, { topic });
-      this.dedupe.remember(topic, payload, now);
-      return;
-    }
-    const offers = [];
-    for (const obs of decoded.observations) {
-      // A retained message is replayed on every subscribe (MQTT 3.1.1 §3.3.1.3); without a
-      // device timestamp its age is unknown, and stamping it "now" would misdate an old value.
-      if (packet.retain && obs.deviceTime === undefined) {
-        this.ctx.logger.debug({ topic }, 'retained message without a device time ignored');
-        continue;
-      }
-      const sensor = this.sensors.resolve({ device: obs.device, channel: obs.channel, topic });
-      const deviceKey = obs.channel === undefined ? obs.device : `${obs.device}/${obs.channel}`;
-      if (!sensor) {
-        sink.fail('unmapped', `no sensor mapping for device ${JSON.stringify(deviceKey)} (add it to sensors, or set defaultLocation)`, { topic });
-        continue;
-      }
-      offers.push(
-        sink.offer({
-          sensor,
-          temperature: obs.temperature,
-          temperatureUnit: obs.temperatureUnit,
-          humidity: obs.humidity,
-          battery: obs.battery,
-          link: obs.link,
-          deviceTime: obs.deviceTime,
-          src: obs.channel === undefined ? `mqtt:${topic}` : `mqtt:${topic}#${obs.channel}`,
-        }),
-      );
-    }
-    const results = await Promise.all(offers);
-    if (results.includes('failed')) throw new Error('the agent did not accept every reading of this message');
-    this.dedupe.remember(topic, payload, now);
   }
 }
 

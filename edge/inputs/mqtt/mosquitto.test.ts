@@ -2,6 +2,11 @@
  * The mqtt input against the machine's Mosquitto (127.0.0.1:1883): the same decoding and the
  * same no-PUBACK-until-accepted contract on the broker gateways run in the field. Topics carry
  * a random prefix so concurrent test runs on the shared broker do not see each other.
+ *
+ * Finding (Mosquitto 2.0.11): a QoS 1 message redelivered to a persistent session after the
+ * subscriber died without PUBACK carries DUP = 1 and its original packet id, as MQTT-3.3.1-1
+ * and MQTT-4.4.0-1 require (Mosquitto marks a message dup once it has been sent). So the agent
+ * gets `redelivered: true` with the first attempt's key. aedes does not: redelivery.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
@@ -13,8 +18,10 @@ import { waitFor } from '../../../test/support/wait.js';
 import { EdgeMetrics } from '../../metrics.js';
 import { TASMOTA } from './formats/fixtures.js';
 import { createMqttInput, type MqttInputConfig } from './index.js';
+import { inputRedelivery, probeRedelivery } from './test-support.js';
 
 const URL = 'mqtt://127.0.0.1:1883';
+const MOSQUITTO = { url: URL, port: 1883 };
 const skip = await skipWithoutService('mosquitto', '127.0.0.1', 1883);
 
 describe.skipIf(skip)('mqtt input with Mosquitto', () => {
@@ -66,5 +73,18 @@ describe.skipIf(skip)('mqtt input with Mosquitto', () => {
       const cleanup = await mqtt.connectAsync(URL, { clientId, clean: true, reconnectPeriod: 0 });
       await cleanup.endAsync();
     }
+  });
+
+  it('redelivers a QoS 1 message to the persistent session of a killed subscriber with DUP set and the same packet id', async () => {
+    const { first, second } = await probeRedelivery(MOSQUITTO);
+    expect(first.dup).toBe(false);
+    expect(second).toEqual({ dup: true, messageId: first.messageId });
+  });
+
+  it("with duplicateCheck 'dup-flag' the input tells the agent: same key, redelivered", async () => {
+    const { first, second } = await inputRedelivery(MOSQUITTO, { duplicateCheck: 'dup-flag' });
+    expect(first.meta).toEqual({ key: expect.stringMatching(/\|[0-9a-f]{64}\|\d+#0$/), redelivered: false });
+    expect(second.meta).toEqual({ key: first.meta!.key, redelivered: true });
+    expect(second.reading).toEqual(first.reading);
   });
 });

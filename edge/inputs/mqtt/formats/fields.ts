@@ -24,9 +24,19 @@ export function jsonObject(payload: Buffer): { ok: true; value: JsonObject } | {
  */
 export function numberField(obj: JsonObject, key: string): number | null | undefined {
   if (!Object.hasOwn(obj, key)) return undefined;
-  const v = obj[key];
+  return numberValue(obj[key]);
+}
+
+/** {@link numberField} for a value already in hand (present: never undefined). */
+export function numberValue(v: unknown): number | null {
   if (v === null) return null;
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && /^\s*[-+]?\d+(?:\.\d+)?\s*$/.test(v)) return Number(v);
   return Number.NaN;
+}
+
+/** The object under `key`, when it is a plain object. */
+export function objectField(obj: JsonObject, key: string): JsonObject | undefined {
+  const v = obj[key];
+  return isPlainObject(v) ? v : undefined;
 }

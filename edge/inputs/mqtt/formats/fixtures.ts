@@ -72,4 +72,33 @@ export const TASMOTA = {
   lwt: { topic: 'tele/cold-room-1/LWT', payload: 'Online' },
   badUnit: { topic: 'tele/cold-room-1/SENSOR', payload: '{"Time":"2019-01-01T00:00:00","AM2301":{"Temperature":24.6},"TempUnit":"K"}' },
   notJson: { topic: 'tele/cold-room-1/SENSOR', payload: 'Temperature 24.6' },
+  /**
+   * Mixed sensors on one device, recorded output quoted in public Tasmota consumers: a DS18B20
+   * without index, an SI7021 whose read failed (null) and a BME280 with pressure.
+   */
+  mixed: {
+    topic: 'tele/packhouse-2/SENSOR',
+    payload:
+      '{"Time":"2019-11-14T08:14:01","DS18B20":{"Temperature":21.5},"SI7021":{"Temperature":null,"Humidity":null},"BME280":{"Temperature":21.1,"Humidity":46.9,"Pressure":1014.4},"TempUnit":"C","PressureUnit":"hPa"}',
+  },
+  /** arendst/Tasmota CHANGELOG (multi-sensor DS18x20 JSON rewrite): indexed names with the probe Id. */
+  ds18b20Changelog: {
+    topic: 'tele/reefer-7/SENSOR',
+    payload: '{"Time":"2018-10-15T10:47:38","DS18B20-1":{"Id":"00000483C23A","Temperature":19.5},"DS18B20-2":{"Id":"0000048EC44C","Temperature":19.6},"TempUnit":"C"}',
+  },
+  /** Time format 1 (support.ino ResponseGetTime): local Time plus "Epoch", Unix seconds UTC. */
+  withEpoch: {
+    topic: 'tele/cold-room-4/SENSOR',
+    payload: '{"Time":"2024-03-04T10:11:12","Epoch":1709543472,"AM2301":{"Temperature":2.9,"Humidity":93.1,"DewPoint":1.9},"TempUnit":"C"}',
+  },
+  /** Time format 2 (support.ino ResponseGetTime): Time itself is Unix seconds UTC. */
+  epochTime: {
+    topic: 'tele/cold-room-4/SENSOR',
+    payload: '{"Time":1709543472,"SHT3X":{"Temperature":2.9,"Humidity":93.1,"DewPoint":1.9},"TempUnit":"C"}',
+  },
+  /** BME280 with TempUnit F, as a Tasmota with SetOption8 1 publishes it. */
+  bme280Fahrenheit: {
+    topic: 'tele/dock/SENSOR',
+    payload: '{"Time":"2024-02-25T11:27:00","BME280":{"Temperature":37.4,"Humidity":65.5,"Pressure":1013.2},"PressureUnit":"hPa","TempUnit":"F"}',
+  },
 } satisfies Record<string, Fixture>;

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { TASMOTA, Z2M, type Fixture } from './fixtures.js';
-import { tasmota, tasmotaTime } from './tasmota.js';
-import type { DecodeResult, MqttFormat } from './types.js';
+import { decodeFixture as decode, observationsOf } from './decode-fixture.js';
+import { TASMOTA, Z2M } from './fixtures.js';
+import { createTasmotaFormat, tasmota, tasmotaTime } from './tasmota.js';
 import { createZigbee2MqttFormat, zigbee2mqtt } from './zigbee2mqtt.js';
-
-function decode(format: MqttFormat, f: Fixture): DecodeResult | 'no match' {
-  const payload = Buffer.from(f.payload);
-  if (!format.match(f.topic, payload)) return 'no match';
-  return format.decode({ topic: f.topic, payload });
-}
 
 describe('zigbee2mqtt format', () => {
   it('decodes the WSDCGQ11LM state: temperature, humidity, battery, linkquality, no device time', () => {
@@ -64,9 +58,9 @@ describe('tasmota format', () => {
   });
 
   it('uses Time with a UTC offset as the device time', () => {
-    const result = decode(tasmota, TASMOTA.sht3xWithOffset);
-    expect(result).toMatchObject({ ok: true, observations: [{ channel: 'SHT3X-0x45', temperature: 3.8, humidity: 91.4 }] });
-    expect(result !== 'no match' && result.ok && result.observations[0]!.deviceTime).toBe(Date.UTC(2024, 2, 4, 9, 11, 12, 345));
+    expect(observationsOf(decode(tasmota, TASMOTA.sht3xWithOffset))).toMatchObject([
+      { channel: 'SHT3X-0x45', temperature: 3.8, humidity: 91.4, deviceTime: Date.UTC(2024, 2, 4, 9, 11, 12, 345) },
+    ]);
   });
 
   it('finds every sensor object by content and skips the ESP32 die temperature', () => {
@@ -102,10 +96,49 @@ describe('tasmota format', () => {
     expect(decode(tasmota, TASMOTA.notJson)).toMatchObject({ ok: false });
   });
 
-  it('parses Time only when it carries an offset', () => {
-    expect(tasmotaTime('2024-03-04T10:11:12+01:00')).toBe(Date.UTC(2024, 2, 4, 9, 11, 12));
-    expect(tasmotaTime('2024-03-04T10:11:12Z')).toBe(Date.UTC(2024, 2, 4, 10, 11, 12));
-    expect(tasmotaTime('2024-03-04T10:11:12')).toBeUndefined();
-    expect(tasmotaTime(12345)).toBeUndefined();
+  it('parses Time with an offset, Unix-seconds Time and Epoch; local Time only with a configured zone', () => {
+    expect(tasmotaTime({ Time: '2024-03-04T10:11:12+01:00' })).toBe(Date.UTC(2024, 2, 4, 9, 11, 12));
+    expect(tasmotaTime({ Time: '2024-03-04T10:11:12Z' })).toBe(Date.UTC(2024, 2, 4, 10, 11, 12));
+    expect(tasmotaTime({ Time: '2024-03-04T10:11:12' })).toBeUndefined();
+    expect(tasmotaTime({ Time: '2024-03-04T10:11:12' }, 'Europe/Berlin')).toBe(Date.UTC(2024, 2, 4, 9, 11, 12));
+    expect(tasmotaTime({ Time: '2024-07-04T10:11:12' }, 'Europe/Berlin')).toBe(Date.UTC(2024, 6, 4, 8, 11, 12));
+    // 02:30 on the night daylight saving ends happens twice in Berlin: not a usable time.
+    expect(tasmotaTime({ Time: '2024-10-27T02:30:00' }, 'Europe/Berlin')).toBeUndefined();
+    expect(tasmotaTime({ Time: 1709543472 })).toBe(Date.UTC(2024, 2, 4, 9, 11, 12));
+    expect(tasmotaTime({ Time: '2024-03-04T10:11:12', Epoch: 1709543472 })).toBe(Date.UTC(2024, 2, 4, 9, 11, 12));
+    expect(tasmotaTime({ Time: 'soon' }, 'Europe/Berlin')).toBeUndefined();
+  });
+
+  it('reads mixed sensors by content: indexless DS18B20, a failed SI7021 (null), a BME280', () => {
+    expect(observationsOf(decode(tasmota, TASMOTA.mixed)).map((o) => [o.channel, o.temperature, o.humidity])).toEqual([
+      ['DS18B20', 21.5, undefined],
+      ['SI7021', null, null],
+      ['BME280', 21.1, 46.9],
+    ]);
+  });
+
+  it('keeps the indexed DS18B20 names of the changelog example as channels', () => {
+    expect(observationsOf(decode(tasmota, TASMOTA.ds18b20Changelog)).map((o) => [o.device, o.channel, o.temperature])).toEqual([
+      ['reefer-7', 'DS18B20-1', 19.5],
+      ['reefer-7', 'DS18B20-2', 19.6],
+    ]);
+  });
+
+  it('uses Epoch (time format 1) and Unix-seconds Time (format 2) as the device time', () => {
+    const at = Date.UTC(2024, 2, 4, 9, 11, 12);
+    expect(observationsOf(decode(tasmota, TASMOTA.withEpoch))).toMatchObject([{ channel: 'AM2301', temperature: 2.9, humidity: 93.1, deviceTime: at }]);
+    expect(observationsOf(decode(tasmota, TASMOTA.epochTime))).toMatchObject([{ channel: 'SHT3X', temperature: 2.9, humidity: 93.1, deviceTime: at }]);
+  });
+
+  it('takes a local Time as device time when the input names the zone', () => {
+    const berlin = createTasmotaFormat({ timeZone: 'Europe/Berlin' });
+    const [o] = observationsOf(decode(berlin, { topic: 'tele/cold-room-1/SENSOR', payload: TASMOTA.am2301.payload.replace('2019-01-01T00:00:00', '2024-03-04T10:11:12') }));
+    expect(o!.deviceTime).toBe(Date.UTC(2024, 2, 4, 9, 11, 12));
+  });
+
+  it('marks a BME280 in °F for conversion', () => {
+    expect(observationsOf(decode(tasmota, TASMOTA.bme280Fahrenheit))).toEqual([
+      { device: 'dock', channel: 'BME280', temperature: 37.4, temperatureUnit: 'F', humidity: 65.5, battery: undefined, link: undefined },
+    ]);
   });
 });
