@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Ack } from '../../protocol/ack.js';
 import { settlementOf } from './settle.js';
 
-const ack = (fields: Partial<Ack>): Ack => ({ v: 1, gateway: 'gw', seq: 1, status: 'rejected', ...fields });
+const ack = (fields: Omit<Partial<Ack>, 'code'> & { code?: string }): Ack => ({ v: 1, gateway: 'gw', seq: 1, status: 'rejected', ...fields }) as Ack;
 
 describe('settlementOf (docs/protocol.md §7.3)', () => {
   it('releases accepted, duplicate and quarantined batches', () => {
