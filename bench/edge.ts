@@ -76,12 +76,13 @@ async function signPersist(report: Report, dir: string): Promise<void> {
 async function replay(report: Report, dir: string): Promise<void> {
   const total = 1_000_000;
   const metrics = new EdgeMetrics();
-  const outbox = await Outbox.open({ dir: join(dir, 'outbox'), gatewayId: 'bench-gw', logger: silentLogger(), metrics, maxBytes: 4 * 1024 ** 3 });
+  let forwarder: MqttForwarder | undefined;
+  const outbox = await Outbox.open({ dir: join(dir, 'outbox'), gatewayId: 'bench-gw', logger: silentLogger(), metrics, maxBytes: 4 * 1024 ** 3, onBatchesLoaded: () => forwarder?.notify() });
   await fill(outbox, total);
   const ingest = await startIngest(defaultIngestConfig({ dataDir: join(dir, 'ingest'), http: { port: 0 }, mqtt: { embedded: { port: 0 } }, logLevel: 'silent' }), { logger: silentLogger() });
   await ingest.pipeline.enroll({ id: 'bench-gw', publicKey: key.publicKeyHex });
   const maxInFlight = 16;
-  const forwarder = new MqttForwarder({
+  forwarder = new MqttForwarder({
     gatewayId: 'bench-gw',
     url: ingest.mqttUrl,
     ackTimeoutMs: 60_000,
@@ -122,10 +123,15 @@ async function residentMemory(report: Report, dir: string): Promise<void> {
       forward: { mqtt: { url: ingest.mqttUrl } },
       status: { port: 0 },
       inputs: [{ type: 'mqtt', name: 'zigbee', url: sensors.url, format: 'zigbee2mqtt', defaultLocation: 'cold-room-1' }],
-      logLevel: 'warn',
+      logLevel: 'error',
     }),
   );
-  const agent = spawn(process.execPath, [process.argv[1]!, 'edge', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const agent = spawn(process.execPath, [process.argv[1]!, 'edge', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let agentErrors = '';
+  agent.stderr!.on('data', (chunk: Buffer) => (agentErrors += chunk.toString()));
+  agent.once('exit', (code) => {
+    if (code !== 0 && code !== null) process.stderr.write(`bench edge: the agent exited with ${code}:\n${agentErrors}`);
+  });
   const publisher = await mqtt.connectAsync(sensors.url, { clientId: 'bench-sensors' });
   try {
     await new Promise((r) => setTimeout(r, 5000));

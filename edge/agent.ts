@@ -100,7 +100,7 @@ export class EdgeAgent {
       this.localBroker = await startLocalBroker(config.localBroker, { logger: logger.child({ component: 'local-broker' }) });
     }
     this.alarms?.start();
-    this.outbox = await Outbox.open({ dir: join(config.dataDir, 'outbox'), gatewayId: config.gateway.id, logger, metrics: this.metrics, now: this.now, ...config.outbox });
+    this.outbox = await Outbox.open({ dir: join(config.dataDir, 'outbox'), gatewayId: config.gateway.id, logger, metrics: this.metrics, now: this.now, ...config.outbox, onBatchesLoaded: () => this.forwarder?.notify() });
     this.forwarder = createForwarder(config.forward, {
       gatewayId: config.gateway.id,
       outbox: this.outbox,

@@ -136,6 +136,42 @@ describe('disk bound', () => {
   });
 });
 
+describe('a backlog larger than the in-memory window', () => {
+  it('offers the oldest batches first, reads the rest back from disk as they are acknowledged, across a reopen', async () => {
+    const total = 700;
+    let loaded = 0;
+    const box = await openOutbox({ onBatchesLoaded: () => loaded++ });
+    for (let i = 0; i < total; i++) {
+      await box.appendReading(reading(i));
+      await box.seal(sign, 1, i);
+    }
+    expect(box.pendingCount()).toBe(total);
+    const window = box.pending().length;
+    expect(window).toBeLessThan(total); // not everything is held in memory
+    const delivered: number[] = [];
+    const deliverSome = async (count: number, b: Outbox) => {
+      for (let k = 0; k < count; k++) {
+        let head = b.pending()[0];
+        while (!head) {
+          await new Promise((r) => setTimeout(r, 5)); // being read back from disk
+          head = b.pending()[0];
+        }
+        delivered.push(head.batch.readings[0]!.ts);
+        await b.ack(head.batch.seq, 'accepted');
+      }
+    };
+    await deliverSome(300, box);
+    await box.close();
+    expect(loaded).toBeGreaterThan(0); // the forwarder was told when batches came back from disk
+    const again = await openOutbox();
+    expect(again.pendingCount()).toBe(total - 300);
+    await deliverSome(total - 300, again);
+    expect(delivered).toEqual(Array.from({ length: total }, (_, i) => reading(i).ts));
+    expect(again.pendingCount()).toBe(0);
+    await again.close();
+  });
+});
+
 describe('redelivered device messages', () => {
   it('recognizes a redelivered message after a restart, also once its segment is gone, and stores it once', async () => {
     const box = await openOutbox({ segmentBytes: 2_000, maxBytes: 1024 * 1024 });

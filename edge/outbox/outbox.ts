@@ -15,7 +15,7 @@
  *    readings is still unsealed — or, under the `drop-oldest` policy, when the disk bound
  *    forces it, which is logged and counted.
  */
-import { mkdir, readdir, readFile, rename, unlink, writeFile, open } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, unlink, writeFile, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FreshTrailError } from '../../common/errors.js';
 import { GENESIS_PREV, sha256Hex, type Batch, type SealedBatch } from '../../protocol/batch.js';
@@ -42,6 +42,8 @@ export const OUTBOX_DEFAULTS = {
 
 export interface OutboxOptions {
   dir: string;
+  /** Called when batches read back from disk are ready to send (the forwarder's notify). */
+  onBatchesLoaded?: () => void;
   /** The gateway id written into every batch. */
   gatewayId: string;
   logger: Logger;
@@ -76,12 +78,26 @@ interface Unsealed {
 }
 
 interface PendingBatch {
-  sealed: SealedBatch;
+  seq: number;
   upTo: number;
+  /** Readings in the batch. */
+  count: number;
+  /** Where its record is, once written. */
   segment?: Segment;
+  offset?: number;
+  length?: number;
   /** Offered to the forwarder only once fdatasync'd. */
   durable: boolean;
+  /** In memory while in the window at the head of the queue; otherwise read back from disk. */
+  sealed?: SealedBatch;
 }
+
+/**
+ * Pending batches kept in memory at the head of the queue. The rest stay on disk and are read
+ * back as acknowledgements free the window, so a backlog of weeks costs a small index in
+ * memory, not the readings themselves (a Raspberry Pi has 1–8 GB for everything).
+ */
+const WINDOW = 256;
 
 const SEGMENT_PATTERN = /^seg-(\d{16})\.log$/;
 const segmentName = (n: number): string => `seg-${String(n).padStart(16, '0')}.log`;
@@ -102,13 +118,18 @@ export class Outbox {
   /** In seq order: batches are sealed one at a time and become durable in that order. */
   private readonly batches = new Map<number, PendingBatch>();
   private readonly keys: RecentKeys;
+  /** Durable entries with `sealed` in memory: always a prefix of `batches`. */
+  private loaded = 0;
+  /** Some durable batches are on disk only. */
+  private backlog = false;
+  private refilling?: Promise<void>;
   private full = false;
   private dropped = 0;
   private lastAckAt?: number;
   private closed = false;
 
   private constructor(options: OutboxOptions) {
-    this.options = { ...OUTBOX_DEFAULTS, now: Date.now, ...options } as Required<OutboxOptions>;
+    this.options = { ...OUTBOX_DEFAULTS, now: Date.now, onBatchesLoaded: () => undefined, ...options } as Required<OutboxOptions>;
     this.keys = new RecentKeys(this.options.recentKeys);
   }
 
@@ -129,10 +150,16 @@ export class Outbox {
     return this.unsealed[0]?.reading.ts;
   }
 
-  /** Durable sealed batches awaiting an acknowledgement, in seq order. */
+  /**
+   * The oldest durable sealed batches awaiting an acknowledgement, in seq order: up to a window
+   * of them (more are read back from disk as these are acknowledged; see pendingCount()).
+   */
   pending(): SealedBatch[] {
     const out: SealedBatch[] = [];
-    for (const entry of this.batches.values()) if (entry.durable) out.push(entry.sealed);
+    for (const entry of this.batches.values()) {
+      if (!entry.durable || !entry.sealed) break;
+      out.push(entry.sealed);
+    }
     return out;
   }
 
@@ -154,7 +181,7 @@ export class Outbox {
 
   status(): OutboxStatus {
     const firstBatch = this.batches.values().next().value as PendingBatch | undefined;
-    const oldest = firstBatch?.sealed.batch.readings[0]?.ts ?? this.unsealed[0]?.reading.ts;
+    const oldest = firstBatch?.sealed?.batch.readings[0]?.ts ?? this.unsealed[0]?.reading.ts;
     return {
       unsealedReadings: this.unsealed.length,
       pendingBatches: this.pendingCount(),
@@ -212,19 +239,30 @@ export class Outbox {
     const seq = sealed.batch.seq;
     this.head = { seq, id: sealed.id };
     this.sealedUpTo = upTo;
-    const entry: PendingBatch = { sealed, upTo, durable: false };
+    const entry: PendingBatch = { seq, upTo, count: taken.length, durable: false, sealed };
     this.batches.set(seq, entry);
-    const meta = Buffer.from(`${JSON.stringify({ seq, upTo, id: sealed.id, sig: sealed.sig })}\n`, 'utf8');
-    await this.writer.appendRecord(encodeRecord(RecordKind.Batch, Buffer.concat([meta, sealed.canonical])), {
+    const meta = Buffer.from(`${JSON.stringify({ seq, upTo, id: sealed.id, sig: sealed.sig, count: taken.length })}\n`, 'utf8');
+    const record = encodeRecord(RecordKind.Batch, Buffer.concat([meta, sealed.canonical]));
+    await this.writer.appendRecord(record, {
       sync: true,
-      onWritten: (segment) => {
+      onWritten: (segment, offset) => {
         entry.segment = segment;
+        entry.offset = offset;
+        entry.length = record.length;
         segment.unacked.add(seq);
         this.written.head = { seq, id: sealed.id };
         this.written.sealedUpTo = upTo;
       },
     });
-    entry.durable = this.batches.has(seq); // unless drop-oldest removed it meanwhile
+    if (this.batches.has(seq)) {
+      // (unless drop-oldest removed it meanwhile)
+      entry.durable = true;
+      if (!this.backlog && this.loaded < WINDOW) this.loaded++;
+      else {
+        entry.sealed = undefined; // behind a backlog on disk: read back when its turn comes
+        this.backlog = true;
+      }
+    }
     this.updateGauges();
     return sealed;
   }
@@ -234,8 +272,10 @@ export class Outbox {
     const entry = this.batches.get(seq);
     if (!entry) return;
     this.batches.delete(seq);
+    if (entry.sealed && entry.durable) this.loaded--;
     entry.segment?.unacked.delete(seq);
     this.lastAckAt = this.options.now();
+    if (this.backlog && this.loaded < WINDOW / 2) this.refill();
     this.updateGauges();
     // Not fdatasync'd: a lost Ack record only makes the batch be sent again, and the ingest
     // answers a resend as a duplicate.
@@ -247,7 +287,44 @@ export class Outbox {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.refilling;
     await this.writer.close();
+  }
+
+  // ── backlog on disk ──────────────────────────────────────────────────────
+
+  /** Reads the next batches of the backlog into the window, one refill at a time. */
+  private refill(): void {
+    if (this.refilling || this.closed) return;
+    this.refilling = this.loadBacklog()
+      .catch((err: unknown) => this.options.logger.error({ err: (err as Error).message }, 'outbox: cannot read pending batches back from disk; retrying on the next acknowledgement'))
+      .finally(() => {
+        this.refilling = undefined;
+        this.options.onBatchesLoaded();
+      });
+  }
+
+  private async loadBacklog(): Promise<void> {
+    const handles = new Map<string, FileHandle>();
+    try {
+      for (const entry of this.batches.values()) {
+        if (this.loaded >= WINDOW) return;
+        if (entry.sealed || !entry.durable || !entry.segment) continue;
+        const segment = entry.segment;
+        let handle = handles.get(segment.name);
+        if (!handle) handles.set(segment.name, (handle = await open(join(this.options.dir, segment.name), 'r')));
+        const bytes = Buffer.alloc(entry.length!);
+        await handle.read(bytes, 0, bytes.length, entry.offset!);
+        if (!this.batches.has(entry.seq)) continue; // acknowledged or dropped while reading
+        const [record] = scanSegment(bytes).records;
+        if (!record || record.kind !== RecordKind.Batch) throw new Error(`segment ${segment.name} holds no batch record at offset ${entry.offset}`);
+        entry.sealed = decodeBatchRecord(record.payload, segment.name).sealed;
+        this.loaded++;
+      }
+      this.backlog = false;
+    } finally {
+      for (const handle of handles.values()) await handle.close();
+    }
   }
 
   // ── disk bound ───────────────────────────────────────────────────────────
@@ -297,9 +374,10 @@ export class Outbox {
     for (const seq of oldest.unacked) {
       const entry = this.batches.get(seq);
       if (!entry) continue;
-      readings += entry.sealed.batch.readings.length;
+      readings += entry.count;
       seqs.push(seq);
       this.batches.delete(seq);
+      if (entry.sealed && entry.durable) this.loaded--;
     }
     let unsealedDropped = 0;
     while (this.unsealed.length > 0 && this.unsealed[0]!.n <= oldest.maxReading) {
@@ -348,7 +426,7 @@ export class Outbox {
       this.segments.push(segment);
       const records = await this.readSegment(name);
       for (const record of records) {
-        this.apply(record, segment);
+        this.apply(record, segment, segment.bytes);
         segment.bytes += 16 + record.payload.length;
       }
     }
@@ -369,6 +447,7 @@ export class Outbox {
       beforeWrite: this.options.whenFull === 'drop-oldest' ? (incoming) => this.makeRoom(incoming) : undefined,
     });
     this.updateGauges();
+    if (this.backlog && this.loaded < WINDOW) this.refill(); // acknowledgements replayed above freed the window
     if (names.length > 0) {
       this.options.logger.info(
         { pendingBatches: this.batches.size, unsealedReadings: this.unsealed.length, seq: this.head.seq, bytes: this.writer.totalBytes() },
@@ -409,7 +488,8 @@ export class Outbox {
     return records;
   }
 
-  private apply(record: RawRecord, segment: Segment): void {
+  /** Replays one record at recovery; `offset` is where it starts in the (clean) segment file. */
+  private apply(record: RawRecord, segment: Segment, offset: number): void {
     switch (record.kind) {
       case RecordKind.Checkpoint: {
         const body = JSON.parse(record.payload.toString('utf8')) as { seq: number; id: string; readingNo: number; sealedUpTo: number; keys?: string[] };
@@ -436,16 +516,19 @@ export class Outbox {
         break;
       }
       case RecordKind.Batch: {
-        const split = record.payload.indexOf(0x0a);
-        const meta = JSON.parse(record.payload.subarray(0, split).toString('utf8')) as { seq: number; upTo: number; id: string; sig: string };
-        const canonical = Buffer.from(record.payload.subarray(split + 1));
-        if (sha256Hex(canonical) !== meta.id) throw new Error(`outbox segment ${segment.name}: batch ${meta.seq} does not hash to its id`);
-        const sealed: SealedBatch = { batch: JSON.parse(canonical.toString('utf8')) as Batch, sig: meta.sig, id: meta.id, canonical };
+        const meta = batchRecordMeta(record.payload);
         this.head = { seq: meta.seq, id: meta.id };
+        const previousUpTo = this.sealedUpTo;
         this.sealedUpTo = Math.max(this.sealedUpTo, meta.upTo);
         while (this.unsealed.length > 0 && this.unsealed[0]!.n <= this.sealedUpTo) this.unsealedBytes -= this.unsealed.shift()!.size;
         segment.unacked.add(meta.seq);
-        this.batches.set(meta.seq, { sealed, upTo: meta.upTo, segment, durable: true });
+        const entry: PendingBatch = { seq: meta.seq, upTo: meta.upTo, count: meta.count ?? meta.upTo - previousUpTo, segment, offset, length: 16 + record.payload.length, durable: true };
+        // Only the head of the queue is decoded now; the rest is read back when its turn comes.
+        if (!this.backlog && this.loaded < WINDOW) {
+          entry.sealed = decodeBatchRecord(record.payload, segment.name).sealed;
+          this.loaded++;
+        } else this.backlog = true;
+        this.batches.set(meta.seq, entry);
         break;
       }
       case RecordKind.Ack: {
@@ -453,8 +536,31 @@ export class Outbox {
         const entry = this.batches.get(body.seq);
         entry?.segment?.unacked.delete(body.seq);
         this.batches.delete(body.seq);
+        if (entry?.sealed) this.loaded--;
         break;
       }
     }
   }
+}
+
+interface BatchRecordMeta {
+  seq: number;
+  upTo: number;
+  id: string;
+  sig: string;
+  /** Readings in the batch (absent in records written before it was added). */
+  count?: number;
+}
+
+function batchRecordMeta(payload: Buffer): BatchRecordMeta {
+  return JSON.parse(payload.subarray(0, payload.indexOf(0x0a)).toString('utf8')) as BatchRecordMeta;
+}
+
+/** A Batch record's payload: its meta line, then the batch's canonical bytes exactly as signed. */
+function decodeBatchRecord(payload: Buffer, segmentName: string): { meta: BatchRecordMeta; sealed: SealedBatch } {
+  const split = payload.indexOf(0x0a);
+  const meta = JSON.parse(payload.subarray(0, split).toString('utf8')) as BatchRecordMeta;
+  const canonical = Buffer.from(payload.subarray(split + 1));
+  if (sha256Hex(canonical) !== meta.id) throw new Error(`outbox segment ${segmentName}: batch ${meta.seq} does not hash to its id`);
+  return { meta, sealed: { batch: JSON.parse(canonical.toString('utf8')) as Batch, sig: meta.sig, id: meta.id, canonical } };
 }

@@ -40,7 +40,7 @@ interface Completion {
 
 type Job =
   | { kind: 'reading'; n: number; json: string; key: string | null; done: Completion }
-  | { kind: 'record'; bytes: Buffer; sync: boolean; onWritten?: (segment: Segment) => void; done: Completion }
+  | { kind: 'record'; bytes: Buffer; sync: boolean; onWritten?: (segment: Segment, offset: number) => void; done: Completion }
   | { kind: 'sync'; done?: Completion };
 
 export interface SegmentWriterOptions {
@@ -103,7 +103,8 @@ export class SegmentWriter {
   }
 
   /** `sync`: the promise resolves only once the record is fdatasync'd (under any policy). */
-  appendRecord(bytes: Buffer, opts: { sync: boolean; onWritten?: (segment: Segment) => void }): Promise<void> {
+  /** `onWritten` learns the segment and the byte offset the record landed at. */
+  appendRecord(bytes: Buffer, opts: { sync: boolean; onWritten?: (segment: Segment, offset: number) => void }): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queuedSize += bytes.length;
       this.enqueue({ kind: 'record', bytes, sync: opts.sync, onWritten: opts.onWritten, done: { resolve, reject } });
@@ -169,16 +170,19 @@ export class SegmentWriter {
   }
 
   private async writeGroup(group: Job[]): Promise<void> {
-    const { bytes, readingRuns } = encodeGroup(group);
+    const { bytes, readingRuns, offsets } = encodeGroup(group);
     if (bytes.length > 0) {
       await this.options.beforeWrite?.(bytes.length);
+      const segment = this.current();
+      const base = segment.bytes;
       await this.file.write(bytes);
       this.dirty = true;
-      const segment = this.current();
       segment.bytes += bytes.length;
       this.total += bytes.length;
       for (const maxN of readingRuns) this.options.onReadingsWritten(segment, maxN);
-      for (const job of group) if (job.kind === 'record') job.onWritten?.(segment);
+      group.forEach((job, i) => {
+        if (job.kind === 'record') job.onWritten?.(segment, base + offsets[i]!);
+      });
     }
     const policy = this.options.fsync;
     const syncNow = policy === 'always' || group.some((j) => j.kind === 'sync' || (policy === 'batch' && j.kind === 'record' && j.sync));
@@ -210,25 +214,36 @@ export class SegmentWriter {
   }
 }
 
-/** One buffer for the group; runs of consecutive readings become one Readings record each. */
-function encodeGroup(group: Job[]): { bytes: Buffer; readingRuns: number[] } {
+/**
+ * One buffer for the group; runs of consecutive readings become one Readings record each.
+ * `offsets[i]` is where job i's record starts in the buffer (records only).
+ */
+function encodeGroup(group: Job[]): { bytes: Buffer; readingRuns: number[]; offsets: number[] } {
   const parts: Buffer[] = [];
   const readingRuns: number[] = [];
+  const offsets: number[] = [];
+  let size = 0;
   let run: Array<Extract<Job, { kind: 'reading' }>> = [];
   const flush = (): void => {
     if (run.length === 0) return;
     const keys = run.some((j) => j.key !== null) ? `,"k":${JSON.stringify(run.map((j) => j.key))}` : '';
-    parts.push(encodeTextRecord(RecordKind.Readings, `{"n":${run[0]!.n},"r":[${run.map((j) => j.json).join(',')}]${keys}}`));
+    const record = encodeTextRecord(RecordKind.Readings, `{"n":${run[0]!.n},"r":[${run.map((j) => j.json).join(',')}]${keys}}`);
+    parts.push(record);
+    size += record.length;
     readingRuns.push(run[run.length - 1]!.n);
     run = [];
   };
-  for (const job of group) {
+  group.forEach((job, i) => {
     if (job.kind === 'reading') run.push(job);
     else {
       flush();
-      if (job.kind === 'record') parts.push(job.bytes);
+      if (job.kind === 'record') {
+        offsets[i] = size;
+        parts.push(job.bytes);
+        size += job.bytes.length;
+      }
     }
-  }
+  });
   flush();
-  return { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts), readingRuns };
+  return { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts), readingRuns, offsets };
 }
