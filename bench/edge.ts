@@ -126,6 +126,12 @@ async function residentMemory(report: Report, dir: string): Promise<void> {
       logLevel: 'error',
     }),
   );
+  // First as the shipped systemd unit runs it (NODE_OPTIONS=--max-semi-space-size=1), idle only.
+  const tuned = spawn(process.execPath, ['--max-semi-space-size=1', process.argv[1]!, 'edge', '--config', configFile], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 5000));
+  report({ bench: 'edge', metric: 'idle_rss_mb', value: round(await rssMb(tuned), 1), unit: 'MB', inputs: 1, nodeOptions: '--max-semi-space-size=1' });
+  await stopChild(tuned);
+
   const agent = spawn(process.execPath, [process.argv[1]!, 'edge', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let agentErrors = '';
   agent.stderr!.on('data', (chunk: Buffer) => (agentErrors += chunk.toString()));
@@ -135,7 +141,7 @@ async function residentMemory(report: Report, dir: string): Promise<void> {
   const publisher = await mqtt.connectAsync(sensors.url, { clientId: 'bench-sensors' });
   try {
     await new Promise((r) => setTimeout(r, 5000));
-    report({ bench: 'edge', metric: 'idle_rss_mb', value: round(await rssMb(agent), 1), unit: 'MB', inputs: 1 });
+    report({ bench: 'edge', metric: 'idle_rss_mb', value: round(await rssMb(agent), 1), unit: 'MB', inputs: 1, nodeOptions: 'none' });
 
     // 10 devices × 100 messages/s, every payload distinct (no deduplication), for 15 s.
     let peak = 0;
