@@ -2,6 +2,7 @@
  * The outbox's policies: fsync (batch / interval), the disk bound (block / drop-oldest) and
  * recognizing redelivered device messages across restarts. Real files in a temp folder.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -213,6 +214,46 @@ describe('damaged segments', () => {
     const ts = sealed!.batch.readings.map((r) => r.ts);
     expect([...ts].sort((a, b) => a - b)).toEqual(ts); // still in order
     await again.appendReading(reading(500));
+    await again.close();
+  });
+});
+
+describe('a disk that fails writes', () => {
+  it('refuses readings with the system error at a file size limit (EFBIG from RLIMIT_FSIZE), keeps running, and recovers every accepted reading', async () => {
+    const box = join(dir, 'box');
+    const script = join(dir, 'writer.mts');
+    await writeFile(
+      script,
+      `import { Outbox } from ${JSON.stringify(join(process.cwd(), 'edge/outbox/outbox.ts'))};
+       import { EdgeMetrics } from ${JSON.stringify(join(process.cwd(), 'edge/metrics.ts'))};
+       import { silentLogger } from ${JSON.stringify(join(process.cwd(), 'common/log.ts'))};
+       const outbox = await Outbox.open({ dir: ${JSON.stringify(box)}, gatewayId: 'gw-1', logger: silentLogger(), metrics: new EdgeMetrics() });
+       let accepted = 0;
+       const errors = new Set();
+       for (let i = 0; i < 2000; i++) {
+         try {
+           await outbox.appendReading({ sensor: 's1', location: 'room-1', ts: 1700000000000 + i, tsSource: 'gateway', tempC: 1, src: 'limit-test' });
+           accepted++;
+         } catch (err) { errors.add(err.code); }
+       }
+       console.log(JSON.stringify({ accepted, errors: [...errors] }));`,
+    );
+    // The kernel refuses to grow any file beyond 32 KiB for this process: a disk that is full.
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile('bash', ['-c', `ulimit -f 64 && exec "${process.execPath}" --import tsx "${script}"`], { encoding: 'utf8' }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      );
+    });
+    const result = JSON.parse(output.trim().split('\n').pop()!) as { accepted: number; errors: string[] };
+    expect(result.errors).toEqual(['EFBIG']);
+    expect(result.accepted).toBeGreaterThan(50);
+    expect(result.accepted).toBeLessThan(2000);
+
+    const again = await Outbox.open({ dir: box, gatewayId: 'gw-1', logger: silentLogger(), metrics });
+    expect(await counter(metrics.outboxCorrupt)).toBe(0); // the failed writes left no torn bytes
+    expect(again.unsealedCount()).toBe(result.accepted);
+    const sealed = await again.seal(sign, 10_000, 1);
+    expect(sealed!.batch.readings.map((r) => r.ts - 1700000000000)).toEqual([...Array(result.accepted).keys()]);
     await again.close();
   });
 });

@@ -175,7 +175,16 @@ export class SegmentWriter {
       await this.options.beforeWrite?.(bytes.length);
       const segment = this.current();
       const base = segment.bytes;
-      await this.file.write(bytes);
+      try {
+        // A regular file takes a short write only at a limit (ENOSPC, RLIMIT_FSIZE): write the
+        // rest, which then fails with the reason.
+        for (let done = 0; done < bytes.length; ) done += (await this.file.write(bytes, done, bytes.length - done)).bytesWritten;
+      } catch (err) {
+        // A failed write (ENOSPC, EIO) may have left part of the group behind: cut it off so the
+        // offsets the outbox keeps stay true and the next group starts on a record boundary.
+        await this.file.truncate(base).catch(() => undefined);
+        throw err;
+      }
       this.dirty = true;
       segment.bytes += bytes.length;
       this.total += bytes.length;
