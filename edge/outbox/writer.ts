@@ -40,8 +40,7 @@ interface Completion {
 
 type Job =
   | { kind: 'reading'; n: number; json: string; key: string | null; done: Completion }
-  | { kind: 'record'; bytes: Buffer; sync: boolean; onWritten?: (segment: Segment, offset: number) => void; done: Completion }
-  | { kind: 'sync'; done?: Completion };
+  | { kind: 'record'; bytes: Buffer; sync: boolean; onWritten?: (segment: Segment, offset: number) => void; done: Completion };
 
 export interface SegmentWriterOptions {
   dir: string;
@@ -68,8 +67,11 @@ export class SegmentWriter {
   private queuedSize = 0;
   private writing = false;
   private idle: Promise<void> = Promise.resolve();
+  /** Written, waiting for a datasync that starts after their write. */
   private awaitingSync: Completion[] = [];
   private dirty = false;
+  /** The datasync in flight. Writes go on meanwhile: the fsync of one batch overlaps the next. */
+  private syncing?: Promise<void>;
   private timer?: NodeJS.Timeout;
 
   private constructor(private readonly options: SegmentWriterOptions) {}
@@ -80,7 +82,7 @@ export class SegmentWriter {
     writer.file = await open(join(options.dir, writer.current().name), 'a');
     if (options.fsync === 'interval') {
       writer.timer = setInterval(() => {
-        if (writer.dirty || writer.awaitingSync.length > 0) writer.enqueue({ kind: 'sync' });
+        writer.kickSync();
       }, options.fsyncIntervalMs);
       writer.timer.unref();
     }
@@ -123,7 +125,7 @@ export class SegmentWriter {
   async rotate(): Promise<boolean> {
     const current = this.current();
     if (current.bytes <= (current.baseBytes ?? 0)) return false;
-    await this.sync(); // the old segment is durable before a Checkpoint claims its state
+    await this.syncAll(); // the old segment is durable before a Checkpoint claims its state
     await this.file.close();
     const segment: Segment = { name: segmentName(segmentNumber(current.name) + 1), bytes: 0, maxReading: 0, unacked: new Set() };
     this.options.segments.push(segment);
@@ -141,7 +143,7 @@ export class SegmentWriter {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     while (this.writing || this.queue.length > 0) await this.idle;
-    await this.sync();
+    await this.syncAll();
     await this.file.close();
   }
 
@@ -163,7 +165,7 @@ export class SegmentWriter {
       try {
         await this.writeGroup(group);
       } catch (err) {
-        for (const job of group) job.done?.reject(err as Error);
+        for (const job of group) job.done.reject(err as Error);
       }
     }
     this.writing = false;
@@ -194,23 +196,41 @@ export class SegmentWriter {
       });
     }
     const policy = this.options.fsync;
-    const syncNow = policy === 'always' || group.some((j) => j.kind === 'sync' || (policy === 'batch' && j.kind === 'record' && j.sync));
-    if (syncNow) await this.sync();
     for (const job of group) {
-      if (job.kind === 'record' && job.sync && !syncNow) this.awaitingSync.push(job.done);
-      else job.done?.resolve();
+      if (policy === 'always' || (job.kind === 'record' && job.sync)) this.awaitingSync.push(job.done);
+      else job.done.resolve();
     }
+    if (policy !== 'interval' && this.awaitingSync.length > 0) this.kickSync();
     if (this.current().bytes >= this.options.segmentBytes) await this.rotate();
   }
 
-  private async sync(): Promise<void> {
-    const waiting = this.awaitingSync;
+  /**
+   * Starts a datasync for what is written now, unless one is in flight (its end starts the next
+   * if writes waited meanwhile). A waiter resolves only through a datasync begun after its write.
+   */
+  private kickSync(): void {
+    if (this.syncing || (!this.dirty && this.awaitingSync.length === 0)) return;
+    const waiters = this.awaitingSync;
     this.awaitingSync = [];
-    if (this.dirty) {
-      this.dirty = false;
-      await this.file.datasync();
+    const dirty = this.dirty;
+    this.dirty = false;
+    this.syncing = (dirty ? this.file.datasync() : Promise.resolve())
+      .then(
+        () => waiters.forEach((w) => w.resolve()),
+        (err: Error) => waiters.forEach((w) => w.reject(err)),
+      )
+      .finally(() => {
+        this.syncing = undefined;
+        if (this.options.fsync !== 'interval' && this.awaitingSync.length > 0) this.kickSync();
+      });
+  }
+
+  /** Until everything written is fdatasync'd and every waiter answered. */
+  private async syncAll(): Promise<void> {
+    while (this.syncing || this.dirty || this.awaitingSync.length > 0) {
+      this.kickSync();
+      await this.syncing;
     }
-    for (const done of waiting) done.resolve();
   }
 
   private async syncDirectory(): Promise<void> {
