@@ -4,6 +4,7 @@
  * and local alarms are published on it. It works with no uplink; nothing here is forwarded.
  * State (retained messages, sessions) is in memory and does not survive a restart.
  */
+import { listen, listenError, urlHost } from '../../common/net.js';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes, type AuthenticateError } from 'aedes';
 import { FreshTrailError, errorMessage } from '../../common/errors.js';
@@ -85,7 +86,14 @@ export async function startLocalBroker(config: LocalBrokerConfig, deps: { logger
     await listen(server, host, port);
   } catch (err) {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    throw listenError(err, host, port);
+    throw listenError(err, {
+      what: 'local MQTT broker',
+      host,
+      port,
+      option: `${LOCAL_BROKER_CONFIG_KEY}.port`,
+      hostOption: `${LOCAL_BROKER_CONFIG_KEY}.host`,
+      hint: ` (is Mosquitto running on this gateway? then set ${LOCAL_BROKER_CONFIG_KEY}.enabled: false and point devices and inputs at it)`,
+    });
   }
   const bound = (server.address() as AddressInfo).port;
   const url = `mqtt://${urlHost(host)}:${bound}`;
@@ -115,40 +123,9 @@ export async function startLocalBroker(config: LocalBrokerConfig, deps: { logger
   };
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
 
-/** A bind failure as an error that says which option to change. */
-function listenError(err: unknown, host: string, port: number): FreshTrailError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const key = `${LOCAL_BROKER_CONFIG_KEY}.port`;
-  if (code === 'EADDRINUSE') {
-    return new FreshTrailError(
-      'FT_ERR_PORT_IN_USE',
-      `local MQTT broker: port ${port} on ${host} is already in use (is Mosquitto running on this gateway?): set ${key} to a free port, or set ${LOCAL_BROKER_CONFIG_KEY}.enabled to false and point devices and inputs at the broker already running`,
-      { cause: err },
-    );
-  }
-  if (code === 'EACCES') {
-    return new FreshTrailError('FT_ERR_PORT_IN_USE', `local MQTT broker: port ${port} on ${host} needs privileges this process lacks: set ${key} to a port above 1023`, { cause: err });
-  }
-  return new FreshTrailError('FT_ERR_CONFIG', `local MQTT broker: cannot listen on ${host}:${port} (${errorMessage(err)}): check ${LOCAL_BROKER_CONFIG_KEY}.host and ${key}`, { cause: err });
-}
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-/** IPv6 literals need brackets in URLs (RFC 3986 §3.2.2); a wildcard bind is reached on loopback. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
-}

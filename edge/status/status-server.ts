@@ -7,6 +7,7 @@
  * HEAD is answered like GET without a body; other methods get 405. Responses are never cached:
  * every request takes a fresh status from the injected provider.
  */
+import { listen, listenError } from '../../common/net.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { FreshTrailError, errorMessage } from '../../common/errors.js';
@@ -52,7 +53,7 @@ export async function startStatusServer(config: StatusConfig, deps: StatusServer
   try {
     await listen(server, config.host, config.port);
   } catch (err) {
-    throw listenError(err, config.host, config.port);
+    throw listenError(err, { what: 'status server', host: config.host, port: config.port, option: 'status.port', hostOption: 'status.host', hint: ' (another edge agent on this machine? or set status.enabled: false)' });
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -137,31 +138,4 @@ function send(res: ServerResponse, code: number, contentType: string, body: stri
   res.end(body);
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
 
-/** A bind failure as an error that names the key to change (exit code 2 in the CLI). */
-function listenError(err: unknown, host: string, port: number): FreshTrailError {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') {
-    return new FreshTrailError(
-      'FT_ERR_PORT_IN_USE',
-      `status server port ${port} on ${host} is already in use (another edge agent on this machine?): set status.port in the edge configuration to a free port, or status.enabled: false`,
-      { cause: err },
-    );
-  }
-  if (code === 'EACCES') {
-    return new FreshTrailError('FT_ERR_PORT_IN_USE', `status server port ${port} on ${host} needs privileges the agent lacks: set status.port above 1023`, { cause: err });
-  }
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new FreshTrailError('FT_ERR_CONFIG', `status.host ${host} is not an address of this machine (${code}): use 127.0.0.1, a local interface address or 0.0.0.0`, { cause: err });
-  }
-  return new FreshTrailError('FT_ERR_CONFIG', `cannot listen for the status server on ${host}:${port} (${errorMessage(err)}): check status.host and status.port`, { cause: err });
-}

@@ -7,7 +7,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { listen, listenError, urlHost } from '../net.js';
+import { listen, listenError, urlHost } from '../../common/net.js';
 
 export interface EmbeddedBrokerOptions {
   host: string;
