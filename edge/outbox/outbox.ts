@@ -80,8 +80,9 @@ interface Unsealed {
 interface PendingBatch {
   seq: number;
   upTo: number;
-  /** Readings in the batch. */
+  /** Readings in the batch, and the time of its first (for the age of the backlog). */
   count: number;
+  firstTs?: number;
   /** Where its record is, once written. */
   segment?: Segment;
   offset?: number;
@@ -181,7 +182,7 @@ export class Outbox {
 
   status(): OutboxStatus {
     const firstBatch = this.batches.values().next().value as PendingBatch | undefined;
-    const oldest = firstBatch?.sealed?.batch.readings[0]?.ts ?? this.unsealed[0]?.reading.ts;
+    const oldest = firstBatch?.firstTs ?? this.unsealed[0]?.reading.ts;
     return {
       unsealedReadings: this.unsealed.length,
       pendingBatches: this.pendingCount(),
@@ -239,9 +240,10 @@ export class Outbox {
     const seq = sealed.batch.seq;
     this.head = { seq, id: sealed.id };
     this.sealedUpTo = upTo;
-    const entry: PendingBatch = { seq, upTo, count: taken.length, durable: false, sealed };
+    const firstTs = taken[0]!.reading.ts;
+    const entry: PendingBatch = { seq, upTo, count: taken.length, firstTs, durable: false, sealed };
     this.batches.set(seq, entry);
-    const meta = Buffer.from(`${JSON.stringify({ seq, upTo, id: sealed.id, sig: sealed.sig, count: taken.length })}\n`, 'utf8');
+    const meta = Buffer.from(`${JSON.stringify({ seq, upTo, id: sealed.id, sig: sealed.sig, count: taken.length, firstTs })}\n`, 'utf8');
     const record = encodeRecord(RecordKind.Batch, Buffer.concat([meta, sealed.canonical]));
     await this.writer.appendRecord(record, {
       sync: true,
@@ -522,7 +524,7 @@ export class Outbox {
         this.sealedUpTo = Math.max(this.sealedUpTo, meta.upTo);
         while (this.unsealed.length > 0 && this.unsealed[0]!.n <= this.sealedUpTo) this.unsealedBytes -= this.unsealed.shift()!.size;
         segment.unacked.add(meta.seq);
-        const entry: PendingBatch = { seq: meta.seq, upTo: meta.upTo, count: meta.count ?? meta.upTo - previousUpTo, segment, offset, length: 16 + record.payload.length, durable: true };
+        const entry: PendingBatch = { seq: meta.seq, upTo: meta.upTo, count: meta.count ?? meta.upTo - previousUpTo, firstTs: meta.firstTs, segment, offset, length: 16 + record.payload.length, durable: true };
         // Only the head of the queue is decoded now; the rest is read back when its turn comes.
         if (!this.backlog && this.loaded < WINDOW) {
           entry.sealed = decodeBatchRecord(record.payload, segment.name).sealed;
@@ -548,8 +550,9 @@ interface BatchRecordMeta {
   upTo: number;
   id: string;
   sig: string;
-  /** Readings in the batch (absent in records written before it was added). */
+  /** Readings in the batch and its first reading's time (absent in records written before they were added). */
   count?: number;
+  firstTs?: number;
 }
 
 function batchRecordMeta(payload: Buffer): BatchRecordMeta {
