@@ -18,7 +18,7 @@ export class IngestMetrics {
   readonly flagged = new Counter({ name: 'freshtrail_ingest_batches_flagged_total', help: 'Accepted batches carrying a flag, by flag', labelNames: ['flag'] as const, registers: [this.registry] });
   readonly commitSeconds = new Histogram({
     name: 'freshtrail_ingest_store_commit_seconds',
-    help: 'Time to commit one batch to the store (transaction including fsync)',
+    help: 'Time to commit one group of batches of a gateway (one or more, see ingest/commit-group.ts) to the store (transaction including fsync)',
     // fsync of a small write is ~0.3 ms on this machine kind (reference/verified-on-this-machine.md); the tail matters.
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],

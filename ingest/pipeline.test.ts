@@ -175,6 +175,44 @@ describe('IngestPipeline', () => {
     for (let seq = 2; seq <= 20; seq++) expect((await store.getBatchHeader(gw.id, seq))?.flags.gap).toBe(false);
   });
 
+  it('commits the batches that queue up together in one transaction, each acked only once stored', async () => {
+    let transactions = 0;
+    const commitBatches = store.commitBatches.bind(store);
+    store.commitBatches = (batches) => {
+      transactions += 1;
+      return commitBatches(batches);
+    };
+    const b = Array.from({ length: 6 }, () => gw.next(testReadings(2)));
+    const envelopes = [b[0]!, b[1]!, b[1]!, b[2]!, b[4]!, b[3]!, b[5]!].map(envelopeBytes);
+    envelopes.splice(3, 0, tamperedEnvelope(gw.next())); // seq 7, refused: bad signature
+    const storedWhenAcked: boolean[] = [];
+    const acks = await Promise.all(
+      envelopes.map((bytes) =>
+        pipeline.submit(bytes, { transport: 'http' }).then((a) => {
+          // Synchronously, at the moment the ack is released: is the batch in the store?
+          storedWhenAcked.push(store.db.prepare('SELECT 1 FROM batches WHERE id = ?').get(a.id) !== undefined);
+          return a;
+        }),
+      ),
+    );
+    expect(acks.map((a) => `${a.seq} ${a.status}${a.code ? ` ${a.code}` : ''}`)).toEqual([
+      '1 accepted', '2 accepted', '2 duplicate', '7 rejected FT_ERR_BAD_SIGNATURE', '3 accepted', '5 accepted', '4 accepted', '6 accepted',
+    ]);
+    expect(storedWhenAcked).toEqual([true, true, true, false, true, true, true, true]);
+    expect(transactions).toBe(1);
+    expect((await store.getBatchHeader(gw.id, 5))?.flags.gap).toBe(true); // seq 4 came after it
+    expect((await store.getBatchHeader(gw.id, 6))?.flags.gap).toBe(false);
+    expect(await counter('freshtrail_ingest_readings_verified_total')).toContain('freshtrail_ingest_readings_verified_total 12');
+    expect((await store.listRejections(gw.id)).map((r) => r.code)).toEqual(['FT_ERR_BAD_SIGNATURE']);
+  });
+
+  it('fails every batch of a group whose commit fails, retryably, and stores none', async () => {
+    store.db.exec('DROP TABLE readings');
+    const results = await Promise.allSettled([gw.next(), gw.next(), gw.next()].map((b) => submit(envelopeBytes(b))));
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : r.status))).toEqual(['FT_ERR_STORE', 'FT_ERR_STORE', 'FT_ERR_STORE']);
+    expect((await store.counts()).batches).toBe(0);
+  });
+
   it('refuses new work once closed, with a retryable error', async () => {
     await pipeline.close();
     await expect(submit(envelopeBytes(gw.next()))).rejects.toMatchObject({ code: 'FT_ERR_STORE', errorClass: 'retryable' });

@@ -1,8 +1,10 @@
 /**
  * The ingest pipeline: envelope bytes from any transport → verification rules (verify.ts) →
- * one store commit → the Ack the transport returns. Every batch of one gateway goes through
- * one serial queue, whichever transport carried it, so chain checks and commits never race.
- * Quarantine admission and enrollment run in the same queue.
+ * a store commit → the Ack the transport returns. Every batch of one gateway goes through one
+ * serial queue, whichever transport carried it, so chain checks and commits never race.
+ * Quarantine admission and enrollment run in the same queue. Batches of a gateway that queue
+ * up while its previous commit is in progress are verified and committed as one group
+ * (commit-group.ts), each with its own outcome.
  *
  * Outcomes: an Ack with status accepted, duplicate, quarantined or rejected (a rejected input is
  * counted and kept as evidence, never thrown). Retryable failures (the store is down, the
@@ -12,13 +14,16 @@
 import { FreshTrailError, errorMessage, isFreshTrailError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { Ack } from '../protocol/ack.js';
-import { checkEnvelope, type SealedBatch } from '../protocol/batch.js';
+import type { SealedBatch } from '../protocol/batch.js';
 import { PUBLIC_KEY_HEX } from '../protocol/keys.js';
 import { ID_PATTERN } from '../protocol/reading.js';
+import { CommitGroup, MAX_GROUP_BATCHES, type EntryOutcome, type GroupEntry, type Receipt } from './commit-group.js';
+import { GroupingQueue, settle, type Settled } from './grouping-queue.js';
+import { startSignatureCheck } from './signature-check.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
 import type { IngestMetrics } from './metrics.js';
 import type { EnrollResult, Gateway, QuarantinedBatch, Store, Transport } from './store/types.js';
-import { checkChain, checkSequence, checkSignature, checkTopic, claimedIdentity, clockSkew, decodeRule, forkError } from './verify.js';
+import { checkTopic, claimedIdentity, decodeRule, resealQuarantined } from './verify.js';
 
 export interface PipelineLimits {
   maxEnvelopeBytes: number;
@@ -59,18 +64,20 @@ export interface EnrollOutcome {
   admission: AdmissionReport;
 }
 
-interface Receipt {
-  transport: Transport;
-  receivedAt: number;
-}
+/** Bound of the enrolled-key hint map; gateways beyond it are simply checked later, on the main thread. */
+const MAX_REMEMBERED_KEYS = 10_000;
 
 export class IngestPipeline {
   private readonly queue = new KeyedSerialQueue();
+  private readonly batches: GroupingQueue<GroupEntry, Ack>;
+  /** Public keys of gateways seen enrolled, for early signature checks only (a hint: see signature-check.ts). */
+  private readonly enrolledKeys = new Map<string, string>();
   private readonly now: () => number;
   private closing = false;
 
   constructor(private readonly options: PipelineOptions) {
     this.now = options.now ?? Date.now;
+    this.batches = new GroupingQueue(this.queue, MAX_GROUP_BATCHES, (gateway, entries) => this.processGroup(gateway, entries));
   }
 
   /** Loads the gauges from the store; call once before serving. */
@@ -95,7 +102,11 @@ export class IngestPipeline {
       this.countBatch(outcome, receipt.transport);
       return outcome;
     }
-    const ack = await this.queue.run(sealed.batch.gateway, () => this.process(sealed, receipt));
+    const gateway = sealed.batch.gateway;
+    // Behind other batches of its gateway, the signature check can start now on another core.
+    const key = this.batches.isBusy(gateway) ? this.enrolledKeys.get(gateway) : undefined;
+    const signature = key === undefined ? undefined : startSignatureCheck(sealed, key);
+    const ack = await this.batches.push(gateway, { sealed, receipt, signature });
     this.countBatch(ack, receipt.transport);
     return ack;
   }
@@ -139,37 +150,55 @@ export class IngestPipeline {
     await this.queue.drain();
   }
 
-  private async process(sealed: SealedBatch, receipt: Receipt): Promise<Ack> {
-    const gateway = await this.options.store.getGateway(sealed.batch.gateway);
-    if (!gateway) return this.quarantine(sealed, receipt);
-    return this.verifyAndCommit(sealed, gateway, receipt);
+  /** One group of a gateway's batches, in arrival order (runs in the gateway's queue). */
+  private async processGroup(gatewayId: string, entries: GroupEntry[]): Promise<Array<Settled<Ack>>> {
+    const gateway = await this.options.store.getGateway(gatewayId);
+    if (gateway) {
+      if (this.enrolledKeys.size < MAX_REMEMBERED_KEYS) this.enrolledKeys.set(gateway.id, gateway.publicKey);
+      return this.verifyAndCommit(gateway, entries);
+    }
+    const results: Array<Settled<Ack>> = [];
+    for (const { sealed, receipt } of entries) results.push(await settle(() => this.quarantine(sealed, receipt)));
+    return results;
   }
 
-  /** Rules 3–6 and the commit, for a batch of an enrolled gateway. */
-  private async verifyAndCommit(sealed: SealedBatch, gateway: Gateway, receipt: Receipt): Promise<Ack> {
+  /**
+   * Rules 3–8 and one commit for batches of an enrolled gateway (commit-group.ts). A store
+   * failure of the verification or the commit fails them all (nothing was committed); the
+   * evidence of a rejection is recorded after the commit, and failing to record it fails
+   * only that batch.
+   */
+  private async verifyAndCommit(gateway: Gateway, entries: readonly GroupEntry[]): Promise<Array<Settled<Ack>>> {
     const { store, metrics, limits } = this.options;
-    const { batch } = sealed;
+    const group = new CommitGroup(store, gateway, limits.maxClockSkewMs);
+    let outcomes: EntryOutcome[];
     try {
-      checkSignature(sealed, gateway);
-      if (checkSequence(sealed, await store.getBatchHeader(batch.gateway, batch.seq)) === 'duplicate') return ack(sealed, 'duplicate');
-      const previous = batch.seq > 1 ? await store.getBatchHeader(batch.gateway, batch.seq - 1) : undefined;
-      const { gap } = checkChain(sealed, previous, await store.getBatchHeader(batch.gateway, batch.seq + 1));
-      const flags = { gap, clockSkewMs: clockSkew(batch.createdAt, receipt.receivedAt, limits.maxClockSkewMs) };
-      const endTimer = metrics.commitSeconds.startTimer();
-      const result = await store.commitBatch(sealed, { ...receipt, flags });
-      endTimer();
-      if (result.status === 'duplicate') return ack(sealed, 'duplicate');
-      if (result.status === 'fork') throw forkError(sealed, result.existingId);
-      metrics.readingsVerified.inc(batch.readings.length);
-      if (flags.gap) metrics.flagged.inc({ flag: 'gap' });
-      if (flags.clockSkewMs !== undefined) metrics.flagged.inc({ flag: 'clock_skew' });
-      this.options.logger.debug({ gateway: batch.gateway, seq: batch.seq, id: sealed.id, readings: batch.readings.length, ...flags }, 'batch committed');
-      return ack(sealed, 'accepted');
+      for (const entry of entries) await group.verify(entry);
+      const endTimer = group.accepted > 0 ? metrics.commitSeconds.startTimer() : undefined;
+      outcomes = await group.commit();
+      endTimer?.();
     } catch (err) {
-      if (!isRejection(err)) throw this.storeFailure(err);
-      const conflictsWith = err.code === 'FT_ERR_FORK' ? (await store.getBatchHeader(batch.gateway, batch.seq))?.id : undefined;
-      return this.reject(err, receipt, { gateway: batch.gateway, seq: batch.seq, sealed, conflictsWith });
+      throw this.storeFailure(err);
     }
+    const results: Array<Settled<Ack>> = [];
+    for (const [i, outcome] of outcomes.entries()) results.push(await settle(() => this.conclude(entries[i]!, outcome)));
+    return results;
+  }
+
+  /** Counts and logs one batch's outcome and builds its Ack; a rejection is recorded as evidence. */
+  private async conclude({ sealed, receipt }: GroupEntry, outcome: EntryOutcome): Promise<Ack> {
+    const { metrics, logger } = this.options;
+    const { batch } = sealed;
+    if (outcome.status === 'duplicate') return ack(sealed, 'duplicate');
+    if (outcome.status === 'rejected') {
+      return this.reject(outcome.error, receipt, { gateway: batch.gateway, seq: batch.seq, sealed, conflictsWith: outcome.conflictsWith });
+    }
+    const { flags } = outcome;
+    metrics.readingsVerified.inc(batch.readings.length);
+    if (flags.gap) metrics.flagged.inc({ flag: 'gap' });
+    if (flags.clockSkewMs !== undefined) metrics.flagged.inc({ flag: 'clock_skew' });
+    logger.debug({ gateway: batch.gateway, seq: batch.seq, id: sealed.id, readings: batch.readings.length, ...flags }, 'batch committed');
+    return ack(sealed, 'accepted');
   }
 
   private async quarantine(sealed: SealedBatch, receipt: Receipt): Promise<Ack> {
@@ -198,13 +227,7 @@ export class IngestPipeline {
     const report = emptyReport(gateway.id);
     for (const held of await store.listQuarantine(gateway.id)) {
       const receipt: Receipt = { transport: held.transport, receivedAt: held.receivedAt };
-      let outcome: Ack;
-      try {
-        outcome = await this.verifyAndCommit(reseal(held), gateway, receipt);
-      } catch (err) {
-        if (!isRejection(err)) throw err;
-        outcome = await this.reject(err, receipt, { gateway: held.gateway, seq: held.seq });
-      }
+      const outcome = await this.admitOne(gateway, held, receipt);
       // Removed only after the commit (or the rejection record): a crash in between re-admits it as a duplicate.
       if (await store.removeFromQuarantine(held.gateway, held.id)) metrics.quarantinePending.dec();
       if (outcome.status === 'accepted') report.admitted += 1;
@@ -214,6 +237,21 @@ export class IngestPipeline {
     metrics.admitted.inc(report.admitted);
     if (report.admitted + report.duplicates + report.rejected > 0) logger.info(report, 'quarantined batches admitted');
     return report;
+  }
+
+  /** Verifies and commits one quarantined envelope (a group of one); throws only store failures. */
+  private async admitOne(gateway: Gateway, held: QuarantinedBatch, receipt: Receipt): Promise<Ack> {
+    let sealed: SealedBatch;
+    try {
+      sealed = resealQuarantined(held);
+    } catch (err) {
+      if (!isRejection(err)) throw err;
+      return this.reject(err, receipt, { gateway: held.gateway, seq: held.seq });
+    }
+    const [result] = await this.verifyAndCommit(gateway, [{ sealed, receipt }]);
+    if (result === undefined) throw new Error('no outcome for a quarantined batch');
+    if ('error' in result) throw result.error;
+    return result.value;
   }
 
   /** Records a refused envelope (with its bytes when decoded, as evidence) and builds its Ack. */
@@ -266,15 +304,4 @@ function ack(sealed: SealedBatch, status: Ack['status']): Ack {
 
 function emptyReport(gateway: string): AdmissionReport {
   return { gateway, admitted: 0, duplicates: 0, rejected: 0 };
-}
-
-/** Rebuilds a SealedBatch from quarantined bytes, re-checking their shape (FT_ERR_MALFORMED/SCHEMA). */
-function reseal(held: QuarantinedBatch): SealedBatch {
-  let batch: unknown;
-  try {
-    batch = JSON.parse(held.canonical.toString('utf8'));
-  } catch {
-    throw new FreshTrailError('FT_ERR_MALFORMED', `quarantined batch ${held.id} is not valid JSON any more`);
-  }
-  return checkEnvelope({ batch, sig: held.sig });
 }

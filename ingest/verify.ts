@@ -6,14 +6,25 @@
  * what they need from the store and passes it in.
  */
 import { FreshTrailError } from '../common/errors.js';
-import { decodeEnvelope, verifySealedBatch, type SealedBatch } from '../protocol/batch.js';
-import { publicKeyFromHex } from '../protocol/keys.js';
+import { checkEnvelope, decodeEnvelope, verifySealedBatch, type SealedBatch } from '../protocol/batch.js';
 import { isPlainObject } from '../protocol/reading.js';
-import type { BatchHeader, Gateway } from './store/types.js';
+import { enrolledKey } from './public-keys.js';
+import type { BatchHeader, Gateway, QuarantinedBatch } from './store/types.js';
 
 /** Rule 1: bytes → envelope. FT_ERR_TOO_LARGE, FT_ERR_MALFORMED, FT_ERR_UNSUPPORTED_VERSION, FT_ERR_SCHEMA. */
 export function decodeRule(bytes: Uint8Array, maxEnvelopeBytes: number): SealedBatch {
   return decodeEnvelope(bytes, maxEnvelopeBytes);
+}
+
+/** Rule 1 again for an envelope held in quarantine: its stored bytes must still decode (FT_ERR_MALFORMED/SCHEMA). */
+export function resealQuarantined(held: QuarantinedBatch): SealedBatch {
+  let batch: unknown;
+  try {
+    batch = JSON.parse(held.canonical.toString('utf8'));
+  } catch {
+    throw new FreshTrailError('FT_ERR_MALFORMED', `quarantined batch ${held.id} is not valid JSON any more`);
+  }
+  return checkEnvelope({ batch, sig: held.sig });
 }
 
 /**
@@ -29,9 +40,12 @@ export function checkTopic(sealed: SealedBatch, topicGateway: string | undefined
   }
 }
 
-/** Rule 3 (enrolled gateways): the Ed25519 signature over the canonical bytes (FT_ERR_BAD_SIGNATURE). */
-export function checkSignature(sealed: SealedBatch, gateway: Gateway): void {
-  if (!verifySealedBatch(sealed, publicKeyFromHex(gateway.publicKey))) {
+/**
+ * Rule 3 (enrolled gateways): the Ed25519 signature over the canonical bytes (FT_ERR_BAD_SIGNATURE).
+ * `verified` is the verdict of an early check with the same key (signature-check.ts), if any.
+ */
+export function checkSignature(sealed: SealedBatch, gateway: Gateway, verified?: boolean): void {
+  if (!(verified ?? verifySealedBatch(sealed, enrolledKey(gateway.publicKey)))) {
     throw new FreshTrailError(
       'FT_ERR_BAD_SIGNATURE',
       `the signature of batch ${sealed.batch.seq} does not verify with the key enrolled for gateway "${gateway.id}": the batch was altered or signed with another key`,

@@ -28,10 +28,11 @@ describe('SQLite store', () => {
     return join(tmp.dir, 'ingest.sqlite');
   };
 
-  it('opens in WAL mode with synchronous FULL by default', async () => {
+  it('opens in WAL mode with synchronous FULL by default, a new file with 8 KiB pages', async () => {
     const store = openSqliteStore({ path: newPath() });
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // 2 = FULL (sqlite.org/pragma.html#pragma_synchronous)
+    expect(store.db.pragma('page_size', { simple: true })).toBe(8192); // a new file
     await store.close();
   });
 
@@ -44,16 +45,16 @@ describe('SQLite store', () => {
     await first.commitBatch(sealed, { receivedAt: T0, transport: 'http', flags: { gap: false } });
     await first.close();
 
-    const extra: Migration = { version: 2, name: 'test-extra', sql: 'CREATE TABLE test_extra (x INTEGER)' };
+    const extra: Migration = { version: MIGRATIONS.length + 1, name: 'test-extra', sql: 'CREATE TABLE test_extra (x INTEGER)' };
     const second = openSqliteStore({ path, migrations: [...MIGRATIONS, extra] });
     expect((await second.getBatch(gw.id, 1))?.id).toBe(sealed.id);
     const versions = second.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
-    expect(versions).toEqual([{ version: 1, name: 'initial' }, { version: 2, name: 'test-extra' }]);
+    expect(versions).toEqual([...MIGRATIONS.map((m) => ({ version: m.version, name: m.name })), { version: extra.version, name: 'test-extra' }]);
     await second.close();
 
-    // Reopening again applies nothing new (a re-run of migration 2 would fail: the table exists).
+    // Reopening again applies nothing new (a re-run of the extra migration would fail: the table exists).
     const third = openSqliteStore({ path, migrations: [...MIGRATIONS, extra] });
-    expect(third.db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
+    expect(third.db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: MIGRATIONS.length + 1 });
     await third.close();
   });
 
@@ -74,6 +75,12 @@ describe('SQLite store', () => {
     expect(err).toBeInstanceOf(FreshTrailError);
     expect((err as FreshTrailError).code).toBe('FT_ERR_STORE');
     expect((err as FreshTrailError).errorClass).toBe('retryable');
+    // One failing batch in commitBatches stores none of them.
+    const enrolled = new TestGateway('gw-a');
+    await store.enrollGateway({ id: enrolled.id, publicKey: enrolled.publicKey, enrolledAt: T0 });
+    const meta = { receivedAt: T0, transport: 'mqtt' as const, flags: { gap: false } };
+    await expect(store.commitBatches([{ sealed: enrolled.next(), meta }, { sealed: gw.next(), meta }])).rejects.toMatchObject({ code: 'FT_ERR_STORE' });
+    expect(await store.counts()).toMatchObject({ batches: 0, readings: 0 });
     await store.close();
     await expect(store.ping()).rejects.toThrow(/closed/);
   });

@@ -4,8 +4,8 @@
  * returns a fresh, empty store and a function that disposes of it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { T0, TestGateway, testReadings } from '../test-helpers.js';
-import type { BatchMeta, Store } from './types.js';
+import { T0, TestGateway, testReading, testReadings } from '../test-helpers.js';
+import type { BatchMeta, ReadingQuery, Store, StoredReading } from './types.js';
 
 export interface OpenedStore {
   store: Store;
@@ -60,6 +60,35 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(await store.commitBatch(fork, meta())).toEqual({ status: 'fork', existingId: first.id });
       expect((await store.counts()).readings).toBe(3);
       expect(await store.queryReadings({ sensor: 'other', limit: 10 })).toEqual([]);
+    });
+
+    it('commits several batches in one call, each as commitBatch would', async () => {
+      const b1 = gw.next(testReadings(2));
+      const b2 = gw.next(testReadings(3, { ts: T0 + 600_000 }));
+      const fork = gw.seal({ seq: 2, prev: b1.id, readings: testReadings(1, { sensor: 'other' }) });
+      const results = await store.commitBatches([
+        { sealed: b1, meta: meta() },
+        { sealed: b2, meta: meta({ flags: { gap: false, clockSkewMs: 9000 } }) },
+        { sealed: b2, meta: meta() },
+        { sealed: fork, meta: meta() },
+      ]);
+      expect(results).toEqual([{ status: 'committed' }, { status: 'committed' }, { status: 'duplicate' }, { status: 'fork', existingId: b2.id }]);
+      expect((await store.getBatchHeader(gw.id, 2))?.flags).toEqual({ gap: false, clockSkewMs: 9000 });
+      expect((await store.queryReadings({ gateway: gw.id, limit: 10 })).map((r) => [r.seq, r.index])).toEqual([[1, 0], [1, 1], [2, 0], [2, 1], [2, 2]]);
+      expect(await store.commitBatches([])).toEqual([]);
+      expect((await store.counts()).readings).toBe(5);
+    });
+
+    it('reads the headers next to a seq in one call', async () => {
+      const [b1, b2, b3] = [gw.next(), gw.next(), gw.next()];
+      for (const b of [b1, b3]) await store.commitBatch(b, meta());
+      expect(await store.getChainNeighbours(gw.id, 2)).toEqual({ previous: await store.getBatchHeader(gw.id, 1), following: await store.getBatchHeader(gw.id, 3) });
+      await store.commitBatch(b2, meta());
+      const around2 = await store.getChainNeighbours(gw.id, 2);
+      expect([around2.previous?.id, around2.current?.id, around2.following?.id]).toEqual([b1.id, b2.id, b3.id]);
+      expect(await store.getChainNeighbours(gw.id, 1)).toMatchObject({ current: { id: b1.id }, following: { id: b2.id } });
+      expect(await store.getChainNeighbours(gw.id, 9)).toEqual({});
+      expect(await store.getChainNeighbours('gw-b', 2)).toEqual({});
     });
 
     it('keeps rejected envelopes as evidence and counts them by code', async () => {
@@ -127,6 +156,39 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(await store.queryReadings({ sensor: 's3', limit: 100 })).toHaveLength(2);
       expect(await store.queryReadings({ location: 'room-1', limit: 2 })).toHaveLength(2);
       expect(await store.queryReadings({ location: 'nowhere', limit: 10 })).toEqual([]);
+    });
+
+    it('answers queries as a filter over all readings would, ties in ts in arrival order', async () => {
+      // Two gateways, batches whose time ranges overlap and repeat, three locations, four sensors.
+      const other = new TestGateway('gw-b');
+      await store.enrollGateway({ id: other.id, publicKey: other.publicKey, enrolledAt: T0 });
+      const committed: StoredReading[] = [];
+      for (let b = 0; b < 12; b++) {
+        const gateway = b % 3 === 2 ? other : gw;
+        const readings = Array.from({ length: 5 + (b % 4) }, (_, i) =>
+          testReading({ location: `room-${(b + i) % 3}`, sensor: `s${i % 4}`, ts: T0 + ((b * 7 + i * 5) % 23) * 60_000 }),
+        );
+        const sealed = gateway.next(readings);
+        await store.commitBatch(sealed, meta());
+        readings.forEach((r, index) => committed.push({ batchId: sealed.id, index, gateway: gateway.id, seq: sealed.batch.seq, ...r }));
+      }
+      const queries: ReadingQuery[] = [];
+      for (const filter of [{}, { location: 'room-1' }, { sensor: 's2' }, { gateway: other.id }, { gateway: gw.id, location: 'room-0' }, { location: 'room-2', sensor: 's1' }]) {
+        for (const range of [{}, { from: T0 + 5 * 60_000 }, { to: T0 + 9 * 60_000 }, { from: T0 + 3 * 60_000, to: T0 + 17 * 60_000 }]) {
+          for (const limit of [1, 4, 15, 1000]) queries.push({ ...filter, ...range, limit });
+        }
+      }
+      const key = (r: StoredReading): string => `${r.batchId}#${r.index}`;
+      for (const q of queries) {
+        const expected = committed
+          .filter((r) => (q.location === undefined || r.location === q.location) && (q.sensor === undefined || r.sensor === q.sensor))
+          .filter((r) => (q.gateway === undefined || r.gateway === q.gateway) && (q.from === undefined || r.ts >= q.from) && (q.to === undefined || r.ts < q.to))
+          .sort((x, y) => x.ts - y.ts) // stable: equal ts stay in arrival order
+          .slice(0, q.limit);
+        const actual = await store.queryReadings(q);
+        expect({ q, rows: actual.map(key) }).toEqual({ q, rows: expected.map(key) });
+        expect(actual).toEqual(expected);
+      }
     });
 
     it('answers ping and counts', async () => {

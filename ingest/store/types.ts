@@ -75,6 +75,22 @@ export interface BatchHeader {
   flags: BatchFlags;
 }
 
+/** The batches stored next to a seq: what the chain rules (ingest/verify.ts rules 4–7) read. */
+export interface ChainNeighbours {
+  /** Stored under seq − 1. */
+  previous?: BatchHeader;
+  /** Stored under seq itself. */
+  current?: BatchHeader;
+  /** Stored under seq + 1. */
+  following?: BatchHeader;
+}
+
+/** One batch of a {@link Store.commitBatches} call. */
+export interface BatchToCommit {
+  sealed: SealedBatch;
+  meta: BatchMeta;
+}
+
 export interface StoredBatch extends BatchHeader {
   sig: string;
   /** The exact bytes the gateway signed. */
@@ -158,9 +174,17 @@ export interface Store {
    * enrolled.
    */
   commitBatch(sealed: SealedBatch, meta: BatchMeta): Promise<CommitResult>;
+  /**
+   * Commits several batches in one transaction, in order, each exactly as commitBatch would (a
+   * later one sees the earlier ones): one durable commit for all, one result per batch. If the
+   * transaction fails, nothing is stored.
+   */
+  commitBatches(batches: readonly BatchToCommit[]): Promise<CommitResult[]>;
   getBatch(gateway: string, seq: number): Promise<StoredBatch | undefined>;
   /** Like getBatch without reading the bytes (up to the envelope limit) back. */
   getBatchHeader(gateway: string, seq: number): Promise<BatchHeader | undefined>;
+  /** The headers stored under seq − 1, seq and seq + 1, in one read. */
+  getChainNeighbours(gateway: string, seq: number): Promise<ChainNeighbours>;
   lastBatch(gateway: string): Promise<StoredBatch | undefined>;
 
   /** Holds an envelope of an unknown gateway; true when added, false when that id was already held. */
@@ -179,7 +203,10 @@ export interface Store {
   recordRejection(rejection: Rejection): Promise<void>;
   listRejections(gateway: string): Promise<Rejection[]>;
 
-  /** Readings in (ts, batch, index) order. */
+  /**
+   * Matching readings in ts order, at most `limit`. Readings with equal ts keep arrival order:
+   * the batch committed first, then the position in the batch.
+   */
   queryReadings(query: ReadingQuery): Promise<StoredReading[]>;
 
   counts(): Promise<StoreCounts>;

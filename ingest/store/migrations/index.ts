@@ -4,6 +4,7 @@
  * than .sql files so they ship inside the compiled package (tsc copies no other files).
  */
 import { initial } from './001-initial.js';
+import { readingRids } from './002-reading-rids.js';
 
 export interface Migration {
   /** 1, 2, 3, …: applied in ascending order, each exactly once. */
@@ -12,4 +13,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, readingRids];
