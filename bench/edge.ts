@@ -2,8 +2,9 @@
  * `freshtrail bench edge`: the edge agent's figures from issue 3.
  *  - sign_persist_readings_per_s: readings accepted into the outbox, sealed into 200-reading
  *    batches, signed and fdatasync'd (fsync policy `batch`), on one core.
- *  - replay_readings_per_s: a backlog of 1,000,000 readings (an outage) drained over MQTT into
- *    a real ingest (embedded aedes, SQLite FULL), from the first send to the last ack.
+ *  - replay_readings_per_s: a backlog of 1,000,000 readings (an outage) drained into a real
+ *    ingest (SQLite FULL) over MQTT (embedded aedes) and over HTTP, from the first send to the
+ *    last ack.
  *  - idle_rss_mb, rss_mb_at_1k: resident memory of a real `freshtrail edge` process, idle and
  *    while 1,000 Zigbee2MQTT messages per second arrive through a broker.
  */
@@ -11,11 +12,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import mqtt from 'mqtt';
 import { silentLogger } from '../common/log.js';
 import { EdgeMetrics } from '../edge/metrics.js';
 import { Outbox } from '../edge/outbox/outbox.js';
-import { MqttForwarder } from '../edge/forward/mqtt-forwarder.js';
+import { createForwarder, ForwardConfigSchema } from '../edge/forward/config.js';
+import type { Forwarder } from '../edge/forward/types.js';
+import { validateConfig } from '../common/config.js';
 import { startEmbeddedBroker } from '../ingest/mqtt/embedded-broker.js';
 import { defaultIngestConfig } from '../ingest/config.js';
 import { startIngest } from '../ingest/service.js';
@@ -74,36 +78,60 @@ async function signPersist(report: Report, dir: string): Promise<void> {
 }
 
 async function replay(report: Report, dir: string): Promise<void> {
+  for (const transport of ['mqtt', 'http'] as const) await replayOver(transport, report, join(dir, transport));
+}
+
+/**
+ * Fills an outbox with 1,000,000 readings while the ingest is down, then starts a real ingest
+ * in its own process (as on its own machine: the edge and the ingest each get a core) and
+ * drains the backlog into it.
+ */
+async function replayOver(transport: 'mqtt' | 'http', report: Report, dir: string): Promise<void> {
   const total = 1_000_000;
   const metrics = new EdgeMetrics();
-  let forwarder: MqttForwarder | undefined;
+  let forwarder: Forwarder | undefined;
   const outbox = await Outbox.open({ dir: join(dir, 'outbox'), gatewayId: 'bench-gw', logger: silentLogger(), metrics, maxBytes: 4 * 1024 ** 3, onBatchesLoaded: () => forwarder?.notify() });
   await fill(outbox, total);
-  const ingest = await startIngest(defaultIngestConfig({ dataDir: join(dir, 'ingest'), http: { port: 0 }, mqtt: { embedded: { port: 0 } }, logLevel: 'silent' }), { logger: silentLogger() });
-  await ingest.pipeline.enroll({ id: 'bench-gw', publicKey: key.publicKeyHex });
-  const maxInFlight = 16;
-  forwarder = new MqttForwarder({
-    gatewayId: 'bench-gw',
-    url: ingest.mqttUrl,
-    ackTimeoutMs: 60_000,
-    maxInFlight,
-    retryDelayMs: 1000,
-    deadLetterDir: join(dir, 'dead-letter'),
-    outbox,
-    logger: silentLogger(),
-    metrics,
-    now: Date.now,
-  });
-  const start = performance.now();
-  await forwarder.start();
-  while (outbox.pendingCount() > 0) await new Promise((r) => setTimeout(r, 20));
-  const seconds = (performance.now() - start) / 1000;
-  await forwarder.stop();
-  await outbox.close();
-  const stored = (await ingest.store.counts()).readings;
-  await ingest.close();
-  if (stored !== total) throw new Error(`replay: the ingest holds ${stored} readings, expected ${total}`);
-  report({ bench: 'edge', metric: 'replay_readings_per_s', value: round(total / seconds), unit: 'readings/s', readings: total, transport: 'mqtt', store: 'sqlite', synchronous: 'FULL', maxInFlight, readingsPerBatch: PER_BATCH });
+  const [httpPort, mqttPort] = [await freePort(), await freePort()];
+  const ingest = spawn(process.execPath, [process.argv[1]!, 'ingest', '--data-dir', join(dir, 'ingest'), '--http-port', String(httpPort), '--mqtt-port', String(mqttPort)], { stdio: 'ignore' });
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  try {
+    await until(async () => (await fetch(`${httpUrl}/api/v1/health`).catch(() => undefined))?.ok === true, 30_000);
+    const enrolled = await fetch(`${httpUrl}/api/v1/gateways`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'bench-gw', publicKey: key.publicKeyHex }) });
+    if (!enrolled.ok) throw new Error(`replay: enrolling the gateway failed with HTTP ${enrolled.status}`);
+    const maxInFlight = 16;
+    const target = transport === 'mqtt' ? { mqtt: { url: `mqtt://127.0.0.1:${mqttPort}` } } : { http: { url: httpUrl } };
+    const config = validateConfig({ ...target, ackTimeoutMs: 60_000, maxInFlight }, ForwardConfigSchema, 'bench');
+    forwarder = createForwarder(config, { gatewayId: 'bench-gw', outbox, deadLetterDir: join(dir, 'dead-letter'), logger: silentLogger(), metrics, now: Date.now });
+    const start = performance.now();
+    await forwarder.start();
+    await until(() => outbox.pendingCount() === 0, 600_000);
+    const seconds = (performance.now() - start) / 1000;
+    await forwarder.stop();
+    const stats = (await (await fetch(`${httpUrl}/api/v1/stats`)).json()) as { readingsVerified?: number };
+    if (stats.readingsVerified !== total) throw new Error(`replay: the ingest holds ${stats.readingsVerified} readings, expected ${total}`);
+    report({ bench: 'edge', metric: 'replay_readings_per_s', value: round(total / seconds), unit: 'readings/s', readings: total, transport, store: 'sqlite', synchronous: 'FULL', maxInFlight, readingsPerBatch: PER_BATCH, ingest: 'separate process' });
+  } finally {
+    await outbox.close();
+    await stopChild(ingest);
+  }
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`bench edge: gave up after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A port free right now (the ingest binds it a moment later; a bench may take that risk). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Resident memory of a real agent process: idle, then at 1,000 readings/s. */
