@@ -14,6 +14,9 @@ import { RtuMaster, type RtuResult } from './rtu.js';
 
 export { ModbusInputSchema, type ModbusInputConfig } from './config.js';
 
+/** How long stop() lets a request in flight finish before aborting it. */
+const STOP_GRACE_MS = 300;
+
 export function createModbusInput(config: ModbusInputConfig, ctx: InputContext): Input {
   return new ModbusInput(resolveModbusConfig(config), ctx);
 }
@@ -84,10 +87,13 @@ class ModbusInput implements Input {
 
   private async shutdown(): Promise<void> {
     this.stopping = true;
-    this.sink?.close();
-    this.master?.abort();
     this.wake?.();
+    // A reply already on its way is worth waiting for — the device sent it, and at 9600 baud it
+    // takes ~10 ms — but a silent sensor is not: abort the request after a short grace.
+    const grace = setTimeout(() => this.master?.abort(), STOP_GRACE_MS);
     await this.loop;
+    clearTimeout(grace);
+    this.sink?.close();
     await this.channel?.close();
   }
 
