@@ -3,7 +3,7 @@
  * recognizing redelivered device messages across restarts. Real files in a temp folder.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { sealBatch } from '../../protocol/batch.js';
 import { keyPairFromSeed } from '../../protocol/keys.js';
 import type { Reading } from '../../protocol/reading.js';
 import { EdgeMetrics } from '../metrics.js';
+import { encodeRecord, RecordKind } from './format.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
 
 const key = keyPairFromSeed('22'.repeat(32));
@@ -197,6 +198,20 @@ describe('redelivered device messages', () => {
 });
 
 describe('damaged segments', () => {
+  it('sets aside a record whose checksum is right but whose content cannot be read, and starts anyway', async () => {
+    const box = await openOutbox();
+    for (let i = 0; i < 3; i++) await box.appendReading(reading(i));
+    await box.close();
+    const [segment] = await segmentFiles();
+    await appendFile(join(dir, segment!), encodeRecord(RecordKind.Batch, Buffer.from('{"seq":1,"upTo":3,"id":"00","sig":"00"}\nnot the signed bytes')));
+    await appendFile(join(dir, segment!), encodeRecord(RecordKind.Readings, Buffer.from('{"n":4,"r":[' + JSON.stringify(reading(3)) + ']}')));
+    const again = await openOutbox();
+    expect(await counter(metrics.outboxCorrupt)).toBe(1);
+    expect(await readdir(join(dir, 'corrupt'))).toHaveLength(1);
+    expect(again.unsealedCount()).toBe(4); // the readings before and after it are kept
+    await again.close();
+  });
+
   it('moves a segment of garbage aside and keeps the valid segments around it', async () => {
     const box = await openOutbox({ segmentBytes: 2_000 });
     for (let i = 0; i < 100; i++) await box.appendReading(reading(i));

@@ -428,7 +428,13 @@ export class Outbox {
       this.segments.push(segment);
       const records = await this.readSegment(name);
       for (const record of records) {
-        this.apply(record, segment, segment.bytes);
+        try {
+          this.apply(record, segment, segment.bytes);
+        } catch (err) {
+          // A record with a valid CRC that still cannot be understood (written by a buggy or
+          // newer agent): set it aside like damage rather than refuse to start (no crash loop).
+          await this.setAside(name, segment.bytes, encodeRecord(record.kind, record.payload), (err as Error).message);
+        }
         segment.bytes += 16 + record.payload.length;
       }
     }
@@ -470,16 +476,7 @@ export class Outbox {
     const bytes = await readFile(path);
     const { records, damaged } = scanSegment(bytes);
     if (damaged.length === 0) return records;
-    const corruptDir = join(this.options.dir, 'corrupt');
-    await mkdir(corruptDir, { recursive: true });
-    for (const range of damaged) {
-      await writeFile(join(corruptDir, `${name}.${range.start}-${range.end}.bad`), bytes.subarray(range.start, range.end));
-      this.options.metrics.outboxCorrupt.inc();
-      this.options.logger.warn(
-        { code: 'FT_ERR_OUTBOX_CORRUPT', segment: name, start: range.start, end: range.end },
-        'outbox: damaged bytes moved aside (torn write or corruption); valid records kept',
-      );
-    }
+    for (const range of damaged) await this.setAside(name, range.start, bytes.subarray(range.start, range.end), 'torn write or corruption');
     const clean = Buffer.concat(records.map((r) => encodeRecord(r.kind, r.payload)));
     const tmp = `${path}.tmp`;
     const handle = await open(tmp, 'w');
@@ -491,6 +488,18 @@ export class Outbox {
   }
 
   /** Replays one record at recovery; `offset` is where it starts in the (clean) segment file. */
+  /** Keeps damaged or unreadable bytes in corrupt/ (never deleted), counted and logged. */
+  private async setAside(segmentName: string, start: number, bytes: Buffer, why: string): Promise<void> {
+    const corruptDir = join(this.options.dir, 'corrupt');
+    await mkdir(corruptDir, { recursive: true });
+    await writeFile(join(corruptDir, `${segmentName}.${start}-${start + bytes.length}.bad`), bytes);
+    this.options.metrics.outboxCorrupt.inc();
+    this.options.logger.warn(
+      { code: 'FT_ERR_OUTBOX_CORRUPT', segment: segmentName, start, end: start + bytes.length, why },
+      'outbox: bytes moved aside to corrupt/; every valid record kept',
+    );
+  }
+
   private apply(record: RawRecord, segment: Segment, offset: number): void {
     switch (record.kind) {
       case RecordKind.Checkpoint: {
@@ -518,7 +527,9 @@ export class Outbox {
         break;
       }
       case RecordKind.Batch: {
-        const meta = batchRecordMeta(record.payload);
+        // Checked before any state changes, so a record set aside leaves no trace.
+        const inWindow = !this.backlog && this.loaded < WINDOW;
+        const { meta, sealed } = inWindow ? decodeBatchRecord(record.payload, segment.name) : { meta: checkBatchRecord(record.payload, segment.name), sealed: undefined };
         this.head = { seq: meta.seq, id: meta.id };
         const previousUpTo = this.sealedUpTo;
         this.sealedUpTo = Math.max(this.sealedUpTo, meta.upTo);
@@ -526,8 +537,8 @@ export class Outbox {
         segment.unacked.add(meta.seq);
         const entry: PendingBatch = { seq: meta.seq, upTo: meta.upTo, count: meta.count ?? meta.upTo - previousUpTo, firstTs: meta.firstTs, segment, offset, length: 16 + record.payload.length, durable: true };
         // Only the head of the queue is decoded now; the rest is read back when its turn comes.
-        if (!this.backlog && this.loaded < WINDOW) {
-          entry.sealed = decodeBatchRecord(record.payload, segment.name).sealed;
+        if (sealed) {
+          entry.sealed = sealed;
           this.loaded++;
         } else this.backlog = true;
         this.batches.set(meta.seq, entry);
@@ -555,15 +566,17 @@ interface BatchRecordMeta {
   firstTs?: number;
 }
 
-function batchRecordMeta(payload: Buffer): BatchRecordMeta {
-  return JSON.parse(payload.subarray(0, payload.indexOf(0x0a)).toString('utf8')) as BatchRecordMeta;
+/** A Batch record's meta line, after checking that its signed bytes hash to the id it names. */
+function checkBatchRecord(payload: Buffer, segmentName: string): BatchRecordMeta {
+  const split = payload.indexOf(0x0a);
+  const meta = JSON.parse(payload.subarray(0, split).toString('utf8')) as BatchRecordMeta;
+  if (sha256Hex(payload.subarray(split + 1)) !== meta.id) throw new Error(`outbox segment ${segmentName}: batch ${meta.seq} does not hash to its id`);
+  return meta;
 }
 
 /** A Batch record's payload: its meta line, then the batch's canonical bytes exactly as signed. */
 function decodeBatchRecord(payload: Buffer, segmentName: string): { meta: BatchRecordMeta; sealed: SealedBatch } {
-  const split = payload.indexOf(0x0a);
-  const meta = JSON.parse(payload.subarray(0, split).toString('utf8')) as BatchRecordMeta;
-  const canonical = Buffer.from(payload.subarray(split + 1));
-  if (sha256Hex(canonical) !== meta.id) throw new Error(`outbox segment ${segmentName}: batch ${meta.seq} does not hash to its id`);
+  const meta = checkBatchRecord(payload, segmentName);
+  const canonical = Buffer.from(payload.subarray(payload.indexOf(0x0a) + 1));
   return { meta, sealed: { batch: JSON.parse(canonical.toString('utf8')) as Batch, sig: meta.sig, id: meta.id, canonical } };
 }
