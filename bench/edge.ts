@@ -134,42 +134,42 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Resident memory of a real agent process: idle, then at 1,000 readings/s. */
+/**
+ * Resident memory of real agent processes. Idle is read once V8 has settled after start-up
+ * (its memory reducer runs in the first ~30 s; before that RSS still holds start-up garbage):
+ * one agent as the shipped systemd unit runs it (NODE_OPTIONS=--max-semi-space-size=1), one
+ * with Node's defaults. Then the second at 1,000 readings/s.
+ */
 async function residentMemory(report: Report, dir: string): Promise<void> {
   const sensors = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, logger: silentLogger() });
   const ingest = await startIngest(defaultIngestConfig({ dataDir: join(dir, 'ingest'), http: { port: 0 }, mqtt: { embedded: { port: 0 } }, logLevel: 'silent' }), { logger: silentLogger() });
-  const gatewayKey = keyPairFromSeed('43'.repeat(32));
-  await ingest.pipeline.enroll({ id: 'rss-gw', publicKey: gatewayKey.publicKeyHex });
-  const keyFile = join(dir, 'gateway.key');
-  await writeFile(keyFile, gatewayKey.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-  const configFile = join(dir, 'edge.json');
-  await writeFile(
-    configFile,
-    JSON.stringify({
-      gateway: { id: 'rss-gw', keyFile },
-      dataDir: join(dir, 'edge'),
-      forward: { mqtt: { url: ingest.mqttUrl } },
-      status: { port: 0 },
-      inputs: [{ type: 'mqtt', name: 'zigbee', url: sensors.url, format: 'zigbee2mqtt', defaultLocation: 'cold-room-1' }],
-      logLevel: 'error',
-    }),
-  );
-  // First as the shipped systemd unit runs it (NODE_OPTIONS=--max-semi-space-size=1), idle only.
-  const tuned = spawn(process.execPath, ['--max-semi-space-size=1', process.argv[1]!, 'edge', '--config', configFile], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 5000));
-  report({ bench: 'edge', metric: 'idle_rss_mb', value: round(await rssMb(tuned), 1), unit: 'MB', inputs: 1, nodeOptions: '--max-semi-space-size=1' });
-  await stopChild(tuned);
-
-  const agent = spawn(process.execPath, [process.argv[1]!, 'edge', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let agentErrors = '';
-  agent.stderr!.on('data', (chunk: Buffer) => (agentErrors += chunk.toString()));
-  agent.once('exit', (code) => {
-    if (code !== 0 && code !== null) process.stderr.write(`bench edge: the agent exited with ${code}:\n${agentErrors}`);
-  });
+  const agentConfig = async (name: string, seed: string): Promise<string> => {
+    const gatewayKey = keyPairFromSeed(seed.repeat(32));
+    await ingest.pipeline.enroll({ id: name, publicKey: gatewayKey.publicKeyHex });
+    const keyFile = join(dir, `${name}.key`);
+    await writeFile(keyFile, gatewayKey.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    const configFile = join(dir, `${name}.json`);
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        gateway: { id: name, keyFile },
+        dataDir: join(dir, name),
+        forward: { mqtt: { url: ingest.mqttUrl } },
+        status: { port: 0 },
+        inputs: [{ type: 'mqtt', name: 'zigbee', url: sensors.url, clientId: `${name}-zigbee`, format: 'zigbee2mqtt', baseTopic: name, defaultLocation: 'cold-room-1' }],
+        logLevel: 'error',
+      }),
+    );
+    return configFile;
+  };
+  const tuned = spawnAgent(['--max-semi-space-size=1'], await agentConfig('rss-tuned', '43'));
+  const agent = spawnAgent([], await agentConfig('rss-default', '44'));
   const publisher = await mqtt.connectAsync(sensors.url, { clientId: 'bench-sensors' });
   try {
-    await new Promise((r) => setTimeout(r, 5000));
-    report({ bench: 'edge', metric: 'idle_rss_mb', value: round(await rssMb(agent), 1), unit: 'MB', inputs: 1, nodeOptions: 'none' });
+    await new Promise((r) => setTimeout(r, 35_000));
+    report({ bench: 'edge', metric: 'idle_rss_mb', value: round(await rssMb(tuned), 1), unit: 'MB', inputs: 1, nodeOptions: '--max-semi-space-size=1', settledSeconds: 35 });
+    report({ bench: 'edge', metric: 'idle_rss_mb', value: round(await rssMb(agent), 1), unit: 'MB', inputs: 1, nodeOptions: 'none', settledSeconds: 35 });
+    await stopChild(tuned);
 
     // 10 devices × 100 messages/s, every payload distinct (no deduplication), for 15 s.
     let peak = 0;
@@ -178,20 +178,30 @@ async function residentMemory(report: Report, dir: string): Promise<void> {
     while (Date.now() - started < 15_000) {
       const due = Math.floor(((Date.now() - started) / 1000) * 1000);
       for (; sent < due; sent++) {
-        const device = sent % 10;
         const payload = JSON.stringify({ temperature: round(((sent / 10) % 1000) / 100, 2), humidity: 90, linkquality: 120 });
-        publisher.publish(`zigbee2mqtt/room-sensor-${device}`, payload, { qos: 1 });
+        publisher.publish(`rss-default/room-sensor-${sent % 10}`, payload, { qos: 1 });
       }
       if (Date.now() - started > 5000) peak = Math.max(peak, await rssMb(agent));
       await new Promise((r) => setTimeout(r, 20));
     }
-    report({ bench: 'edge', metric: 'rss_mb_at_1k', value: round(peak, 1), unit: 'MB', readingsPerSecond: 1000, sent });
+    report({ bench: 'edge', metric: 'rss_mb_at_1k', value: round(peak, 1), unit: 'MB', readingsPerSecond: 1000, sent, nodeOptions: 'none' });
   } finally {
     await publisher.endAsync();
+    await stopChild(tuned);
     await stopChild(agent);
     await ingest.close();
     await sensors.close();
   }
+}
+
+function spawnAgent(nodeOptions: string[], configFile: string): ChildProcess {
+  const agent = spawn(process.execPath, [...nodeOptions, process.argv[1]!, 'edge', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  agent.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  agent.once('exit', (code) => {
+    if (code !== 0 && code !== null) process.stderr.write(`bench edge: an agent exited with ${code}:\n${errors}`);
+  });
+  return agent;
 }
 
 async function rssMb(child: ChildProcess): Promise<number> {
