@@ -4,6 +4,7 @@
  * message and path. Seeded, so a failure reproduces.
  */
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../firmware-sim/random.js';
 import { canonicalJson, CanonicalizationError, type CanonicalValue } from './canonical.js';
 
 // ---- Reference: the first implementation, one value at a time, path built for every value ----
@@ -44,17 +45,8 @@ function refString(s: string, path: string): string {
 
 // ---- Random values ----
 
-/** mulberry32: a small seeded PRNG, good enough to spread test cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform source (mulberry32, shared with the simulator), so runs are repeatable. */
+const prng = (seed: number): (() => number) => createRng(seed).uniform;
 
 class Values {
   constructor(private readonly random: () => number) {}

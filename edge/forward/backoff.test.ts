@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../../firmware-sim/random.js';
 import { Backoff } from './backoff.js';
 
-/** A deterministic uniform source (mulberry32) so distribution checks never flake. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform source (mulberry32, shared with the simulator), so runs are repeatable. */
+const seeded = (seed: number): (() => number) => createRng(seed).uniform;
 
 describe('Backoff, full jitter', () => {
   it('bounds the n-th delay by min(cap, base × 2^n), from 0', () => {
