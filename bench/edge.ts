@@ -12,7 +12,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import mqtt from 'mqtt';
 import { silentLogger } from '../common/log.js';
 import { EdgeMetrics } from '../edge/metrics.js';
@@ -26,6 +25,7 @@ import { startIngest } from '../ingest/service.js';
 import { sealBatch } from '../protocol/batch.js';
 import { keyPairFromSeed } from '../protocol/keys.js';
 import type { Reading } from '../protocol/reading.js';
+import { startIngestProcess, stopChild, until } from './ingest-process.js';
 import { type Report, round } from './report.js';
 
 const PER_BATCH = 200;
@@ -92,15 +92,11 @@ async function replayOver(transport: 'mqtt' | 'http', report: Report, dir: strin
   let forwarder: Forwarder | undefined;
   const outbox = await Outbox.open({ dir: join(dir, 'outbox'), gatewayId: 'bench-gw', logger: silentLogger(), metrics, maxBytes: 4 * 1024 ** 3, onBatchesLoaded: () => forwarder?.notify() });
   await fill(outbox, total);
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  const ingest = spawn(process.execPath, [process.argv[1]!, 'ingest', '--data-dir', join(dir, 'ingest'), '--http-port', String(httpPort), '--mqtt-port', String(mqttPort)], { stdio: 'ignore' });
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const ingest = await startIngestProcess(join(dir, 'ingest'));
   try {
-    await until(async () => (await fetch(`${httpUrl}/api/v1/health`).catch(() => undefined))?.ok === true, 30_000);
-    const enrolled = await fetch(`${httpUrl}/api/v1/gateways`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'bench-gw', publicKey: key.publicKeyHex }) });
-    if (!enrolled.ok) throw new Error(`replay: enrolling the gateway failed with HTTP ${enrolled.status}`);
+    await ingest.enroll('bench-gw', key.publicKeyHex);
     const maxInFlight = 16;
-    const target = transport === 'mqtt' ? { mqtt: { url: `mqtt://127.0.0.1:${mqttPort}` } } : { http: { url: httpUrl } };
+    const target = transport === 'mqtt' ? { mqtt: { url: ingest.mqttUrl } } : { http: { url: ingest.httpUrl } };
     const config = validateConfig({ ...target, ackTimeoutMs: 60_000, maxInFlight }, ForwardConfigSchema, 'bench');
     forwarder = createForwarder(config, { gatewayId: 'bench-gw', outbox, deadLetterDir: join(dir, 'dead-letter'), logger: silentLogger(), metrics, now: Date.now });
     const start = performance.now();
@@ -108,31 +104,16 @@ async function replayOver(transport: 'mqtt' | 'http', report: Report, dir: strin
     await until(() => outbox.pendingCount() === 0, 600_000);
     const seconds = (performance.now() - start) / 1000;
     await forwarder.stop();
-    const stats = (await (await fetch(`${httpUrl}/api/v1/stats`)).json()) as { readingsVerified?: number };
-    if (stats.readingsVerified !== total) throw new Error(`replay: the ingest holds ${stats.readingsVerified} readings, expected ${total}`);
+    const stored = await ingest.readingsVerified();
+    if (stored !== total) throw new Error(`replay: the ingest holds ${stored} readings, expected ${total}`);
     report({ bench: 'edge', metric: 'replay_readings_per_s', value: round(total / seconds), unit: 'readings/s', readings: total, transport, store: 'sqlite', synchronous: 'FULL', maxInFlight, readingsPerBatch: PER_BATCH, ingest: 'separate process' });
   } finally {
     await outbox.close();
-    await stopChild(ingest);
+    await ingest.stop();
   }
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`bench edge: gave up after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
-/** A port free right now (the ingest binds it a moment later; a bench may take that risk). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Resident memory of real agent processes. Idle is read once V8 has settled after start-up
@@ -211,10 +192,3 @@ async function rssMb(child: ChildProcess): Promise<number> {
   return kb / 1024;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}

@@ -1,6 +1,7 @@
 /** The benchmark registry behind `freshtrail bench NAME`. */
 import { benchEdge } from './edge.js';
 import { benchIngest } from './ingest.js';
+import { benchIngestTransports } from './ingest-transport.js';
 import { benchOutbox } from './outbox.js';
 import { benchProtocol } from './protocol.js';
 import type { Report } from './report.js';
@@ -8,6 +9,12 @@ import type { Report } from './report.js';
 export const BENCHMARKS: Record<string, { summary: string; run: (report: Report) => Promise<void> }> = {
   protocol: { summary: 'seal (canonical bytes + Ed25519 sign) and decode + verify, readings/s per batch size', run: benchProtocol },
   edge: { summary: 'edge agent: readings signed and persisted per second, replay of a 1,000,000-reading backlog into a real ingest, resident memory idle and at 1,000 readings/s', run: benchEdge },
-  ingest: { summary: 'ingest verify + SQLite commit of signed batches (200 readings), 1 and 8 gateways, readings/s', run: benchIngest },
+  ingest: {
+    summary: 'ingest: pipeline verify + SQLite commit (verify_commit), then simulated gateways over MQTT and HTTP into an ingest process (readings_per_s, p50/p99_commit_ms at half load)',
+    run: async (report) => {
+      await benchIngest(report);
+      await benchIngestTransports(report);
+    },
+  },
   outbox: { summary: 'edge outbox durable appends (fdatasync per write group) and sealing, readings/s', run: benchOutbox },
 };
