@@ -86,13 +86,38 @@ export const SqliteConfig = Type.Object(
   { additionalProperties: false, default: {}, description: 'SQLite store (the file is <dataDir>/ingest.sqlite).' },
 );
 
+export const PostgresConfig = Type.Object(
+  {
+    url: Type.String({
+      pattern: '^postgres(ql)?://',
+      description:
+        'Connection URL of an existing database, e.g. postgres://freshtrail@db.example:5432/freshtrail (a password may be given as postgres://user:secret@…, or through PGPASSWORD or ~/.pgpass). The schema is created and migrated at start. Default: none, required when store.postgres is set.',
+    }),
+    poolSize: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 10,
+      description: 'Most connections this ingest instance opens to PostgreSQL; each concurrent commit or query uses one. Keep the sum over all instances below the server max_connections. Default 10.',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: 'PostgreSQL store, for several ingest instances sharing one system of record. When this section is set the store is PostgreSQL and store.sqlite is not used. Default: unset (SQLite).',
+  },
+);
+
+export const StoreConfig = Type.Object(
+  { sqlite: SqliteConfig, postgres: Type.Optional(PostgresConfig) },
+  { additionalProperties: false, default: {}, description: 'System of record: SQLite (the default, embedded) or, when store.postgres is set, PostgreSQL. Exactly one is in effect.' },
+);
+
 export const IngestConfig = Type.Object(
   {
-    dataDir: Type.String({ minLength: 1, default: './freshtrail-data', description: 'Directory of the ingest data (the SQLite store). Created if missing. Default ./freshtrail-data.' }),
+    dataDir: Type.String({ minLength: 1, default: './freshtrail-data', description: 'Directory of the ingest data (the SQLite store unless store.postgres is set). Created if missing. Default ./freshtrail-data.' }),
     http: HttpConfig,
     mqtt: MqttConfig,
     limits: LimitsConfig,
-    store: Type.Object({ sqlite: SqliteConfig }, { additionalProperties: false, default: {}, description: 'System of record.' }),
+    store: StoreConfig,
     logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
       default: 'info',
       description: 'pino log level. Default info.',

@@ -14,6 +14,7 @@ import { IngestMetrics } from './metrics.js';
 import { startBatchSubscriber, type BatchSubscriber } from './mqtt/batch-subscriber.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
 import { IngestPipeline } from './pipeline.js';
+import { openPostgresStore } from './store/postgres/store.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
 import { freshTrailVersion } from './version.js';
@@ -24,7 +25,7 @@ export interface IngestDeps {
   logger: Logger;
   /** Receipt clock (UTC ms); tests inject one to exercise clock-skew flags. */
   now?: () => number;
-  /** A store to use instead of the SQLite file under dataDir (PostgreSQL, tests). Closed by close(). */
+  /** A store to use instead of the configured one (tests). Closed by close(). */
   store?: Store;
 }
 
@@ -52,7 +53,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     for (const close of closers.reverse()) await close().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'error while closing'));
   };
   try {
-    const store = deps.store ?? openStore(config);
+    const store = deps.store ?? (await openStore(config));
     closers.push(() => store.close());
     const metrics = new IngestMetrics();
     const pipeline = new IngestPipeline({ store, metrics, logger: logger.child({ component: 'pipeline' }), limits: config.limits, now: deps.now });
@@ -86,7 +87,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
 
     subscriber = await startBatchSubscriber({ url: subscribeUrl, clientId: config.mqtt.clientId, sink: pipeline, logger: logger.child({ component: 'mqtt' }) });
     const mqttUrl = redactUrl(subscribeUrl);
-    logger.info({ httpUrl, mqttUrl, embeddedBroker: broker !== undefined }, 'ingest ready');
+    const storeAt = config.store.postgres ? redactUrl(config.store.postgres.url) : join(config.dataDir, SQLITE_FILE_NAME);
+    logger.info({ httpUrl, mqttUrl, embeddedBroker: broker !== undefined, store: deps.store ? 'injected' : storeAt }, 'ingest ready');
 
     let closed: Promise<void> | undefined;
     return {
@@ -115,7 +117,14 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   }
 }
 
-function openStore(config: IngestConfig): Store {
+/**
+ * The configured system of record: PostgreSQL when store.postgres is set, else the SQLite file
+ * under dataDir. Either is open and migrated when this resolves; a database that cannot be
+ * reached fails the start with FT_ERR_STORE naming the URL without its password.
+ */
+export async function openStore(config: IngestConfig): Promise<Store> {
+  const postgres = config.store.postgres;
+  if (postgres) return openPostgresStore({ url: postgres.url, poolSize: postgres.poolSize });
   try {
     mkdirSync(config.dataDir, { recursive: true });
   } catch (err) {

@@ -1,0 +1,9 @@
+/**
+ * Versioned schema migrations of the PostgreSQL store, applied in order at open and recorded in
+ * its `schema_migrations` table. Never edit a released migration: add the next one. TypeScript
+ * modules, like the SQLite ones, so they ship inside the compiled package.
+ */
+import type { Migration } from '../../migrations/index.js';
+import { initial } from './001-initial.js';
+
+export const PG_MIGRATIONS: readonly Migration[] = [initial];

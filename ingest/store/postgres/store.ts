@@ -1,0 +1,289 @@
+/**
+ * The PostgreSQL store (`pg`): the system of record for several ingest instances sharing one
+ * database (DESIGN.md "Store"). Same contract and the same schema shape as the SQLite store
+ * (../store-contract.ts runs against both); a pg.Pool gives each call its own connection, and
+ * each mutating method is one statement or one transaction, so calls may overlap freely.
+ * Uniqueness races between connections are settled by primary keys and ON CONFLICT, never by
+ * a read followed by a write (commit.ts explains the batch case).
+ */
+import pg from 'pg';
+import { FreshTrailError, errorMessage, type ErrorCode } from '../../../common/errors.js';
+import type { SealedBatch } from '../../../protocol/batch.js';
+import type { Migration } from '../migrations/index.js';
+import { HEADER_COLUMNS, summarySql, toBatch, toGateway, toHeader, toQuarantined, toReading, toRejection, toSummary, type Row } from '../sqlite-rows.js';
+import type {
+  BatchHeader,
+  BatchMeta,
+  BatchToCommit,
+  ChainNeighbours,
+  CommitResult,
+  EnrollResult,
+  Gateway,
+  GatewaySummary,
+  QuarantinedBatch,
+  ReadingQuery,
+  Rejection,
+  Store,
+  StoreCounts,
+  StoredBatch,
+  StoredReading,
+} from '../types.js';
+import { commitBatchesOn } from './commit.js';
+import { applyPgMigrations } from './migrate.js';
+import { PG_MIGRATIONS } from './migrations/index.js';
+import { queryReadingRows } from './readings.js';
+
+export interface PostgresStoreOptions {
+  /** postgres://user[:password]@host:port/database; the database must exist. */
+  url: string;
+  /** Most connections the pool opens. Default 10. */
+  poolSize?: number;
+  /** How long opening a connection may take before the call fails, ms. Default 10000. */
+  connectTimeoutMs?: number;
+  /** Migrations to apply; tests pass a longer list to check upgrades. */
+  migrations?: readonly Migration[];
+}
+
+/** The URL with its password removed, for messages and logs. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'an unparsable PostgreSQL URL';
+  }
+}
+
+/** Connects, applies pending migrations and returns the store; FT_ERR_STORE naming the URL if it cannot. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    application_name: 'freshtrail-ingest',
+  });
+  // An idle pooled connection that breaks (server restart) is reported here; without a listener
+  // it would crash the process. The pool drops it and the next call opens a new one.
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      await applyPgMigrations(client, options.migrations ?? PG_MIGRATIONS);
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new FreshTrailError('FT_ERR_STORE', `cannot open the PostgreSQL store ${describePostgresUrl(options.url)}: ${driverMessage(err)}`, { cause: err });
+  }
+  return new PostgresStore(pool);
+}
+
+/** A connection failure to a host with several addresses (localhost: ::1 and 127.0.0.1) is an AggregateError with an empty message. */
+function driverMessage(err: unknown): string {
+  if (err instanceof AggregateError && !err.message) return err.errors.map(errorMessage).join('; ');
+  return errorMessage(err);
+}
+
+export class PostgresStore implements Store {
+  private closed = false;
+  private readonly pending = new Set<Promise<unknown>>();
+
+  /** `pool` must reach a database with the schema of the latest migration (openPostgresStore does both). */
+  constructor(readonly pool: pg.Pool) {}
+
+  async enrollGateway(gateway: Gateway): Promise<EnrollResult> {
+    return this.run(async () => {
+      // The primary key settles two concurrent enrollments of one id: the loser inserts nothing.
+      const inserted = await this.pool.query(
+        'INSERT INTO gateways (id, public_key, label, enrolled_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING',
+        [gateway.id, gateway.publicKey, gateway.label ?? null, gateway.enrolledAt],
+      );
+      if (inserted.rowCount === 1) return { status: 'enrolled', gateway };
+      const existing = await this.gatewayRow(gateway.id);
+      if (!existing) throw new Error(`gateway ${gateway.id} was neither inserted nor found`);
+      return { status: existing.publicKey === gateway.publicKey ? 'unchanged' : 'conflict', gateway: existing };
+    });
+  }
+
+  async getGateway(id: string): Promise<Gateway | undefined> {
+    return this.run(() => this.gatewayRow(id));
+  }
+
+  async getGatewaySummary(id: string): Promise<GatewaySummary | undefined> {
+    return this.run(async () => {
+      const row = (await this.rows(summarySql('WHERE g.id = $1'), [id]))[0];
+      return row ? toSummary(row) : undefined;
+    });
+  }
+
+  async listGateways(): Promise<GatewaySummary[]> {
+    return this.run(async () => (await this.rows(summarySql(''))).map(toSummary));
+  }
+
+  async commitBatch(sealed: SealedBatch, meta: BatchMeta): Promise<CommitResult> {
+    return (await this.commitBatches([{ sealed, meta }]))[0]!;
+  }
+
+  async commitBatches(batches: readonly BatchToCommit[]): Promise<CommitResult[]> {
+    return this.run(async () => {
+      if (batches.length === 0) return [];
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        return await commitBatchesOn(client, batches);
+      } catch (err) {
+        // A connection that failed mid-transaction may be unusable: do not return it to the pool.
+        broken = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+
+  async getBatch(gateway: string, seq: number): Promise<StoredBatch | undefined> {
+    return this.run(async () => {
+      const row = (await this.rows('SELECT * FROM batches WHERE gateway = $1 AND seq = $2', [gateway, seq]))[0];
+      return row ? toBatch(row) : undefined;
+    });
+  }
+
+  async getBatchHeader(gateway: string, seq: number): Promise<BatchHeader | undefined> {
+    return this.run(async () => {
+      const row = (await this.rows(`SELECT ${HEADER_COLUMNS} FROM batches WHERE gateway = $1 AND seq = $2`, [gateway, seq]))[0];
+      return row ? toHeader(row) : undefined;
+    });
+  }
+
+  async getChainNeighbours(gateway: string, seq: number): Promise<ChainNeighbours> {
+    return this.run(async () => {
+      const rows = await this.rows(`SELECT ${HEADER_COLUMNS} FROM batches WHERE gateway = $1 AND seq BETWEEN $2 AND $3`, [gateway, seq - 1, seq + 1]);
+      const neighbours: ChainNeighbours = {};
+      for (const row of rows) {
+        const header = toHeader(row);
+        if (header.seq === seq - 1) neighbours.previous = header;
+        else if (header.seq === seq) neighbours.current = header;
+        else neighbours.following = header;
+      }
+      return neighbours;
+    });
+  }
+
+  async lastBatch(gateway: string): Promise<StoredBatch | undefined> {
+    return this.run(async () => {
+      const row = (await this.rows('SELECT * FROM batches WHERE gateway = $1 ORDER BY seq DESC LIMIT 1', [gateway]))[0];
+      return row ? toBatch(row) : undefined;
+    });
+  }
+
+  async quarantine(e: QuarantinedBatch): Promise<boolean> {
+    return this.run(async () => {
+      const result = await this.pool.query(
+        `INSERT INTO quarantine (gateway, seq, id, sig, canonical, reason, received_at, transport) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (gateway, id) DO NOTHING`,
+        [e.gateway, e.seq, e.id, e.sig, e.canonical, e.reason, e.receivedAt, e.transport],
+      );
+      return result.rowCount === 1;
+    });
+  }
+
+  async isQuarantined(gateway: string, id: string): Promise<boolean> {
+    return this.run(async () => (await this.rows('SELECT 1 FROM quarantine WHERE gateway = $1 AND id = $2', [gateway, id])).length > 0);
+  }
+
+  async quarantineCount(gateway: string): Promise<number> {
+    return this.run(async () => Number((await this.rows('SELECT COUNT(*) AS n FROM quarantine WHERE gateway = $1', [gateway]))[0]!.n));
+  }
+
+  async listQuarantine(gateway: string): Promise<QuarantinedBatch[]> {
+    return this.run(async () => (await this.rows('SELECT * FROM quarantine WHERE gateway = $1 ORDER BY seq, received_at, id', [gateway])).map(toQuarantined));
+  }
+
+  async quarantineByGateway(): Promise<Array<{ gateway: string; batches: number }>> {
+    return this.run(async () =>
+      (await this.rows('SELECT gateway, COUNT(*) AS n FROM quarantine GROUP BY gateway ORDER BY gateway')).map((r) => ({ gateway: String(r.gateway), batches: Number(r.n) })),
+    );
+  }
+
+  async removeFromQuarantine(gateway: string, id: string): Promise<boolean> {
+    return this.run(async () => (await this.pool.query('DELETE FROM quarantine WHERE gateway = $1 AND id = $2', [gateway, id])).rowCount === 1);
+  }
+
+  async recordRejection(r: Rejection): Promise<void> {
+    await this.run(() =>
+      this.pool.query(
+        `INSERT INTO rejections (code, reason, received_at, transport, gateway, seq, id, sig, canonical, conflicts_with)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [r.code, r.reason, r.receivedAt, r.transport, r.gateway ?? null, r.seq ?? null, r.id ?? null, r.sig ?? null, r.canonical ?? null, r.conflictsWith ?? null],
+      ),
+    );
+  }
+
+  async listRejections(gateway: string): Promise<Rejection[]> {
+    return this.run(async () => (await this.rows('SELECT * FROM rejections WHERE gateway = $1 ORDER BY rid', [gateway])).map(toRejection));
+  }
+
+  async queryReadings(q: ReadingQuery): Promise<StoredReading[]> {
+    return this.run(async () => (await queryReadingRows(this.pool, q)).map(toReading));
+  }
+
+  async counts(): Promise<StoreCounts> {
+    return this.run(async () => {
+      // One statement, so the numbers come from one snapshot.
+      const totals = (await this.rows(`SELECT
+          (SELECT COUNT(*) FROM gateways) AS gateways,
+          (SELECT COUNT(*) FROM batches) AS batches,
+          -- Summing the per-batch count avoids scanning the (much larger) readings table.
+          (SELECT COALESCE(SUM(reading_count), 0) FROM batches) AS readings,
+          (SELECT COUNT(*) FROM quarantine) AS quarantined,
+          (SELECT COALESCE(json_object_agg(code, n), '{}') FROM (SELECT code, COUNT(*) AS n FROM rejections GROUP BY code) c) AS rejected`))[0]!;
+      const rejectedByCode: StoreCounts['rejectedByCode'] = {};
+      for (const [code, n] of Object.entries(totals.rejected as Record<string, number>)) rejectedByCode[code as ErrorCode] = Number(n);
+      return {
+        gateways: Number(totals.gateways),
+        batches: Number(totals.batches),
+        readings: Number(totals.readings),
+        quarantined: Number(totals.quarantined),
+        rejectedByCode,
+      };
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.run(() => this.pool.query('SELECT 1'));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Pending calls finish first (Store contract); then the pool's connections are closed.
+    await Promise.allSettled([...this.pending]);
+    await this.pool.end();
+  }
+
+  private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return (await this.pool.query<Row>(sql, params)).rows;
+  }
+
+  private async gatewayRow(id: string): Promise<Gateway | undefined> {
+    const row = (await this.rows('SELECT * FROM gateways WHERE id = $1', [id]))[0];
+    return row ? toGateway(row) : undefined;
+  }
+
+  /** Runs one database call, tracked for close(), turning driver errors into FT_ERR_STORE (retryable). */
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new FreshTrailError('FT_ERR_STORE', 'the store is closed');
+    const call = fn();
+    this.pending.add(call);
+    try {
+      return await call;
+    } catch (err) {
+      if (err instanceof FreshTrailError) throw err;
+      throw new FreshTrailError('FT_ERR_STORE', `PostgreSQL: ${errorMessage(err)}`, { cause: err });
+    } finally {
+      this.pending.delete(call);
+    }
+  }
+}
