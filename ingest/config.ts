@@ -111,6 +111,28 @@ export const StoreConfig = Type.Object(
   { additionalProperties: false, default: {}, description: 'System of record: SQLite (the default, embedded) or, when store.postgres is set, PostgreSQL. Exactly one is in effect.' },
 );
 
+export const InfluxSinkConfig = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://', description: 'Base URL of the InfluxDB v2 write API, e.g. http://influxdb:8086 (InfluxDB 2.x) or http://victoria-metrics:8428 (VictoriaMetrics, which accepts /api/v2/write). Default: none, required when sinks.influx is set.' }),
+    org: Type.String({ minLength: 1, description: 'InfluxDB organization written to (VictoriaMetrics ignores it). Default: none, required.' }),
+    bucket: Type.String({ minLength: 1, description: 'InfluxDB bucket written to (VictoriaMetrics ignores it). Default: none, required.' }),
+    token: Type.Optional(
+      Type.String({ minLength: 1, description: 'API token. Default: the environment variable FRESHTRAIL_INFLUX_TOKEN, else none (a server without authentication).' }),
+    ),
+    batchSize: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000, description: 'Most points per write request. Default 5000 (the InfluxDB documentation recommends batches of 5000 lines).' }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Time-series sink: every committed reading is written as a point freshtrail_reading{location, sensor, gateway} with fields temp_c, rh, battery at the reading time (ms). It follows the store from a persisted cursor, so an outage of the server loses nothing. Default: unset (no sink).',
+  },
+);
+
+export const SinksConfig = Type.Object(
+  { influx: Type.Optional(InfluxSinkConfig) },
+  { additionalProperties: false, description: 'After-commit consumers that export committed readings; each can be rebuilt from the store. Default: none.' },
+);
+
 export const IngestConfig = Type.Object(
   {
     dataDir: Type.String({ minLength: 1, default: './freshtrail-data', description: 'Directory of the ingest data (the SQLite store unless store.postgres is set). Created if missing. Default ./freshtrail-data.' }),
@@ -118,6 +140,7 @@ export const IngestConfig = Type.Object(
     mqtt: MqttConfig,
     limits: LimitsConfig,
     store: StoreConfig,
+    sinks: Type.Optional(SinksConfig),
     logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
       default: 'info',
       description: 'pino log level. Default info.',

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { FreshTrailError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { IngestConfig } from './config.js';
+import { InfluxSink } from './consumers/influx-sink.js';
+import { ConsumerMetrics } from './consumers/metrics.js';
+import { ConsumerRunner } from './consumers/runner.js';
 import { buildApp } from './http/app.js';
 import { listenHttp } from './http/server.js';
 import { IngestMetrics } from './metrics.js';
@@ -60,6 +63,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     closers.push(() => pipeline.close());
     await pipeline.init();
     await pipeline.admitAllQuarantined();
+    const consumers = startConsumers(config, store, metrics, logger);
+    closers.push(() => stopConsumers(consumers));
 
     let broker: EmbeddedBroker | undefined;
     if (config.mqtt.url === undefined) {
@@ -104,6 +109,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           // (an admission), then the broker and the store.
           await Promise.all([subscriber!.close(), app.close()]);
           await pipeline.close();
+          // After the last commit and before the store closes: a round in flight finishes.
+          await stopConsumers(consumers);
           await broker?.close();
           await store.close();
           logger.info('ingest stopped');
@@ -115,6 +122,24 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     await unwind();
     throw err;
   }
+}
+
+/** Starts the configured after-commit consumers (config.sinks); each follows its own cursor. */
+function startConsumers(config: IngestConfig, store: Store, metrics: IngestMetrics, logger: Logger): ConsumerRunner[] {
+  const runners: ConsumerRunner[] = [];
+  const consumerMetrics = new ConsumerMetrics(metrics.registry);
+  const influx = config.sinks?.influx;
+  if (influx) {
+    const token = influx.token ?? process.env.FRESHTRAIL_INFLUX_TOKEN;
+    const consumer = new InfluxSink({ ...influx, token });
+    runners.push(new ConsumerRunner({ store, consumer, metrics: consumerMetrics, logger: logger.child({ component: 'influx-sink' }) }));
+  }
+  for (const runner of runners) runner.start();
+  return runners;
+}
+
+async function stopConsumers(runners: readonly ConsumerRunner[]): Promise<void> {
+  await Promise.all(runners.map((r) => r.stop()));
 }
 
 /**

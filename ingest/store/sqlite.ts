@@ -8,12 +8,15 @@
 import Database from 'better-sqlite3';
 import { FreshTrailError, errorMessage, type ErrorCode } from '../../common/errors.js';
 import type { SealedBatch } from '../../protocol/batch.js';
+import { assembleCommittedBatches, COMMITTED_HEADER_COLUMNS, readingRidSpan } from './committed-batches.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { BatchWriter } from './sqlite-commit.js';
 import { queryReadingRows } from './sqlite-readings.js';
 import { HEADER_COLUMNS, summarySql, toBatch, toGateway, toHeader, toQuarantined, toReading, toRejection, toSummary, type Row } from './sqlite-rows.js';
 import type {
+  Backlog,
   BatchHeader,
+  CommittedBatch,
   BatchMeta,
   BatchToCommit,
   ChainNeighbours,
@@ -214,6 +217,38 @@ export class SqliteStore implements Store {
 
   async queryReadings(q: ReadingQuery): Promise<StoredReading[]> {
     return this.run(() => queryReadingRows((sql) => this.sql(sql), q).map(toReading));
+  }
+
+  async committedBatchesAfter(position: number, limit: number): Promise<CommittedBatch[]> {
+    // One connection and synchronous calls: every rid visible here is committed, and a later
+    // commit gets a larger rid (INTEGER PRIMARY KEY picks max + 1), so nothing is skipped.
+    return this.run(() => {
+      const headers = this.sql(`SELECT ${COMMITTED_HEADER_COLUMNS} FROM batches WHERE rid > ? ORDER BY rid LIMIT ?`).all(position, limit) as Row[];
+      if (headers.length === 0) return [];
+      const [first, last] = readingRidSpan(Number(headers[0]!.rid), Number(headers[headers.length - 1]!.rid));
+      const readings = this.sql('SELECT * FROM readings WHERE rid BETWEEN ? AND ? ORDER BY rid').all(first, last) as Row[];
+      return assembleCommittedBatches(headers, readings);
+    });
+  }
+
+  async backlogAfter(position: number): Promise<Backlog> {
+    return this.run(() => {
+      const row = this.sql('SELECT COUNT(*) AS b, COALESCE(SUM(reading_count), 0) AS r FROM batches WHERE rid > ?').get(position) as Row;
+      return { batches: Number(row.b), readings: Number(row.r) };
+    });
+  }
+
+  async getConsumerCursor(name: string): Promise<number> {
+    return this.run(() => Number((this.sql('SELECT position FROM consumer_cursors WHERE name = ?').get(name) as Row | undefined)?.position ?? 0));
+  }
+
+  async setConsumerCursor(name: string, position: number): Promise<void> {
+    this.run(() =>
+      this.sql(
+        `INSERT INTO consumer_cursors (name, position, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+      ).run(name, position, Date.now()),
+    );
   }
 
   async counts(): Promise<StoreCounts> {

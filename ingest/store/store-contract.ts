@@ -196,5 +196,38 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       await store.commitBatch(gw.next(testReadings(3)), meta());
       expect(await store.counts()).toEqual({ gateways: 1, batches: 1, readings: 3, quarantined: 0, rejectedByCode: {} });
     });
+
+    it('lists committed batches after a position in commit order, with their readings, and their backlog', async () => {
+      expect(await store.committedBatchesAfter(0, 10)).toEqual([]);
+      const b1 = gw.next(testReadings(2, { location: 'room-1' }));
+      const other = new TestGateway('gw-b');
+      await store.enrollGateway({ id: other.id, publicKey: other.publicKey, enrolledAt: T0 });
+      const o1 = other.next(testReadings(1, { sensor: 's9' }));
+      const b2 = gw.next(testReadings(3));
+      await store.commitBatch(b1, meta());
+      await store.commitBatches([{ sealed: o1, meta: meta() }, { sealed: b2, meta: meta() }, { sealed: b2, meta: meta() }]);
+      const all = await store.committedBatchesAfter(0, 10);
+      expect(all.map((b) => b.id)).toEqual([b1.id, o1.id, b2.id]);
+      expect(all[0]!.position).toBeGreaterThan(0);
+      expect(all[1]!.position).toBeGreaterThan(all[0]!.position);
+      expect(all[2]!.position).toBeGreaterThan(all[1]!.position);
+      expect(all[2]).toMatchObject({ gateway: gw.id, seq: 2, readingCount: 3, transport: 'mqtt' });
+      expect(all[2]!.readings).toEqual(b2.batch.readings.map((r, index) => ({ batchId: b2.id, index, gateway: gw.id, seq: 2, ...r })));
+      expect(all[1]!.readings).toEqual([{ batchId: o1.id, index: 0, gateway: other.id, seq: 1, ...o1.batch.readings[0] }]);
+      expect((await store.committedBatchesAfter(all[0]!.position, 1)).map((b) => b.id)).toEqual([o1.id]);
+      expect(await store.committedBatchesAfter(all[2]!.position, 10)).toEqual([]);
+      expect(await store.backlogAfter(0)).toEqual({ batches: 3, readings: 6 });
+      expect(await store.backlogAfter(all[1]!.position)).toEqual({ batches: 1, readings: 3 });
+    });
+
+    it('stores consumer cursors: 0 by default, moved forward and rewound by name', async () => {
+      expect(await store.getConsumerCursor('influx')).toBe(0);
+      await store.setConsumerCursor('influx', 42);
+      await store.setConsumerCursor('other', 7);
+      expect(await store.getConsumerCursor('influx')).toBe(42);
+      await store.setConsumerCursor('influx', 3);
+      expect(await store.getConsumerCursor('influx')).toBe(3);
+      expect(await store.getConsumerCursor('other')).toBe(7);
+    });
   });
 }

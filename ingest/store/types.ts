@@ -153,6 +153,22 @@ export interface ReadingQuery {
   limit: number;
 }
 
+/**
+ * A committed batch as after-commit consumers see it (ingest/consumers/): its header, its
+ * readings in batch order, and its position, the commit order key (batches.rid) that consumer
+ * cursors hold. Positions only grow; they need not be consecutive.
+ */
+export interface CommittedBatch extends BatchHeader {
+  position: number;
+  readings: StoredReading[];
+}
+
+/** What a consumer has still to handle after its cursor. */
+export interface Backlog {
+  batches: number;
+  readings: number;
+}
+
 export interface StoreCounts {
   gateways: number;
   batches: number;
@@ -208,6 +224,19 @@ export interface Store {
    * the batch committed first, then the position in the batch.
    */
   queryReadings(query: ReadingQuery): Promise<StoredReading[]>;
+
+  /**
+   * Committed batches with position > `position`, in commit order, at most `limit`, each with
+   * its readings. Never skips: a batch not returned now (still committing) has a position above
+   * the last one returned, so a consumer that stores that position as its cursor misses nothing.
+   */
+  committedBatchesAfter(position: number, limit: number): Promise<CommittedBatch[]>;
+  /** How many committed batches and readings lie after `position` (consumer lag). */
+  backlogAfter(position: number): Promise<Backlog>;
+  /** The position stored for consumer `name`; 0 (before every batch) when none is stored. */
+  getConsumerCursor(name: string): Promise<number>;
+  /** Stores the position of consumer `name`; a lower one rewinds it (replay). */
+  setConsumerCursor(name: string, position: number): Promise<void>;
 
   counts(): Promise<StoreCounts>;
   /** Resolves when the store answers a trivial query; for health checks. */

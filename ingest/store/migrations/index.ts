@@ -5,6 +5,7 @@
  */
 import { initial } from './001-initial.js';
 import { readingRids } from './002-reading-rids.js';
+import { consumerCursors } from './003-consumer-cursors.js';
 
 export interface Migration {
   /** 1, 2, 3, …: applied in ascending order, each exactly once. */
@@ -13,4 +14,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, readingRids];
+export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors];

@@ -28,10 +28,19 @@ const INSERT_BATCH = `INSERT INTO batches (gateway, seq, id, prev, created_at, r
 const INSERT_READINGS = `INSERT INTO readings (rid, sensor, location, ts, ts_source, temp_c, rh, battery, link, src)
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::int[], $10::text[])`;
 
+/**
+ * Advisory lock key ("FTcommit") every commit holds shared until it ends, so that a reader of the
+ * commit order can wait for the commits in flight (store.ts committedHorizon). Shared holders
+ * never wait for one another, so commits still run in parallel.
+ */
+export const COMMIT_ORDER_LOCK_KEY = '5067795780191155572';
+
 /** Runs every batch in order inside BEGIN … COMMIT on `client`; rolls back on any error. */
 export async function commitBatchesOn(client: pg.ClientBase, batches: readonly BatchToCommit[]): Promise<CommitResult[]> {
   await client.query('BEGIN');
   try {
+    // Before any rid is drawn: see COMMIT_ORDER_LOCK_KEY.
+    await client.query('SELECT pg_advisory_xact_lock_shared($1::bigint)', [COMMIT_ORDER_LOCK_KEY]);
     const results: CommitResult[] = [];
     for (const { sealed, meta } of batches) results.push(await writeBatch(client, sealed, meta));
     // With synchronous_commit on (the default) COMMIT returns once the WAL is flushed.

@@ -18,6 +18,7 @@ import type { Migration } from '../migrations/index.js';
 import { describeStoreContract } from '../store-contract.js';
 import type { BatchMeta, CommitResult } from '../types.js';
 import { PG_MIGRATIONS } from './migrations/index.js';
+import { COMMIT_ORDER_LOCK_KEY } from './commit.js';
 import { openPostgresStore, PostgresStore } from './store.js';
 import { createTestDatabase, PG_HOST, PG_PORT, truncateStore, type TestDatabase } from './test-database.js';
 
@@ -159,6 +160,28 @@ describe.skipIf(skip)('PostgreSQL store', () => {
       await other.end();
       expect(await pending).toEqual({ status: 'committed' });
       expect((await b.queryReadings({ gateway: gw.id, limit: 10 })).length).toBe(3);
+    });
+
+    it('never lets a consumer skip a batch that commits after a later-drawn rid', async () => {
+      await enroll();
+      const first = gw.next();
+      const second = gw.next();
+      // A commit in flight: it holds the commit-order lock shared and has drawn the lower rid.
+      const slow = new pg.Client({ connectionString: db.url });
+      await slow.connect();
+      await slow.query('BEGIN');
+      await slow.query('SELECT pg_advisory_xact_lock_shared($1::bigint)', [COMMIT_ORDER_LOCK_KEY]);
+      await slow.query(
+        `INSERT INTO batches (gateway, seq, id, prev, created_at, received_at, transport, sig, canonical, reading_count, gap, min_ts, max_ts)
+         VALUES ($1, $2, $3, $4, $5, $6, 'http', $7, $8, 0, FALSE, $5, $5)`,
+        [gw.id, first.batch.seq, first.id, first.batch.prev, first.batch.createdAt, T0, first.sig, first.canonical],
+      );
+      expect(await b.commitBatch(second, meta)).toEqual({ status: 'committed' }); // higher rid, committed first
+      const page = a.committedBatchesAfter(0, 10);
+      expect(await settlesWithin(page, 300)).toBe(false); // waits for the commit in flight
+      await slow.query('COMMIT');
+      await slow.end();
+      expect((await page).map((batch) => batch.seq)).toEqual([1, 2]);
     });
 
     it('yields exactly one commit per (gateway, seq) when two instances commit at once', async () => {

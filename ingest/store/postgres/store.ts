@@ -12,7 +12,9 @@ import type { SealedBatch } from '../../../protocol/batch.js';
 import type { Migration } from '../migrations/index.js';
 import { HEADER_COLUMNS, summarySql, toBatch, toGateway, toHeader, toQuarantined, toReading, toRejection, toSummary, type Row } from '../sqlite-rows.js';
 import type {
+  Backlog,
   BatchHeader,
+  CommittedBatch,
   BatchMeta,
   BatchToCommit,
   ChainNeighbours,
@@ -28,7 +30,8 @@ import type {
   StoredBatch,
   StoredReading,
 } from '../types.js';
-import { commitBatchesOn } from './commit.js';
+import { assembleCommittedBatches, COMMITTED_HEADER_COLUMNS, readingRidSpan } from '../committed-batches.js';
+import { COMMIT_ORDER_LOCK_KEY, commitBatchesOn } from './commit.js';
 import { applyPgMigrations } from './migrate.js';
 import { PG_MIGRATIONS } from './migrations/index.js';
 import { queryReadingRows } from './readings.js';
@@ -227,6 +230,61 @@ export class PostgresStore implements Store {
 
   async queryReadings(q: ReadingQuery): Promise<StoredReading[]> {
     return this.run(async () => (await queryReadingRows(this.pool, q)).map(toReading));
+  }
+
+  async committedBatchesAfter(position: number, limit: number): Promise<CommittedBatch[]> {
+    return this.run(async () => {
+      const visible = await this.committedHorizon();
+      const headers = await this.rows(`SELECT ${COMMITTED_HEADER_COLUMNS} FROM batches WHERE rid > $1 AND rid <= $2 ORDER BY rid LIMIT $3`, [position, visible, limit]);
+      if (headers.length === 0) return [];
+      const [first, last] = readingRidSpan(Number(headers[0]!.rid), Number(headers[headers.length - 1]!.rid));
+      const readings = await this.rows('SELECT * FROM readings WHERE rid BETWEEN $1 AND $2 ORDER BY rid', [first, last]);
+      return assembleCommittedBatches(headers, readings);
+    });
+  }
+
+  async backlogAfter(position: number): Promise<Backlog> {
+    return this.run(async () => {
+      const row = (await this.rows('SELECT COUNT(*) AS b, COALESCE(SUM(reading_count), 0) AS r FROM batches WHERE rid > $1', [position]))[0]!;
+      return { batches: Number(row.b), readings: Number(row.r) };
+    });
+  }
+
+  async getConsumerCursor(name: string): Promise<number> {
+    return this.run(async () => Number((await this.rows('SELECT position FROM consumer_cursors WHERE name = $1', [name]))[0]?.position ?? 0));
+  }
+
+  async setConsumerCursor(name: string, position: number): Promise<void> {
+    await this.run(() =>
+      this.pool.query(
+        `INSERT INTO consumer_cursors (name, position, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at`,
+        [name, position, Date.now()],
+      ),
+    );
+  }
+
+  /**
+   * The largest rid such that every batch with a rid up to it is committed (or rolled back).
+   * rid is drawn at INSERT, so two connections may commit out of rid order, and a reader could
+   * see rid 8 before rid 7 commits. Commits hold COMMIT_ORDER_LOCK_KEY shared (commit.ts);
+   * taking it exclusively waits for those in flight, after which max(rid) is such a bound: every
+   * rid drawn later is larger (an identity sequence never goes back).
+   */
+  private async committedHorizon(): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [COMMIT_ORDER_LOCK_KEY]);
+      const { rows } = await client.query<{ m: string }>('SELECT COALESCE(MAX(rid), 0) AS m FROM batches');
+      await client.query('COMMIT');
+      return Number(rows[0]!.m);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async counts(): Promise<StoreCounts> {

@@ -5,5 +5,6 @@
  */
 import type { Migration } from '../../migrations/index.js';
 import { initial } from './001-initial.js';
+import { consumerCursors } from './002-consumer-cursors.js';
 
-export const PG_MIGRATIONS: readonly Migration[] = [initial];
+export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors];

@@ -1,0 +1,128 @@
+/**
+ * Drives one after-commit consumer (consumer.ts): reads the committed batches after its cursor,
+ * hands them over, and stores the new cursor only after the consumer succeeded, so a crash or
+ * an outage of the destination loses nothing (at least once; consumers are idempotent). On a
+ * failure it retries the same batches with exponential backoff; when caught up it polls.
+ */
+import { errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import type { Store } from '../store/types.js';
+import type { BatchConsumer } from './consumer.js';
+import type { ConsumerMetrics } from './metrics.js';
+
+export interface ConsumerRunnerOptions {
+  store: Store;
+  consumer: BatchConsumer;
+  metrics?: ConsumerMetrics;
+  logger?: Logger;
+  /** Most batches handed over per call. Default 100. */
+  batchesPerRound?: number;
+  /** Wait between polls once caught up, ms. Default 1000. */
+  pollIntervalMs?: number;
+  /** First retry delay after a failure, ms; doubles up to maxBackoffMs. Default 500. */
+  initialBackoffMs?: number;
+  /** Default 30000. */
+  maxBackoffMs?: number;
+}
+
+export class ConsumerRunner {
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly batchesPerRound: number;
+  private readonly pollIntervalMs: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+
+  constructor(private readonly options: ConsumerRunnerOptions) {
+    this.batchesPerRound = options.batchesPerRound ?? 100;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.initialBackoffMs = options.initialBackoffMs ?? 500;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  }
+
+  get name(): string {
+    return this.options.consumer.name;
+  }
+
+  /** Starts the background loop; call once. */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Ends a poll or backoff wait early, e.g. right after a commit. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  /**
+   * Hands over the batches after the cursor, up to batchesPerRound, then stores the cursor.
+   * Returns how many batches were handled; throws (cursor unchanged) if the consumer failed.
+   */
+  async runOnce(): Promise<number> {
+    const { store, consumer } = this.options;
+    const cursor = await store.getConsumerCursor(consumer.name);
+    const batches = await store.committedBatchesAfter(cursor, this.batchesPerRound);
+    if (batches.length > 0) {
+      await consumer.consume(batches);
+      await store.setConsumerCursor(consumer.name, batches[batches.length - 1]!.position);
+      this.options.metrics?.delivered.inc({ consumer: consumer.name }, batches.length);
+    }
+    await this.updateLag(batches.length > 0 ? batches[batches.length - 1]!.position : cursor);
+    return batches.length;
+  }
+
+  /** Stops after the round in flight; the consumer is closed after it. Safe to call twice. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    this.loop = Promise.resolve();
+    await this.closeConsumer();
+  }
+
+  private closed: Promise<void> | undefined;
+  private closeConsumer(): Promise<void> {
+    this.closed ??= this.options.consumer.close();
+    return this.closed;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = this.initialBackoffMs;
+    while (!this.stopping) {
+      let handled: number;
+      try {
+        handled = await this.runOnce();
+        backoff = this.initialBackoffMs;
+      } catch (err) {
+        this.options.metrics?.errors.inc({ consumer: this.name });
+        this.options.logger?.warn({ consumer: this.name, err: errorMessage(err), retryInMs: backoff }, 'after-commit consumer failed; retrying the same batches');
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, this.maxBackoffMs);
+        continue;
+      }
+      // A full round means more may be waiting: go on at once.
+      if (handled < this.batchesPerRound) await this.sleep(this.pollIntervalMs);
+    }
+  }
+
+  private async updateLag(position: number): Promise<void> {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    const backlog = await this.options.store.backlogAfter(position);
+    metrics.lagBatches.set({ consumer: this.name }, backlog.batches);
+    metrics.lagReadings.set({ consumer: this.name }, backlog.readings);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
