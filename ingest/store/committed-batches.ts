@@ -4,9 +4,8 @@
  * (reading-ids.ts: reading rid = batch rid × 65536 + index).
  */
 import { READING_SLOTS } from './reading-ids.js';
-import { opt, toHeader, type Row } from './sqlite-rows.js';
+import { toHeader, toReading, type Row } from './sqlite-rows.js';
 import type { CommittedBatch } from './types.js';
-import type { TimestampSource } from '../../protocol/reading.js';
 
 /** The header columns plus the position, as toHeader reads them. */
 export const COMMITTED_HEADER_COLUMNS = 'rid, gateway, seq, id, prev, created_at, received_at, transport, reading_count, gap, clock_skew_ms';
@@ -28,21 +27,7 @@ export function assembleCommittedBatches(headers: Row[], readings: Row[]): Commi
     const rid = Number(r.rid);
     const batch = byRid.get(Math.floor(rid / READING_SLOTS));
     if (!batch) continue;
-    batch.readings.push({
-      batchId: batch.id,
-      index: rid % READING_SLOTS,
-      gateway: batch.gateway,
-      seq: batch.seq,
-      sensor: String(r.sensor),
-      location: String(r.location),
-      ts: Number(r.ts),
-      tsSource: r.ts_source as TimestampSource,
-      tempC: opt(r.temp_c, Number),
-      rh: opt(r.rh, Number),
-      battery: opt(r.battery, Number),
-      link: opt(r.link, Number),
-      src: String(r.src),
-    });
+    batch.readings.push(toReading({ ...r, batch_id: batch.id, idx: rid % READING_SLOTS, gateway: batch.gateway, seq: batch.seq }));
   }
   return batches;
 }
