@@ -27,8 +27,8 @@ const WARN_INTERVAL_MS = 60_000;
 
 export class ReadingSink {
   private closed = false;
-  private readonly lastWarn = new Map<ReadErrorReason, number>();
-  private lastRefusalLog?: number;
+  /** When each kind of message (a read error reason, or a refusal) was last logged loudly. */
+  private readonly lastWarn = new Map<string, number>();
 
   constructor(
     private readonly input: string,
@@ -52,10 +52,7 @@ export class ReadingSink {
       // The agent could not journal the reading (outbox full, disk error, outbox closed): say
       // so, at most once a minute; the input decides whether its device can resend (an
       // unacknowledged MQTT message is).
-      const now = this.ctx.now();
-      const last = this.lastRefusalLog;
-      this.lastRefusalLog = last === undefined || now - last >= WARN_INTERVAL_MS ? now : last;
-      const level = this.lastRefusalLog === now ? 'error' : 'debug';
+      const level = this.loudNow('refused') ? 'error' : 'debug';
       this.ctx.logger[level]({ err: errorMessage(err), sensor: outcome.reading.sensor }, 'the agent did not accept a reading');
       return 'failed';
     }
@@ -65,14 +62,16 @@ export class ReadingSink {
   fail(reason: ReadErrorReason, detail: string, fields: Record<string, string | number> = {}): void {
     this.ctx.metrics.readErrors.inc({ input: this.input, reason });
     this.ctx.onReadError?.(reason, detail);
+    this.ctx.logger[this.loudNow(reason) ? 'warn' : 'debug']({ reason, ...fields }, `read error: ${detail}`);
+  }
+
+  /** True at most once per WARN_INTERVAL_MS per kind of message: the rest goes to debug. */
+  private loudNow(kind: string): boolean {
     const now = this.ctx.now();
-    const last = this.lastWarn.get(reason);
-    if (last === undefined || now - last >= WARN_INTERVAL_MS) {
-      this.lastWarn.set(reason, now);
-      this.ctx.logger.warn({ reason, ...fields }, `read error: ${detail}`);
-    } else {
-      this.ctx.logger.debug({ reason, ...fields }, `read error: ${detail}`);
-    }
+    const last = this.lastWarn.get(kind);
+    if (last !== undefined && now - last < WARN_INTERVAL_MS) return false;
+    this.lastWarn.set(kind, now);
+    return true;
   }
 
   /** After close() no observation is emitted; called at the start of Input.stop(). */

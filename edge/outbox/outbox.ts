@@ -147,10 +147,6 @@ export class Outbox {
     return this.unsealed.length;
   }
 
-  oldestUnsealedTs(): number | undefined {
-    return this.unsealed[0]?.reading.ts;
-  }
-
   /**
    * The oldest durable sealed batches awaiting an acknowledgement, in seq order: up to a window
    * of them (more are read back from disk as these are acknowledged; see pendingCount()).
@@ -168,12 +164,6 @@ export class Outbox {
     let count = 0;
     for (const entry of this.batches.values()) if (entry.durable) count++;
     return count;
-  }
-
-  /** A durable pending batch by seq, if any. */
-  pendingBatch(seq: number): SealedBatch | undefined {
-    const entry = this.batches.get(seq);
-    return entry?.durable ? entry.sealed : undefined;
   }
 
   chainHead(): ChainHead {

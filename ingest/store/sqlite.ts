@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { FreshTrailError, errorMessage, type ErrorCode } from '../../common/errors.js';
 import type { SealedBatch } from '../../protocol/batch.js';
 import { assembleCommittedBatches, COMMITTED_HEADER_COLUMNS, readingRidSpan } from './committed-batches.js';
-import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { MIGRATIONS, pendingMigrations, type Migration } from './migrations/index.js';
 import { BatchWriter } from './sqlite-commit.js';
 import { queryReadingRows } from './sqlite-readings.js';
 import { HEADER_COLUMNS, summarySql, toBatch, toGateway, toHeader, toQuarantined, toReading, toRejection, toSummary, type Row } from './sqlite-rows.js';
@@ -65,14 +65,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
 export function applyMigrations(db: Database.Database, migrations: readonly Migration[]): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)));
-  const known = Math.max(0, ...migrations.map((m) => m.version));
-  const newest = Math.max(0, ...applied);
-  if (newest > known) {
-    throw new Error(`the database schema is version ${newest} but this FreshTrail knows up to ${known}: upgrade FreshTrail`);
-  }
   const done: number[] = [];
-  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (applied.has(m.version)) continue;
+  for (const m of pendingMigrations(applied, migrations)) {
     db.transaction(() => {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());

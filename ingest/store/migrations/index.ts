@@ -15,3 +15,14 @@ export interface Migration {
 }
 
 export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors];
+
+/**
+ * The migrations a database still needs, in version order, given the versions it has applied.
+ * Refuses a database newer than this code: running old code on it could corrupt it.
+ */
+export function pendingMigrations(applied: ReadonlySet<number>, migrations: readonly Migration[]): Migration[] {
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  const newest = Math.max(0, ...applied);
+  if (newest > known) throw new Error(`the database schema is version ${newest} but this FreshTrail knows up to ${known}: upgrade FreshTrail`);
+  return [...migrations].sort((a, b) => a.version - b.version).filter((m) => !applied.has(m.version));
+}

@@ -5,7 +5,7 @@
  * a session advisory lock serializes them, so each migration runs exactly once.
  */
 import type pg from 'pg';
-import type { Migration } from '../migrations/index.js';
+import { pendingMigrations, type Migration } from '../migrations/index.js';
 
 /** Advisory lock key of schema migrations: "FTmigrat" as a 64-bit integer, unlikely to clash. */
 const MIGRATION_LOCK_KEY = '5067795780173193588';
@@ -16,14 +16,8 @@ export async function applyPgMigrations(client: pg.ClientBase, migrations: reado
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
     const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(rows.map((r) => Number(r.version)));
-    const known = Math.max(0, ...migrations.map((m) => m.version));
-    const newest = Math.max(0, ...applied);
-    if (newest > known) {
-      throw new Error(`the database schema is version ${newest} but this FreshTrail knows up to ${known}: upgrade FreshTrail`);
-    }
     const done: number[] = [];
-    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (applied.has(m.version)) continue;
+    for (const m of pendingMigrations(applied, migrations)) {
       await client.query('BEGIN');
       try {
         // No parameters: the simple query protocol, which runs a multi-statement script.
