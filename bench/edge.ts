@@ -92,7 +92,7 @@ async function replayOver(transport: 'mqtt' | 'http', report: Report, dir: strin
   let forwarder: Forwarder | undefined;
   const outbox = await Outbox.open({ dir: join(dir, 'outbox'), gatewayId: 'bench-gw', logger: silentLogger(), metrics, maxBytes: 4 * 1024 ** 3, onBatchesLoaded: () => forwarder?.notify() });
   await fill(outbox, total);
-  const ingest = await startIngestProcess(join(dir, 'ingest'));
+  const ingest = await startIngestProcess({ dataDir: join(dir, 'ingest') });
   try {
     await ingest.enroll('bench-gw', key.publicKeyHex);
     const maxInFlight = 16;

@@ -3,41 +3,105 @@
  * (on its own core, as on its own machine).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 
 export interface IngestProcess {
   httpUrl: string;
   mqttUrl: string;
+  readonly child: ChildProcess;
   /** Enrolls a gateway key over the HTTP API. */
   enroll(id: string, publicKeyHex: string): Promise<void>;
   /** Readings the ingest has verified and stored (GET /api/v1/stats). */
   readingsVerified(): Promise<number>;
+  /** The ingest's Prometheus metrics text (GET /metrics). */
+  metricsText(): Promise<string>;
   stop(): Promise<void>;
 }
 
-export async function startIngestProcess(dataDir: string): Promise<IngestProcess> {
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [process.argv[1]!, 'ingest', '--data-dir', dataDir, '--http-port', String(httpPort), '--mqtt-port', String(mqttPort)], { stdio: 'ignore' });
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
+export interface IngestProcessOptions {
+  dataDir: string;
+  /** Ingest configuration (as in ingest.yaml) merged over the bench defaults; written to `<dataDir>.json`. */
+  config?: Record<string, unknown>;
+  /** How to run the CLI: default this process's entry script (`freshtrail`); tests pass the tsx runner. */
+  command?: string[];
+}
+
+/**
+ * Benchmarks measure the pipeline, not the per-gateway rate limit (limits.gatewayRate, default
+ * 2000 readings/s), which a bench's gateways would exceed by design.
+ */
+const BENCH_DEFAULTS = { http: { port: 0 }, mqtt: { embedded: { port: 0 } }, limits: { gatewayRate: { readingsPerSecond: 1e9, burstReadings: 1e9 } }, logLevel: 'warn' };
+
+/** Starts `freshtrail ingest --config …` on free ports and resolves once its API answers. */
+export async function startIngestProcess(options: IngestProcessOptions): Promise<IngestProcess> {
+  const configFile = `${options.dataDir}.json`;
+  const config = mergeSections({ ...BENCH_DEFAULTS, dataDir: options.dataDir }, options.config ?? {});
+  await writeFile(configFile, JSON.stringify(config));
+  const command = options.command ?? [process.argv[1]!];
+  const child = spawn(process.execPath, [...command, 'ingest', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  let urls: { httpUrl: string; mqttUrl: string };
   try {
-    await until(async () => (await fetch(`${httpUrl}/api/v1/health`).catch(() => undefined))?.ok === true, 30_000);
+    urls = await readyLine(child, () => stderr);
+    await until(async () => (await fetch(`${urls.httpUrl}/api/v1/health`).catch(() => undefined))?.ok === true, 30_000);
   } catch (err) {
     await stopChild(child);
     throw err;
   }
+  const { httpUrl, mqttUrl } = urls;
   return {
     httpUrl,
-    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    mqttUrl,
+    child,
     async enroll(id, publicKeyHex) {
       const res = await fetch(`${httpUrl}/api/v1/gateways`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, publicKey: publicKeyHex }) });
-      if (!res.ok) throw new Error(`bench: enrolling ${id} failed with HTTP ${res.status}`);
+      if (!res.ok && res.status !== 409) throw new Error(`bench: enrolling ${id} failed with HTTP ${res.status}: ${await res.text()}`);
     },
     async readingsVerified() {
       const stats = (await (await fetch(`${httpUrl}/api/v1/stats`)).json()) as { readingsVerified?: number };
       return stats.readingsVerified ?? 0;
     },
+    async metricsText() {
+      return (await fetch(`${httpUrl}/metrics`)).text();
+    },
     stop: () => stopChild(child),
   };
+}
+
+/** `over` merged into `base`, section by section (plain objects merge, anything else replaces). */
+function mergeSections(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeSections(current, value) : value;
+  }
+  return merged;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The URLs from the line `freshtrail ingest` prints once it listens (it binds port 0 here). */
+function readyLine(child: ChildProcess, stderr: () => string): Promise<{ httpUrl: string; mqttUrl: string }> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => fail(new Error('bench: the ingest did not start within 60 s')), 60_000);
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      lines.close();
+      reject(new Error(`${err.message}\n${stderr()}`));
+    };
+    lines.on('line', (line) => {
+      const match = /API (\S+)\/api\/v1 .*MQTT (\S+),/.exec(line);
+      if (!match) return;
+      clearTimeout(timer);
+      lines.removeAllListeners('line');
+      child.stdout!.resume(); // keep draining so the child never blocks on a full pipe
+      resolve({ httpUrl: match[1]!, mqttUrl: match[2]! });
+    });
+    child.once('exit', (code, signal) => fail(new Error(`bench: the ingest exited (${signal ?? code}) before it was ready`)));
+  });
 }
 
 export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -46,15 +110,6 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
     if (Date.now() > deadline) throw new Error(`bench: gave up after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-/** A port free right now (the child binds it a moment later; a bench may take that risk). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {

@@ -8,15 +8,13 @@
  *  - p50_commit_ms / p99_commit_ms: from a batch's creation (sealing) to its acknowledgement,
  *    which the ingest sends after the commit, with gateways sending at half the sustained rate.
  */
-import mqtt, { type MqttClient } from 'mqtt';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ackTopic, batchTopic, parseAck, type Ack } from '../protocol/ack.js';
-import { encodeEnvelope, GENESIS_PREV, sealBatch } from '../protocol/batch.js';
-import { keyPairFromSeed, type GatewayKeyPair } from '../protocol/keys.js';
-import { startIngestProcess, type IngestProcess } from './ingest-process.js';
-import { sampleBatch } from './protocol.js';
+import type { Ack } from '../protocol/ack.js';
+import { keyPairFromSeed } from '../protocol/keys.js';
+import { startIngestProcess } from './ingest-process.js';
+import { SimulatedGateway } from './simulated-gateway.js';
 import { type Report, round } from './report.js';
 
 const READINGS_PER_BATCH = 100;
@@ -24,59 +22,6 @@ const GATEWAYS = 8;
 const WINDOW = 8;
 const SUSTAINED_BATCHES_PER_GATEWAY = 400;
 const LATENCY_SECONDS = 10;
-
-type Transport = 'mqtt' | 'http';
-
-/** One simulated gateway: its key, its chain, and a connection that sends and learns of acks. */
-class SimulatedGateway {
-  private seq = 0;
-  private prev = GENESIS_PREV;
-  private readonly waiting = new Map<number, (ack: Ack) => void>();
-  private client?: MqttClient;
-
-  constructor(
-    readonly id: string,
-    readonly keys: GatewayKeyPair,
-    private readonly transport: Transport,
-    private readonly ingest: IngestProcess,
-  ) {}
-
-  async connect(): Promise<void> {
-    if (this.transport !== 'mqtt') return;
-    this.client = await mqtt.connectAsync(this.ingest.mqttUrl, { clientId: `bench-${this.id}`, clean: true });
-    this.client.on('message', (_topic, payload) => {
-      const ack = parseAck(payload);
-      if (ack) this.waiting.get(ack.seq)?.(ack);
-    });
-    await this.client.subscribeAsync(ackTopic(this.id), { qos: 1 });
-  }
-
-  /** The next batch of the chain, signed now (createdAt = now). */
-  seal(): { seq: number; envelope: Buffer; createdAt: number } {
-    const createdAt = Date.now();
-    this.seq++;
-    const sealed = sealBatch({ ...sampleBatch(READINGS_PER_BATCH, this.seq), gateway: this.id, seq: this.seq, prev: this.prev, createdAt }, this.keys.privateKey);
-    this.prev = sealed.id;
-    return { seq: this.seq, envelope: encodeEnvelope(sealed), createdAt };
-  }
-
-  /** Sends one envelope; resolves with the ingest's acknowledgement (after its commit). */
-  async send(seq: number, envelope: Buffer): Promise<Ack> {
-    if (this.transport === 'http') {
-      const res = await fetch(`${this.ingest.httpUrl}/api/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: envelope });
-      return (await res.json()) as Ack;
-    }
-    const acked = new Promise<Ack>((resolve) => this.waiting.set(seq, resolve));
-    await this.client!.publishAsync(batchTopic(this.id), envelope, { qos: 1 });
-    const ack = await acked;
-    this.waiting.delete(seq);
-    return ack;
-  }
-
-  async close(): Promise<void> {
-    await this.client?.endAsync();
-  }
-}
 
 function expectAccepted(gateway: string, ack: Ack): void {
   if (ack.status !== 'accepted') throw new Error(`bench ingest: ${gateway} batch ${ack.seq} was ${ack.status} (${ack.code ?? ''} ${ack.reason ?? ''})`);
@@ -136,8 +81,15 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 export async function benchIngestTransports(report: Report): Promise<void> {
   for (const transport of ['mqtt', 'http'] as const) {
     const dir = await mkdtemp(join(tmpdir(), 'ft-bench-ingest-t-'));
-    const ingest = await startIngestProcess(join(dir, 'ingest'));
-    const gateways = Array.from({ length: GATEWAYS }, (_, g) => new SimulatedGateway(`bench-gw-${g}`, keyPairFromSeed(String(g + 10).padStart(2, '0').repeat(32)), transport, ingest));
+    const ingest = await startIngestProcess({ dataDir: join(dir, 'ingest') });
+    const gateways = Array.from({ length: GATEWAYS }, (_, g) => new SimulatedGateway({
+      id: `bench-gw-${g}`,
+      keys: keyPairFromSeed(String(g + 10).padStart(2, '0').repeat(32)),
+      transport,
+      mqttUrl: ingest.mqttUrl,
+      httpUrls: [ingest.httpUrl],
+      readingsPerBatch: READINGS_PER_BATCH,
+    }));
     try {
       for (const g of gateways) {
         await ingest.enroll(g.id, g.keys.publicKeyHex);

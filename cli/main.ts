@@ -17,7 +17,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   edge: { run: async (argv) => (await import('./commands/edge.js')).edgeCommand(argv), summary: 'run a gateway agent' },
   sim: { run: async (argv) => (await import('./commands/sim.js')).simCommand(argv), summary: 'run simulated sensors on pseudo-terminals and MQTT' },
   keygen: { run: async (argv) => (await import('./commands/keygen.js')).keygenCommand(argv), summary: "create a gateway's Ed25519 key pair" },
-  gateway: { run: async (argv) => (await import('./commands/gateway.js')).gatewayCommand(argv), summary: 'enroll or list gateways at a running ingest' },
+  gateway: { run: async (argv) => (await import('./commands/gateway.js')).gatewayCommand(argv), summary: 'enroll, list, revoke gateways; join tokens and requests at a running ingest' },
   bench: { run: async (argv) => (await import('./commands/bench.js')).benchCommand(argv), summary: 'run a benchmark, one JSON object per line' },
 };
 

@@ -1,5 +1,5 @@
 /**
- * Rules 4–8 of docs/protocol.md §6.3 and the commit, for one or more batches of one enrolled
+ * Rules 4–8 of docs/protocol.md §6.3 (with 4b, revocation) and the commit, for one or more batches of one enrolled
  * gateway: group commit. The batches that queued up behind the gateway's previous commit are
  * checked in arrival order and the accepted ones committed in one transaction, one WAL fsync
  * instead of one per batch. Each batch still gets exactly the outcome it would have had alone:
@@ -11,7 +11,7 @@ import { isFreshTrailError, type FreshTrailError } from '../common/errors.js';
 import type { SealedBatch } from '../protocol/batch.js';
 import type { EarlySignatureCheck } from './signature-check.js';
 import type { BatchFlags, BatchHeader, Gateway, Store, Transport } from './store/types.js';
-import { checkChain, checkSequence, checkSignature, clockSkew, forkError } from './verify.js';
+import { checkChain, checkRevocation, checkSequence, checkSignature, clockSkew, forkError } from './verify.js';
 
 export interface Receipt {
   transport: Transport;
@@ -100,6 +100,7 @@ export class CommitGroup {
         if (inGroup) this.duplicateOf.set(index, inGroup.entry);
         return { status: 'duplicate' };
       }
+      checkRevocation(sealed, this.gateway);
       const previous = batch.seq > 1 ? (this.pending.get(batch.seq - 1)?.header ?? stored.previous) : undefined;
       const following = this.pending.get(batch.seq + 1)?.header ?? stored.following;
       const { gap } = checkChain(sealed, previous, following);

@@ -23,11 +23,20 @@ describe('IngestConfig', () => {
     expect(validateConfig({}, IngestConfig, 'defaults')).toEqual({
       dataDir: './freshtrail-data',
       http: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 4 * 1024 * 1024 },
-      mqtt: { clientId: 'freshtrail-ingest', embedded: { host: '127.0.0.1', port: 1883 } },
-      limits: { maxEnvelopeBytes: DEFAULT_MAX_ENVELOPE_BYTES, maxClockSkewMs: 300_000, maxQuarantinePerGateway: 10_000 },
+      mqtt: { embedded: { host: '127.0.0.1', port: 1883 } },
+      limits: { maxEnvelopeBytes: DEFAULT_MAX_ENVELOPE_BYTES, maxClockSkewMs: 300_000, maxQuarantinePerGateway: 10_000, gatewayRate: { readingsPerSecond: 2000, burstReadings: 200_000 } },
       store: { sqlite: { synchronous: 'FULL' } },
+      integrity: { intervalSeconds: 60, gapGraceSeconds: 300 },
+      retention: { enabled: true, intervalMinutes: 60, readingsDays: 730, rejectionsDays: 730, quarantineDays: 90, resolvedAlertsDays: 730 },
       logLevel: 'info',
     });
+  });
+
+  it('keeps retention horizons at one day or more (FSMA 204 needs 730)', () => {
+    expect(defaultIngestConfig({ retention: { readingsDays: 1 } }).retention.readingsDays).toBe(1);
+    expect(() => defaultIngestConfig({ retention: { readingsDays: 0 } })).toThrow(/retention\.readingsDays/);
+    expect(() => defaultIngestConfig({ retention: { quarantineDays: 0.5 } })).toThrow(/retention\.quarantineDays/);
+    expect(() => defaultIngestConfig({ retention: { keepForever: true } })).toThrow('retention.keepForever: unknown key');
   });
 
   it('documents every option with its default', () => {

@@ -44,15 +44,45 @@ export const MqttConfig = Type.Object(
         description: 'URL of an external broker (Mosquitto, EMQX, …), e.g. mqtt://user:pass@broker:1883. When set, the embedded broker is not started. Default: unset (embedded broker).',
       }),
     ),
-    clientId: Type.String({
-      minLength: 1,
-      maxLength: 23,
-      default: 'freshtrail-ingest',
-      description: 'MQTT client id of the batch subscriber. Fixed so that the broker keeps its persistent session (clean: false) across restarts; at most 23 characters (MQTT 3.1.1 §3.1.3.1). Default freshtrail-ingest.',
-    }),
+    clientId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 23,
+        description:
+          'MQTT client id of the batch subscriber, at most 23 characters (MQTT 3.1.1 §3.1.3.1). Without mqtt.shareGroup it must stay the same across restarts, so that the broker keeps the persistent session (clean: false) and the batches sent while the ingest was down. With mqtt.shareGroup each instance needs its own id. Default freshtrail-ingest, or with mqtt.shareGroup freshtrail-ingest-<5 random hex digits>.',
+      }),
+    ),
+    shareGroup: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_.-]{1,64}$',
+        description:
+          'Name of an MQTT shared subscription group ($share/<group>/freshtrail/v1/gateways/+/batches), for several ingest instances on one external broker (mqtt.url) that split the gateways\' batches between them. Instances of one deployment use the same group. Requires mqtt.url (the embedded broker has no shared subscriptions). In a group each instance uses a clean session, so a stopped instance leaves the group at once instead of having its share queued (Mosquitto queues shared messages for offline persistent sessions); a batch in flight at that moment is re-sent by its gateway after forward.ackTimeoutMs. Default: unset (one subscriber with a persistent session).',
+      }),
+    ),
     embedded: EmbeddedBrokerConfig,
   },
   { additionalProperties: false, default: {}, description: 'MQTT transport: gateways publish batches QoS 1 to freshtrail/v1/gateways/{id}/batches.' },
+);
+
+export const GatewayRateConfig = Type.Object(
+  {
+    readingsPerSecond: Type.Number({
+      exclusiveMinimum: 0,
+      default: 2000,
+      description: 'Readings per second one gateway may send on average; its bucket refills continuously at this rate. Default 2000 (a gateway with 200 sensors reading every second uses a tenth of it).',
+    }),
+    burstReadings: Type.Integer({
+      minimum: 1,
+      default: 200_000,
+      description: 'Most readings one gateway may send at once above the rate (the bucket size), e.g. an outbox delivering its backlog after an outage. A batch larger than this needs a full bucket. Default 200000.',
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description:
+      'Per-gateway rate limit over readings (a token bucket per gateway id). A batch beyond it is answered with FT_ERR_RATE_LIMITED (retryable; HTTP 429 with Retry-After), not stored and not kept as evidence; the edge keeps it and sends it again. The buckets are per ingest instance: with several instances a gateway may get up to this much at each.',
+  },
 );
 
 export const LimitsConfig = Type.Object(
@@ -72,6 +102,7 @@ export const LimitsConfig = Type.Object(
       default: 10_000,
       description: 'Most batches held in quarantine for one unknown gateway; beyond it batches are refused (FT_ERR_UNKNOWN_GATEWAY, status rejected) and stay in the gateway outbox. Bounds the disk an unenrolled sender can use. Default 10000.',
     }),
+    gatewayRate: GatewayRateConfig,
   },
   { additionalProperties: false, default: {}, description: 'Input limits.' },
 );
@@ -98,6 +129,12 @@ export const PostgresConfig = Type.Object(
       maximum: 1000,
       default: 10,
       description: 'Most connections this ingest instance opens to PostgreSQL; each concurrent commit or query uses one. Keep the sum over all instances below the server max_connections. Default 10.',
+    }),
+    leaderCheckIntervalMs: Type.Integer({
+      minimum: 100,
+      default: 2000,
+      description:
+        'Singleton jobs (after-commit consumers, maintenance) run on one instance, the holder of a PostgreSQL advisory lock per job. A standby tries the lock, and the leader checks its connection, this often (ms); failover after an instance dies takes about this long. Each job holds one extra connection on its leader. Default 2000.',
     }),
   },
   {
@@ -133,6 +170,46 @@ export const SinksConfig = Type.Object(
   { additionalProperties: false, description: 'After-commit consumers that export committed readings; each can be rebuilt from the store. Default: none.' },
 );
 
+export const IntegrityConfig = Type.Object(
+  {
+    intervalSeconds: Type.Integer({ minimum: 1, default: 60, description: 'How often the integrity monitor looks for gaps in the gateways\' hash chains, seconds. Default 60.' }),
+    gapGraceSeconds: Type.Integer({
+      minimum: 0,
+      default: 300,
+      description:
+        'How long a gap (missing seqs before a stored batch) may exist before it raises a gap alert, seconds, counted from the receipt of the batch after it. A gateway sending over HTTP with several batches in flight, or an outbox catching up, fills short gaps by itself. Default 300 (5 minutes).',
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'Chain integrity monitor: gaps older than the grace period raise a gap alert (warning), resolved once the gap is filled. Forks, bad signatures and broken chains raise critical alerts at once, when the batch is refused. Alerts: GET /api/v1/alerts.',
+  },
+);
+
+const RetentionDays = (what: string, dflt: number, why: string) =>
+  Type.Integer({ minimum: 1, default: dflt, description: `Days ${what} are kept after receipt; older ones are deleted. ${why} Default ${dflt}.` });
+
+const FSMA_204_RETENTION = 'FSMA 204 requires traceability records be kept 2 years (21 CFR 1.1455(c)): under it keep at least 730.';
+
+export const RetentionConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Whether the retention job runs. Default true.' }),
+    intervalMinutes: Type.Integer({ minimum: 1, default: 60, description: 'How often the retention job runs, minutes. Each run deletes in transactions of at most 10,000 rows. Default 60.' }),
+    readingsDays: RetentionDays('signed batches (their exact bytes) and their readings', 730, FSMA_204_RETENTION),
+    rejectionsDays: RetentionDays('refused envelopes (the evidence of forks, bad signatures, broken chains)', 730, FSMA_204_RETENTION),
+    quarantineDays: RetentionDays('envelopes of gateways that were never enrolled', 90, 'They are not records of an enrolled gateway yet.'),
+    resolvedAlertsDays: RetentionDays('resolved alerts', 730, 'Open and acknowledged alerts are never deleted.'),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description:
+      'Retention of the system of record. Never deleted, whatever the age: batches covered by an evidence hold (anchored evidence) and the rejections at their seqs, batches an after-commit consumer has not handled yet, and the newest batch. Deleted seqs are not reported as gaps.',
+  },
+);
+export type RetentionConfig = Static<typeof RetentionConfig>;
+
 export const IngestConfig = Type.Object(
   {
     dataDir: Type.String({ minLength: 1, default: './freshtrail-data', description: 'Directory of the ingest data (the SQLite store unless store.postgres is set). Created if missing. Default ./freshtrail-data.' }),
@@ -141,6 +218,8 @@ export const IngestConfig = Type.Object(
     limits: LimitsConfig,
     store: StoreConfig,
     sinks: Type.Optional(SinksConfig),
+    integrity: IntegrityConfig,
+    retention: RetentionConfig,
     logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
       default: 'info',
       description: 'pino log level. Default info.',

@@ -25,4 +25,11 @@ export class IngestMetrics {
   });
   readonly gatewaysEnrolled = new Gauge({ name: 'freshtrail_ingest_gateways_enrolled', help: 'Gateways enrolled in the store', registers: [this.registry] });
   readonly storeErrors = new Counter({ name: 'freshtrail_ingest_store_errors_total', help: 'Store operations that failed (retryable)', registers: [this.registry] });
+  // Chain integrity and retention (ingest/integrity-alerts.ts, ingest/jobs/).
+  /** Integrity alerts raised, by kind; outcome opened (a new alert) or repeated (an unresolved one bumped). */
+  readonly alertsRaised = new Counter({ name: 'freshtrail_ingest_alerts_raised_total', help: 'Integrity alerts raised, by kind and outcome (opened or repeated)', labelNames: ['kind', 'outcome'] as const, registers: [this.registry] });
+  readonly alertErrors = new Counter({ name: 'freshtrail_ingest_alert_errors_total', help: 'Integrity alerts that could not be raised or resolved (store failure); the batch outcome is unaffected', registers: [this.registry] });
+  readonly chainGaps = new Gauge({ name: 'freshtrail_ingest_chain_gaps', help: 'Missing batches (seqs) over all gateway chains at the last integrity check', registers: [this.registry] });
+  readonly retentionDeleted = new Counter({ name: 'freshtrail_ingest_retention_deleted_total', help: 'Records deleted by retention, by record kind', labelNames: ['record'] as const, registers: [this.registry] });
+  readonly retentionKept = new Gauge({ name: 'freshtrail_ingest_retention_kept_batches', help: 'Expired batches kept at the last retention run, by reason (held: evidence hold; unconsumed: a consumer has not handled them)', labelNames: ['reason'] as const, registers: [this.registry] });
 }

@@ -7,9 +7,11 @@
  * (commit-group.ts), each with its own outcome.
  *
  * Outcomes: an Ack with status accepted, duplicate, quarantined or rejected (a rejected input is
- * counted and kept as evidence, never thrown). Retryable failures (the store is down, the
- * service is shutting down) are thrown as FreshTrailError FT_ERR_STORE: nothing was committed
- * and the sender must retry.
+ * counted and kept as evidence, never thrown). A batch beyond its gateway's rate limit
+ * (rate-limit.ts) is answered before any verification with a rejected Ack of the retryable code
+ * FT_ERR_RATE_LIMITED: counted, but neither stored nor kept as evidence. Retryable failures
+ * (the store is down, the service is shutting down) are thrown as FreshTrailError FT_ERR_STORE:
+ * nothing was committed and the sender must retry.
  */
 import { FreshTrailError, errorMessage, isFreshTrailError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
@@ -20,15 +22,19 @@ import { ID_PATTERN } from '../protocol/reading.js';
 import { CommitGroup, MAX_GROUP_BATCHES, type EntryOutcome, type GroupEntry, type Receipt } from './commit-group.js';
 import { GroupingQueue, settle, type Settled } from './grouping-queue.js';
 import { startSignatureCheck } from './signature-check.js';
+import { alertForRejection, raiseSafely } from './integrity-alerts.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
 import type { IngestMetrics } from './metrics.js';
-import type { EnrollResult, Gateway, QuarantinedBatch, Store, Transport } from './store/types.js';
+import { GatewayRateLimiter, type GatewayRateConfig } from './rate-limit.js';
+import type { EnrollResult, Gateway, QuarantinedBatch, Rejection, RevokeResult, Store, Transport } from './store/types.js';
 import { checkTopic, claimedIdentity, decodeRule, resealQuarantined } from './verify.js';
 
 export interface PipelineLimits {
   maxEnvelopeBytes: number;
   maxClockSkewMs: number;
   maxQuarantinePerGateway: number;
+  /** Per-gateway rate limit over readings; none when absent (tests, benchmarks). */
+  gatewayRate?: GatewayRateConfig;
 }
 
 export interface PipelineOptions {
@@ -64,6 +70,13 @@ export interface EnrollOutcome {
   admission: AdmissionReport;
 }
 
+export interface RevokeRequest {
+  id: string;
+  reason: string;
+  /** Batches whose signed createdAt is at or after this (UTC ms) are refused; default now. */
+  effectiveAt?: number;
+}
+
 /** Bound of the enrolled-key hint map; gateways beyond it are simply checked later, on the main thread. */
 const MAX_REMEMBERED_KEYS = 10_000;
 
@@ -73,10 +86,12 @@ export class IngestPipeline {
   /** Public keys of gateways seen enrolled, for early signature checks only (a hint: see signature-check.ts). */
   private readonly enrolledKeys = new Map<string, string>();
   private readonly now: () => number;
+  private readonly rate: GatewayRateLimiter | undefined;
   private closing = false;
 
   constructor(private readonly options: PipelineOptions) {
     this.now = options.now ?? Date.now;
+    this.rate = options.limits.gatewayRate ? new GatewayRateLimiter(options.limits.gatewayRate) : undefined;
     this.batches = new GroupingQueue(this.queue, MAX_GROUP_BATCHES, (gateway, entries) => this.processGroup(gateway, entries));
   }
 
@@ -103,6 +118,8 @@ export class IngestPipeline {
       return outcome;
     }
     const gateway = sealed.batch.gateway;
+    const limited = this.rateLimited(sealed, receipt);
+    if (limited) return limited;
     // Behind other batches of its gateway, the signature check can start now on another core.
     const key = this.batches.isBusy(gateway) ? this.enrolledKeys.get(gateway) : undefined;
     const signature = key === undefined ? undefined : startSignatureCheck(sealed, key);
@@ -127,6 +144,23 @@ export class IngestPipeline {
       }
       const admission = result.status === 'conflict' ? emptyReport(gateway.id) : await this.admitLocked(result.gateway);
       return { result, admission };
+    });
+  }
+
+  /**
+   * Revokes a gateway's key (undefined when it is not enrolled). Runs in the gateway's queue:
+   * a group already being verified finishes first, every later one reads the revocation with
+   * the gateway row (processGroup), so no batch races it.
+   */
+  async revoke(request: RevokeRequest): Promise<RevokeResult | undefined> {
+    return this.queue.run(request.id, async () => {
+      const recordedAt = this.now();
+      const result = await this.options.store.revokeGateway(request.id, { effectiveAt: request.effectiveAt ?? recordedAt, reason: request.reason, recordedAt });
+      this.enrolledKeys.delete(request.id);
+      if (result && result.status !== 'unchanged') {
+        this.options.logger.warn({ gateway: request.id, ...result.gateway.revocation }, 'gateway key revoked');
+      }
+      return result;
     });
   }
 
@@ -261,23 +295,25 @@ export class IngestPipeline {
     about: { gateway?: string; seq?: number; sealed?: SealedBatch; conflictsWith?: string; keep?: boolean },
   ): Promise<Ack> {
     const { sealed } = about;
+    const rejection: Rejection = {
+      code: err.code,
+      reason: err.message,
+      ...receipt,
+      gateway: about.gateway,
+      seq: about.seq,
+      id: sealed?.id,
+      sig: sealed?.sig,
+      canonical: sealed?.canonical,
+      conflictsWith: about.conflictsWith,
+    };
     try {
-      if (about.keep !== false) {
-        await this.options.store.recordRejection({
-          code: err.code,
-          reason: err.message,
-          ...receipt,
-          gateway: about.gateway,
-          seq: about.seq,
-          id: sealed?.id,
-          sig: sealed?.sig,
-          canonical: sealed?.canonical,
-          conflictsWith: about.conflictsWith,
-        });
-      }
+      if (about.keep !== false) await this.options.store.recordRejection(rejection);
     } catch (storeErr) {
       throw this.storeFailure(storeErr);
     }
+    // After the evidence is stored; a failed raise is logged and counted, the Ack stands.
+    const alert = about.keep !== false ? alertForRejection(rejection) : undefined;
+    if (alert) await raiseSafely(this.options, alert);
     this.options.metrics.rejections.inc({ code: err.code });
     this.options.logger.warn({ code: err.code, gateway: about.gateway, seq: about.seq, transport: receipt.transport }, err.message);
     return { v: 1, gateway: about.gateway ?? '', seq: about.seq ?? 0, id: sealed?.id, status: 'rejected', code: err.code, reason: err.message };
@@ -287,6 +323,24 @@ export class IngestPipeline {
     this.options.metrics.storeErrors.inc();
     this.options.logger.error({ err }, 'store failure: the batch was not committed');
     return isFreshTrailError(err) && err.code === 'FT_ERR_STORE' ? err : new FreshTrailError('FT_ERR_STORE', `the batch could not be committed: ${errorMessage(err)}`, { cause: err });
+  }
+
+  /**
+   * The rate-limit answer for a batch beyond its gateway's bucket, or undefined when it may
+   * proceed. Retryable: the edge keeps the batch and sends the same bytes again.
+   */
+  private rateLimited(sealed: SealedBatch, receipt: Receipt): Ack | undefined {
+    const decision = this.rate?.take(sealed.batch.gateway, sealed.batch.readings.length, receipt.receivedAt);
+    if (!decision || decision.allowed) return undefined;
+    const { gateway } = sealed.batch;
+    const retryAfterS = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    const reason = `gateway "${gateway}" sends more than limits.gatewayRate allows (${this.options.limits.gatewayRate!.readingsPerSecond} readings/s): the batch was not stored; send it again in ${retryAfterS} s, or raise the limit`;
+    this.options.metrics.rejections.inc({ code: 'FT_ERR_RATE_LIMITED' });
+    // debug, not warn: a gateway catching up is expected to hit this many times; the metric shows it.
+    this.options.logger.debug({ gateway, seq: sealed.batch.seq, retryAfterS, transport: receipt.transport }, 'batch rate-limited');
+    const limited: Ack = { ...ack(sealed, 'rejected'), code: 'FT_ERR_RATE_LIMITED', reason, retryAfterS };
+    this.countBatch(limited, receipt.transport);
+    return limited;
   }
 
   private countBatch(outcome: Ack, transport: Transport): void {

@@ -3,16 +3,15 @@
  * (embedded broker or external), HTTP API. `freshtrail ingest` calls startIngest with the
  * validated configuration and calls close() on SIGINT/SIGTERM.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FreshTrailError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { IngestConfig } from './config.js';
-import { InfluxSink } from './consumers/influx-sink.js';
-import { ConsumerMetrics } from './consumers/metrics.js';
-import { ConsumerRunner } from './consumers/runner.js';
 import { buildApp } from './http/app.js';
 import { listenHttp } from './http/server.js';
+import { createSingletonJobs } from './jobs/singletons.js';
 import { IngestMetrics } from './metrics.js';
 import { startBatchSubscriber, type BatchSubscriber } from './mqtt/batch-subscriber.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
@@ -56,6 +55,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     for (const close of closers.reverse()) await close().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'error while closing'));
   };
   try {
+    checkTransportConfig(config);
     const store = deps.store ?? (await openStore(config));
     closers.push(() => store.close());
     const metrics = new IngestMetrics();
@@ -63,8 +63,9 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     closers.push(() => pipeline.close());
     await pipeline.init();
     await pipeline.admitAllQuarantined();
-    const consumers = startConsumers(config, store, metrics, logger);
-    closers.push(() => stopConsumers(consumers));
+    const jobs = createSingletonJobs(config, store, metrics, logger);
+    jobs.start();
+    closers.push(() => jobs.stop());
 
     let broker: EmbeddedBroker | undefined;
     if (config.mqtt.url === undefined) {
@@ -90,7 +91,13 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     closers.push(() => app.close());
     const httpUrl = await listenHttp(app, config.http.host, config.http.port);
 
-    subscriber = await startBatchSubscriber({ url: subscribeUrl, clientId: config.mqtt.clientId, sink: pipeline, logger: logger.child({ component: 'mqtt' }) });
+    subscriber = await startBatchSubscriber({
+      url: subscribeUrl,
+      clientId: subscriberClientId(config.mqtt),
+      shareGroup: config.mqtt.shareGroup,
+      sink: pipeline,
+      logger: logger.child({ component: 'mqtt' }),
+    });
     const mqttUrl = redactUrl(subscribeUrl);
     const storeAt = config.store.postgres ? redactUrl(config.store.postgres.url) : join(config.dataDir, SQLITE_FILE_NAME);
     logger.info({ httpUrl, mqttUrl, embeddedBroker: broker !== undefined, store: deps.store ? 'injected' : storeAt }, 'ingest ready');
@@ -110,7 +117,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           await Promise.all([subscriber!.close(), app.close()]);
           await pipeline.close();
           // After the last commit and before the store closes: a round in flight finishes.
-          await stopConsumers(consumers);
+          await jobs.stop();
           await broker?.close();
           await store.close();
           logger.info('ingest stopped');
@@ -124,22 +131,17 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   }
 }
 
-/** Starts the configured after-commit consumers (config.sinks); each follows its own cursor. */
-function startConsumers(config: IngestConfig, store: Store, metrics: IngestMetrics, logger: Logger): ConsumerRunner[] {
-  const runners: ConsumerRunner[] = [];
-  const consumerMetrics = new ConsumerMetrics(metrics.registry);
-  const influx = config.sinks?.influx;
-  if (influx) {
-    const token = influx.token ?? process.env.FRESHTRAIL_INFLUX_TOKEN;
-    const consumer = new InfluxSink({ ...influx, token });
-    runners.push(new ConsumerRunner({ store, consumer, metrics: consumerMetrics, logger: logger.child({ component: 'influx-sink' }) }));
+/** Combinations the schema cannot express, refused before anything starts. */
+function checkTransportConfig(config: IngestConfig): void {
+  if (config.mqtt.shareGroup !== undefined && config.mqtt.url === undefined) {
+    throw new FreshTrailError('FT_ERR_CONFIG', 'mqtt.shareGroup needs an external broker (mqtt.url): the embedded broker has no shared subscriptions; run one instance with the embedded broker, or several on Mosquitto/EMQX/HiveMQ');
   }
-  for (const runner of runners) runner.start();
-  return runners;
 }
 
-async function stopConsumers(runners: readonly ConsumerRunner[]): Promise<void> {
-  await Promise.all(runners.map((r) => r.stop()));
+/** See config.ts mqtt.clientId: fixed alone (persistent session), unique per instance in a share group. */
+export function subscriberClientId(mqtt: IngestConfig['mqtt']): string {
+  if (mqtt.clientId !== undefined) return mqtt.clientId;
+  return mqtt.shareGroup === undefined ? 'freshtrail-ingest' : `freshtrail-ingest-${randomBytes(3).toString('hex').slice(0, 5)}`;
 }
 
 /**

@@ -71,6 +71,21 @@ export function forkError(sealed: SealedBatch, existingId: string): FreshTrailEr
 }
 
 /**
+ * Rule 4b (after rule 4, so a redelivery of a batch stored before the revocation is still a
+ * duplicate): a gateway whose key is revoked has its batches refused from the effective time
+ * on (FT_ERR_REVOKED). createdAt is signed with the same key, so it is trusted only as far as the
+ * key was: the operator sets the effective time to when the key may have been compromised.
+ */
+export function checkRevocation(sealed: SealedBatch, gateway: Gateway): void {
+  const revocation = gateway.revocation;
+  if (!revocation || sealed.batch.createdAt < revocation.effectiveAt) return;
+  throw new FreshTrailError(
+    'FT_ERR_REVOKED',
+    `the key of gateway "${gateway.id}" was revoked with effect from ${new Date(revocation.effectiveAt).toISOString()} (${revocation.reason}); batch ${sealed.batch.seq} was created at ${new Date(sealed.batch.createdAt).toISOString()} and is refused: give the device a new key and enroll it under a new gateway id`,
+  );
+}
+
+/**
  * Rule 5: the hash chain. `previous` is the stored batch seq − 1 and `following` the stored
  * batch seq + 1 (it can arrive first when a gap is filled late). A link that disagrees is
  * FT_ERR_CHAIN_BROKEN; a missing seq − 1 is accepted and reported as a gap.

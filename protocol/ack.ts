@@ -19,6 +19,8 @@ export interface Ack {
   status: AckStatus;
   code?: ErrorCode;
   reason?: string;
+  /** With FT_ERR_RATE_LIMITED: whole seconds to wait before re-sending (docs/protocol.md §7.3). */
+  retryAfterS?: number;
 }
 
 /** True when the edge may delete the batch from its outbox: the ingest holds it durably. */

@@ -1,9 +1,11 @@
 import { readPublicKeyArg } from '../../edge/keyfile.js';
 import { parseCommandArgs, print, UsageError } from '../args.js';
+import { ingestBaseUrl, requestJson as request } from '../ingest-client.js';
+import { IDENTITY_USAGE, identityCommand, isIdentitySubcommand } from './gateway-identity.js';
 
 const USAGE = `usage: freshtrail gateway enroll --id ID --public-key HEX|FILE [--label TEXT] [--url URL]
        freshtrail gateway list [--url URL]
-
+${IDENTITY_USAGE}
 Enrolls a gateway's public key at a running ingest (default URL http://127.0.0.1:8080, or
 FRESHTRAIL_URL). Batches the gateway sent before enrollment were quarantined; they are verified
 and admitted now.`;
@@ -12,11 +14,20 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values } = parseCommandArgs(
     rest,
-    { id: { type: 'string' }, 'public-key': { type: 'string' }, label: { type: 'string' }, url: { type: 'string' } },
+    {
+      id: { type: 'string' },
+      'public-key': { type: 'string' },
+      label: { type: 'string' },
+      url: { type: 'string' },
+      reason: { type: 'string' },
+      'effective-at': { type: 'string' },
+      ttl: { type: 'string' },
+    },
     USAGE,
   );
   if (values.help || !sub) return print(USAGE), sub ? 0 : 2;
-  const base = (values.url ?? process.env.FRESHTRAIL_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  const base = ingestBaseUrl(values.url);
+  if (isIdentitySubcommand(sub)) return identityCommand(sub, base, values, USAGE);
   if (sub === 'list') {
     const body = await request(`${base}/api/v1/gateways`, { method: 'GET' });
     print(JSON.stringify(body, null, 2));
@@ -32,19 +43,4 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   });
   print(JSON.stringify(body));
   return 0;
-}
-
-async function request(url: string, init: RequestInit): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(url, init);
-  } catch (err) {
-    throw new Error(`cannot reach the ingest at ${url}: ${(err as Error).cause ?? (err as Error).message}; is \`freshtrail ingest\` running? (--url)`);
-  }
-  const body: unknown = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const error = (body as { error?: { code?: string; message?: string } }).error;
-    throw new Error(`ingest answered ${res.status}: ${error?.code ?? ''} ${error?.message ?? JSON.stringify(body)}`);
-  }
-  return body;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TestGateway } from '../../ingest/test-helpers.js';
+import type { Ack } from '../../protocol/ack.js';
 import { readHttpAnswer } from './http-answer.js';
+import { settlementOf } from './settle.js';
 
 const gw = new TestGateway('gw-answer', '55'.repeat(32));
 const sealed = gw.next();
@@ -14,6 +16,14 @@ describe('readHttpAnswer (docs/protocol.md §7.4)', () => {
     expect(read(202, ack({ status: 'quarantined', code: 'FT_ERR_UNKNOWN_GATEWAY' }))).toMatchObject({ kind: 'ack', ack: { status: 'quarantined' } });
     const rejected = read(422, ack({ status: 'rejected', code: 'FT_ERR_BAD_SIGNATURE', reason: 'no', error: { code: 'FT_ERR_BAD_SIGNATURE', message: 'no' } }));
     expect(rejected).toMatchObject({ kind: 'ack', ack: { status: 'rejected', code: 'FT_ERR_BAD_SIGNATURE' } });
+  });
+
+  it('takes the ingest Ack of a rate limit (429, retryable) and of a revoked key (403, final)', () => {
+    const limited = read(429, ack({ status: 'rejected', code: 'FT_ERR_RATE_LIMITED', retryAfterS: 2, reason: 'slow', error: { code: 'FT_ERR_RATE_LIMITED', message: 'slow' } }));
+    expect(limited).toMatchObject({ kind: 'ack', ack: { code: 'FT_ERR_RATE_LIMITED', retryAfterS: 2 } });
+    expect(settlementOf((limited as { ack: Ack }).ack)).toBe('retry');
+    const revoked = read(403, ack({ status: 'rejected', code: 'FT_ERR_REVOKED', reason: 'revoked', error: { code: 'FT_ERR_REVOKED', message: 'revoked' } }));
+    expect(settlementOf((revoked as { ack: Ack }).ack)).toBe('dead-lettered');
   });
 
   it('turns a catalogued 4xx rejection without an Ack (the body limit) into a final rejection', () => {

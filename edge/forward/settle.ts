@@ -1,7 +1,8 @@
 /**
  * What the edge does with the ingest's answer to a batch, the same for every transport
  * (docs/protocol.md §7.3, §7.4): accepted, duplicate and quarantined release the batch from
- * the outbox; a rejection with a retryable code (the ingest's store is down) or from a full
+ * the outbox; a rejection with a retryable code (the ingest's store is down, the gateway is over
+ * its rate limit) or from a full
  * quarantine (FT_ERR_UNKNOWN_GATEWAY: the gateway is not enrolled yet) keeps it for a later try; any other rejection is final, so the batch is written to the dead-letter folder
  * with the reason and only then released — never silently deleted.
  */

@@ -8,9 +8,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../common/log.js';
 import { installErrorHandling } from './errors.js';
+import { alertRoutes } from './routes/alerts.js';
 import { batchRoutes } from './routes/batches.js';
 import { gatewayRoutes } from './routes/gateways.js';
 import { healthRoutes } from './routes/health.js';
+import { identityRoutes } from './routes/identity.js';
+import { integrityRoutes } from './routes/integrity.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { readingRoutes } from './routes/readings.js';
 import { statsRoutes } from './routes/stats.js';
@@ -29,13 +32,16 @@ export async function buildApp(services: ApiServices, logger: Logger): Promise<F
   await app.register(swagger, {
     openapi: {
       info: { title: 'FreshTrail ingest API', version: services.version, description: 'Verified cold-chain readings: signed batches in, evidence out.' },
-      tags: [{ name: 'batches' }, { name: 'gateways' }, { name: 'readings' }, { name: 'service' }],
+      tags: [{ name: 'batches' }, { name: 'gateways' }, { name: 'readings' }, { name: 'integrity' }, { name: 'alerts' }, { name: 'service' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   const options = { prefix: '/api/v1', services };
   await app.register(healthRoutes, options);
   await app.register(gatewayRoutes, options);
+  await app.register(identityRoutes, options);
+  await app.register(integrityRoutes, options);
+  await app.register(alertRoutes, options);
   await app.register(readingRoutes, options);
   await app.register(statsRoutes, options);
   await app.register(batchRoutes, options);

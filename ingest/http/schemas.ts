@@ -26,6 +26,7 @@ export const AckBody = Type.Object(
     status: Type.Union([Type.Literal('accepted'), Type.Literal('duplicate'), Type.Literal('quarantined'), Type.Literal('rejected')]),
     code: Type.Optional(ErrorCodeSchema),
     reason: Type.Optional(Type.String()),
+    retryAfterS: Type.Optional(Type.Integer({ minimum: 1, description: 'With FT_ERR_RATE_LIMITED: seconds to wait before sending the batch again' })),
   },
   { description: 'The acknowledgement a gateway gets, after the batch is committed (protocol/ack.ts).' },
 );
@@ -66,6 +67,16 @@ export const GatewayView = Type.Object({
   lastSeq: Type.Optional(Type.Integer({ description: 'Highest accepted batch seq' })),
   batches: Type.Integer(),
   readings: Type.Integer(),
+  revocation: Type.Optional(
+    Type.Object(
+      {
+        effectiveAt: IsoTime('Batches created at or after this time are refused (FT_ERR_REVOKED)'),
+        reason: Type.String(),
+        recordedAt: IsoTime('When the key was revoked'),
+      },
+      { description: 'Present once the gateway key is revoked' },
+    ),
+  ),
 });
 export type GatewayView = Static<typeof GatewayView>;
 

@@ -14,6 +14,8 @@ export interface ApiServices {
   bodyLimitBytes: number;
   /** Whether the transports can take batches (the MQTT subscriber is connected). */
   transportsReady(): boolean;
+  /** Clock of join tokens and revocations, UTC ms; default Date.now (tests inject one). */
+  now?: () => number;
 }
 
 export interface RouteOptions {

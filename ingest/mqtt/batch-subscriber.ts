@@ -26,8 +26,13 @@ export interface BatchSink {
 
 export interface BatchSubscriberOptions {
   url: string;
-  /** Fixed, so the broker keeps the session (and undelivered batches) across restarts. */
+  /** Without shareGroup: fixed, so the broker keeps the session (and undelivered batches) across restarts. */
   clientId: string;
+  /**
+   * Shared subscription group: several ingest instances split the batches between them
+   * ($share/<group>/…). The session is then clean: see config.ts mqtt.shareGroup for why.
+   */
+  shareGroup?: string;
   sink: BatchSink;
   logger: Logger;
   /** How long the first connection may take before start fails. Default 10 s. */
@@ -49,10 +54,17 @@ export interface BatchSubscriber {
 const CLOSE_GRACE_MS = 5_000;
 
 export async function startBatchSubscriber(options: BatchSubscriberOptions): Promise<BatchSubscriber> {
-  const { url, clientId, sink, logger } = options;
+  const { url, clientId, sink, logger, shareGroup } = options;
+  const filter = batchSubscriptionFilter(shareGroup);
   const client = connect(url, {
     clientId,
-    clean: false, // persistent session: QoS 1 batches wait at the broker while the ingest is down
+    // Alone: a persistent session, so QoS 1 batches wait at the broker while the ingest is down.
+    // In a share group: clean, so that a dead instance drops out of the group instead of having
+    // its share queued at the broker until it returns; the gateways re-send what it held.
+    clean: shareGroup !== undefined,
+    // In a group, a broker notices an instance that vanished without closing its socket after
+    // 1.5 × keepalive (MQTT 3.1.1 §3.1.2.10); until then it still routes batches to it.
+    keepalive: shareGroup === undefined ? 60 : 10,
     protocolVersion: 4, // MQTT 3.1.1, what aedes 1.x speaks
     reconnectPeriod: 1_000,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
@@ -104,9 +116,10 @@ export async function startBatchSubscriber(options: BatchSubscriberOptions): Pro
 
   try {
     const { sessionPresent } = await firstConnect(client, url, options.connectTimeoutMs ?? 10_000);
-    const subscribed = client.subscribeAsync(BATCH_TOPIC_FILTER, { qos: 1 }).then((granted) => {
+    const subscribed = client.subscribeAsync(filter, { qos: 1 }).then((granted) => {
       if (granted.some((g) => g.qos !== 1)) {
-        throw new FreshTrailError('FT_ERR_CONFIG', `the broker at ${url} refused a QoS 1 subscription to ${BATCH_TOPIC_FILTER}: allow it in the broker's ACL`);
+        const hint = shareGroup === undefined ? '' : ' and that the broker supports shared subscriptions';
+        throw new FreshTrailError('FT_ERR_CONFIG', `the broker at ${url} refused a QoS 1 subscription to ${filter}: allow it in the broker's ACL${hint}`);
       }
     });
     if (sessionPresent) {
@@ -140,6 +153,11 @@ export async function startBatchSubscriber(options: BatchSubscriberOptions): Pro
       return closed;
     },
   };
+}
+
+/** The subscription of the batch topics, shared within a group when one is given. */
+export function batchSubscriptionFilter(shareGroup?: string): string {
+  return shareGroup === undefined ? BATCH_TOPIC_FILTER : `$share/${shareGroup}/${BATCH_TOPIC_FILTER}`;
 }
 
 function firstConnect(client: MqttClient, url: string, timeoutMs: number): Promise<{ sessionPresent: boolean }> {

@@ -20,7 +20,12 @@ export function opt<T>(v: unknown, f: (x: unknown) => T): T | undefined {
 }
 
 export function toGateway(r: Row): Gateway {
-  return { id: String(r.id), publicKey: String(r.public_key), label: opt(r.label, String), enrolledAt: Number(r.enrolled_at) };
+  const gateway: Gateway = { id: String(r.id), publicKey: String(r.public_key), label: opt(r.label, String), enrolledAt: Number(r.enrolled_at) };
+  // Columns of migration 004 (PostgreSQL 003); absent on rows read before it.
+  if (r.revoked_at !== null && r.revoked_at !== undefined) {
+    gateway.revocation = { effectiveAt: Number(r.revoked_at), reason: String(r.revocation_reason ?? ''), recordedAt: Number(r.revocation_recorded_at) };
+  }
+  return gateway;
 }
 
 export function toSummary(r: Row): GatewaySummary {

@@ -5,9 +5,11 @@ import { FreshTrailError } from '../../common/errors.js';
 import { T0, TestGateway, tempDir } from '../test-helpers.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { openSqliteStore } from './sqlite.js';
+import { describeIdentityContract } from './identity-contract.js';
+import { describeIntegrityContract } from './integrity-contract.js';
 import { describeStoreContract } from './store-contract.js';
 
-describeStoreContract('SQLite', async () => {
+async function openTempSqlite() {
   const tmp = tempDir();
   const store = openSqliteStore({ path: join(tmp.dir, 'ingest.sqlite') });
   return {
@@ -17,7 +19,11 @@ describeStoreContract('SQLite', async () => {
       tmp.cleanup();
     },
   };
-});
+}
+
+describeStoreContract('SQLite', openTempSqlite);
+describeIdentityContract('SQLite', openTempSqlite);
+describeIntegrityContract('SQLite', openTempSqlite);
 
 describe('SQLite store', () => {
   const dirs: Array<() => void> = [];

@@ -11,6 +11,23 @@ import type { SealedBatch } from '../../protocol/batch.js';
 import { assembleCommittedBatches, COMMITTED_HEADER_COLUMNS, readingRidSpan } from './committed-batches.js';
 import { MIGRATIONS, pendingMigrations, type Migration } from './migrations/index.js';
 import { BatchWriter } from './sqlite-commit.js';
+import * as identity from './sqlite-identity.js';
+import type {
+  Alert,
+  AlertInput,
+  AlertQuery,
+  ChainGap,
+  ConsumerCursor,
+  EvidenceHold,
+  ExpiringRecords,
+  ForkReport,
+  NewEvidenceHold,
+  PruneBatchesResult,
+  PruneBatchesStep,
+  RaiseResult,
+  StoredRejection,
+} from './integrity-types.js';
+import { SqliteIntegrity } from './sqlite-integrity.js';
 import { queryReadingRows } from './sqlite-readings.js';
 import { HEADER_COLUMNS, summarySql, toBatch, toGateway, toHeader, toQuarantined, toReading, toRejection, toSummary, type Row } from './sqlite-rows.js';
 import type {
@@ -24,7 +41,14 @@ import type {
   EnrollResult,
   Gateway,
   GatewaySummary,
+  JoinRequest,
+  JoinRequestStatus,
+  JoinToken,
+  NewJoinRequest,
   QuarantinedBatch,
+  RedeemResult,
+  Revocation,
+  RevokeResult,
   ReadingQuery,
   Rejection,
   Store,
@@ -112,6 +136,35 @@ export class SqliteStore implements Store {
 
   async listGateways(): Promise<GatewaySummary[]> {
     return this.run(() => (this.sql(summarySql('')).all() as Row[]).map(toSummary));
+  }
+
+  // Gateway identity (sqlite-identity.ts).
+  async revokeGateway(id: string, revocation: Revocation): Promise<RevokeResult | undefined> {
+    return this.run(() => identity.revokeGateway(this.identityContext(), id, revocation));
+  }
+
+  async createJoinToken(token: JoinToken): Promise<void> {
+    this.run(() => identity.createJoinToken(this.identityContext(), token));
+  }
+
+  async redeemJoinToken(tokenHash: string, request: NewJoinRequest, now: number): Promise<RedeemResult> {
+    return this.run(() => identity.redeemJoinToken(this.identityContext(), tokenHash, request, now));
+  }
+
+  async listJoinRequests(status?: JoinRequestStatus): Promise<JoinRequest[]> {
+    return this.run(() => identity.listJoinRequests(this.identityContext(), status));
+  }
+
+  async getJoinRequest(id: number): Promise<JoinRequest | undefined> {
+    return this.run(() => identity.getJoinRequest(this.identityContext(), id));
+  }
+
+  async decideJoinRequest(id: number, decision: 'approved' | 'rejected', at: number): Promise<JoinRequest | undefined> {
+    return this.run(() => identity.decideJoinRequest(this.identityContext(), id, decision, at));
+  }
+
+  private identityContext(): identity.SqliteContext {
+    return { db: this.db, sql: (text) => this.sql(text) };
   }
 
   async commitBatch(sealed: SealedBatch, meta: BatchMeta): Promise<CommitResult> {
@@ -207,6 +260,61 @@ export class SqliteStore implements Store {
     return this.run(() =>
       (this.sql('SELECT * FROM rejections WHERE gateway = ? ORDER BY rid').all(gateway) as Row[]).map(toRejection),
     );
+  }
+
+  // Integrity findings and retention (sqlite-integrity.ts).
+  async getRejection(gateway: string, rejectionId: number): Promise<StoredRejection | undefined> {
+    return this.run(() => this.integrity().getRejection(gateway, rejectionId));
+  }
+
+  async listForks(gateway: string): Promise<ForkReport[]> {
+    return this.run(() => this.integrity().listForks(gateway));
+  }
+
+  async listGaps(gateway?: string): Promise<ChainGap[]> {
+    return this.run(() => this.integrity().listGaps(gateway));
+  }
+
+  async retentionFloor(gateway: string): Promise<number> {
+    return this.run(() => this.integrity().retentionFloor(gateway));
+  }
+
+  async raiseAlert(input: AlertInput): Promise<RaiseResult> {
+    return this.run(() => this.integrity().raiseAlert(input));
+  }
+
+  async resolveAlert(dedupeKey: string, at: number): Promise<boolean> {
+    return this.run(() => this.integrity().resolveAlert(dedupeKey, at));
+  }
+
+  async listAlerts(query: AlertQuery): Promise<Alert[]> {
+    return this.run(() => this.integrity().listAlerts(query));
+  }
+
+  async addEvidenceHold(hold: NewEvidenceHold): Promise<EvidenceHold> {
+    return this.run(() => this.integrity().addEvidenceHold(hold));
+  }
+
+  async listEvidenceHolds(gateway?: string): Promise<EvidenceHold[]> {
+    return this.run(() => this.integrity().listEvidenceHolds(gateway));
+  }
+
+  async listConsumerCursors(): Promise<ConsumerCursor[]> {
+    return this.run(() => this.integrity().listConsumerCursors());
+  }
+
+  async pruneBatches(step: PruneBatchesStep): Promise<PruneBatchesResult> {
+    return this.run(() => this.integrity().pruneBatches(step));
+  }
+
+  async pruneRecords(kind: ExpiringRecords, before: number, maxRows: number): Promise<number> {
+    return this.run(() => this.integrity().pruneRecords(kind, before, maxRows));
+  }
+
+  private integrityPart: SqliteIntegrity | undefined;
+  private integrity(): SqliteIntegrity {
+    this.integrityPart ??= new SqliteIntegrity(this.db, (text) => this.sql(text));
+    return this.integrityPart;
   }
 
   async queryReadings(q: ReadingQuery): Promise<StoredReading[]> {

@@ -13,6 +13,24 @@
 import type { ErrorCode } from '../../common/errors.js';
 import type { SealedBatch } from '../../protocol/batch.js';
 import type { TimestampSource } from '../../protocol/reading.js';
+import type {
+  Alert,
+  AlertInput,
+  AlertQuery,
+  ChainGap,
+  ConsumerCursor,
+  EvidenceHold,
+  ExpiringRecords,
+  ForkReport,
+  NewEvidenceHold,
+  PruneBatchesResult,
+  PruneBatchesStep,
+  RaiseResult,
+  StoredRejection,
+} from './integrity-types.js';
+import type { JoinRequest, JoinRequestStatus, JoinToken, NewJoinRequest, RedeemResult, Revocation, RevokeResult } from './identity-types.js';
+
+export type { JoinRequest, JoinRequestStatus, JoinToken, NewJoinRequest, RedeemResult, Revocation, RevokeResult } from './identity-types.js';
 
 export type Transport = 'mqtt' | 'http';
 
@@ -22,6 +40,8 @@ export interface Gateway {
   publicKey: string;
   label?: string;
   enrolledAt: number;
+  /** Set once the key is revoked; the gateway stays listed and its stored batches stay valid. */
+  revocation?: Revocation;
 }
 
 export interface GatewaySummary extends Gateway {
@@ -183,6 +203,28 @@ export interface Store {
   getGateway(id: string): Promise<Gateway | undefined>;
   getGatewaySummary(id: string): Promise<GatewaySummary | undefined>;
   listGateways(): Promise<GatewaySummary[]>;
+  /**
+   * Revokes a gateway's key (undefined when the id is not enrolled). Idempotent: a revocation
+   * already in effect at or before `revocation.effectiveAt` is kept; an earlier effectiveAt
+   * replaces a later one. See {@link RevokeResult}.
+   */
+  revokeGateway(id: string, revocation: Revocation): Promise<RevokeResult | undefined>;
+  /** Stores a new join token (by hash). */
+  createJoinToken(token: JoinToken): Promise<void>;
+  /**
+   * Consumes the token with this hash and stores the join request, atomically: of two
+   * concurrent redemptions of one token exactly one gets 'pending'. A token is usable while
+   * `now` < expiresAt and it was never used.
+   */
+  redeemJoinToken(tokenHash: string, request: NewJoinRequest, now: number): Promise<RedeemResult>;
+  /** Join requests in id order; only those with `status` when given. */
+  listJoinRequests(status?: JoinRequestStatus): Promise<JoinRequest[]>;
+  getJoinRequest(id: number): Promise<JoinRequest | undefined>;
+  /**
+   * Marks a pending request approved or rejected and returns it; a request already decided is
+   * returned unchanged (compare its status), an unknown id gives undefined.
+   */
+  decideJoinRequest(id: number, decision: 'approved' | 'rejected', at: number): Promise<JoinRequest | undefined>;
 
   /**
    * Stores a verified batch, its exact canonical bytes and one row per reading, in one
@@ -218,6 +260,43 @@ export interface Store {
 
   recordRejection(rejection: Rejection): Promise<void>;
   listRejections(gateway: string): Promise<Rejection[]>;
+  /** One refused envelope of `gateway` by its row id, with its bytes (evidence download). */
+  getRejection(gateway: string, rejectionId: number): Promise<StoredRejection | undefined>;
+  /** Seqs of `gateway` with a refused FT_ERR_FORK envelope, in seq order, each with the stored batch. */
+  listForks(gateway: string): Promise<ForkReport[]>;
+  /**
+   * Missing seqs above each gateway's retention floor and below its highest stored seq, in
+   * (gateway, fromSeq) order; one gateway's or all gateways'. A gap that is later filled is
+   * no longer listed.
+   */
+  listGaps(gateway?: string): Promise<ChainGap[]>;
+  /** Highest seq of `gateway` retention has deleted (seqs up to it are not gaps); 0 when none. */
+  retentionFloor(gateway: string): Promise<number>;
+
+  /**
+   * Opens an alert, or when a not-resolved alert with `dedupeKey` exists, bumps its
+   * lastSeenAt and occurrences and keeps the latest message and details.
+   */
+  raiseAlert(input: AlertInput): Promise<RaiseResult>;
+  /** Resolves the not-resolved alert with this key; true when there was one. */
+  resolveAlert(dedupeKey: string, at: number): Promise<boolean>;
+  /** Matching alerts, newest opened first, at most `limit`. */
+  listAlerts(query: AlertQuery): Promise<Alert[]>;
+
+  /** Protects batches (and their rejections) from retention. */
+  addEvidenceHold(hold: NewEvidenceHold): Promise<EvidenceHold>;
+  /** Holds of one gateway or all, in (gateway, fromSeq) order. */
+  listEvidenceHolds(gateway?: string): Promise<EvidenceHold[]>;
+  /** Every stored consumer cursor, by name. */
+  listConsumerCursors(): Promise<ConsumerCursor[]>;
+  /**
+   * One bounded retention step over expired batches in (receivedAt, rid) order, in one
+   * transaction: deletes the unheld, consumed ones with their readings (at most `maxRows`
+   * rows) and raises the gateways' retention floors accordingly.
+   */
+  pruneBatches(step: PruneBatchesStep): Promise<PruneBatchesResult>;
+  /** Deletes up to `maxRows` records of a kind older than `before` (UTC ms) in one transaction; returns how many. */
+  pruneRecords(kind: ExpiringRecords, before: number, maxRows: number): Promise<number>;
 
   /**
    * Matching readings in ts order, at most `limit`. Readings with equal ts keep arrival order:

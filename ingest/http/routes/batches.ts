@@ -66,6 +66,8 @@ export async function batchRoutes(app: FastifyInstance, { services }: RouteOptio
     const ack = await services.pipeline.submit(body, { transport: 'http' });
     const status = ackHttpStatus(ack);
     if (ack.status !== 'rejected') return reply.status(status).send(ack);
+    // RFC 9110 §10.2.3: delay-seconds; with 429 (RFC 6585 §4) it says when to send the batch again.
+    if (ack.retryAfterS !== undefined) void reply.header('retry-after', String(ack.retryAfterS));
     return reply.status(status).send({ ...ack, error: { code: ack.code ?? 'FT_ERR_MALFORMED', message: ack.reason ?? 'rejected' } });
   });
 }

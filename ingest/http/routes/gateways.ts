@@ -4,9 +4,11 @@
  * it on a trusted interface (http.host, default 127.0.0.1).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { FreshTrailError } from '../../../common/errors.js';
-import type { Gateway, GatewaySummary } from '../../store/types.js';
+import { enrollmentConflict } from '../../join.js';
+import type { EnrollOutcome } from '../../pipeline.js';
+import type { Gateway, GatewaySummary, Store } from '../../store/types.js';
 import { errorResponses, GatewayView, iso } from '../schemas.js';
 import type { RouteOptions } from '../services.js';
 
@@ -25,7 +27,7 @@ const Admission = Type.Object({
   rejected: Type.Integer({ description: 'Quarantined batches refused (bad signature, fork, broken chain)' }),
 });
 
-const EnrollReply = Type.Object({ gateway: GatewayView, admission: Admission });
+export const EnrollReply = Type.Object({ gateway: GatewayView, admission: Admission });
 const IdParams = Type.Object({ id: Type.String() });
 
 export function gatewayView(g: Gateway | GatewaySummary): GatewayView {
@@ -39,7 +41,15 @@ export function gatewayView(g: Gateway | GatewaySummary): GatewayView {
     lastSeq: s.lastSeq,
     batches: s.batches ?? 0,
     readings: s.readings ?? 0,
+    revocation: g.revocation && { effectiveAt: iso(g.revocation.effectiveAt), reason: g.revocation.reason, recordedAt: iso(g.revocation.recordedAt) },
   };
+}
+
+/** The answer to an enrollment, POST /gateways and join approval alike: 201 new, 200 unchanged. */
+export async function sendEnrollment(reply: FastifyReply, store: Store, { result, admission }: EnrollOutcome): Promise<FastifyReply> {
+  const summary = (await store.getGatewaySummary(result.gateway.id)) ?? result.gateway;
+  const { gateway: _gateway, ...counts } = admission;
+  return reply.status(result.status === 'enrolled' ? 201 : 200).send({ gateway: gatewayView(summary), admission: counts });
 }
 
 export async function gatewayRoutes(app: FastifyInstance, { services }: RouteOptions): Promise<void> {
@@ -55,13 +65,10 @@ export async function gatewayRoutes(app: FastifyInstance, { services }: RouteOpt
       response: { 200: EnrollReply, 201: EnrollReply, ...errorResponses(400, 409, 503) },
     },
   }, async (request, reply) => {
-    const { result, admission } = await services.pipeline.enroll(request.body);
-    if (result.status === 'conflict') {
-      throw new FreshTrailError('FT_ERR_CONFLICT', `gateway "${request.body.id}" is already enrolled with another public key: key rotation is not supported yet; enroll the new key under a new gateway id`);
-    }
-    const summary = (await services.store.getGatewaySummary(result.gateway.id)) ?? result.gateway;
-    const { gateway: _gateway, ...counts } = admission;
-    return reply.status(result.status === 'enrolled' ? 201 : 200).send({ gateway: gatewayView(summary), admission: counts });
+    const outcome = await services.pipeline.enroll(request.body);
+    const conflict = enrollmentConflict(request.body.id, outcome.result.gateway, outcome.result.status === 'conflict');
+    if (conflict) throw conflict;
+    return sendEnrollment(reply, services.store, outcome);
   });
 
   app.get<{ Params: Static<typeof IdParams> }>('/gateways/:id', {

@@ -6,6 +6,8 @@
 import { initial } from './001-initial.js';
 import { readingRids } from './002-reading-rids.js';
 import { consumerCursors } from './003-consumer-cursors.js';
+import { gatewayIdentity } from './004-gateway-identity.js';
+import { integrityRetention } from './005-integrity-retention.js';
 
 export interface Migration {
   /** 1, 2, 3, …: applied in ascending order, each exactly once. */
@@ -14,7 +16,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors];
+export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention];
 
 /**
  * The migrations a database still needs, in version order, given the versions it has applied.

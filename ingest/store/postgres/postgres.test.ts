@@ -15,6 +15,8 @@ import { defaultIngestConfig } from '../../config.js';
 import { openStore } from '../../service.js';
 import { T0, TestGateway, testReadings } from '../../test-helpers.js';
 import type { Migration } from '../migrations/index.js';
+import { describeIdentityContract } from '../identity-contract.js';
+import { describeIntegrityContract } from '../integrity-contract.js';
 import { describeStoreContract } from '../store-contract.js';
 import type { BatchMeta, CommitResult } from '../types.js';
 import { PG_MIGRATIONS } from './migrations/index.js';
@@ -35,6 +37,18 @@ describe.skipIf(skip)('PostgreSQL store', () => {
   });
 
   describeStoreContract('PostgreSQL', async () => {
+    const store = await openPostgresStore({ url: db.url, poolSize: 4 });
+    await truncateStore(db.url);
+    return { store, dispose: () => store.close() };
+  });
+
+  describeIdentityContract('PostgreSQL', async () => {
+    const store = await openPostgresStore({ url: db.url, poolSize: 4 });
+    await truncateStore(db.url);
+    return { store, dispose: () => store.close() };
+  });
+
+  describeIntegrityContract('PostgreSQL', async () => {
     const store = await openPostgresStore({ url: db.url, poolSize: 4 });
     await truncateStore(db.url);
     return { store, dispose: () => store.close() };
@@ -239,9 +253,9 @@ describe.skipIf(skip)('PostgreSQL store', () => {
   describe('configuration (store.postgres)', () => {
     it('opens PostgreSQL from the sample file example once uncommented', async () => {
       const sample = readFileSync(new URL('../../ingest.sample.yaml', import.meta.url), 'utf8');
-      const uncommented = sample.replace(/^  # (postgres:|  url:|  poolSize:)/gm, '  $1');
+      const uncommented = sample.replace(/^  # (postgres:|  url:|  poolSize:|  leaderCheckIntervalMs:)/gm, '  $1');
       const config = defaultIngestConfig(parseYaml(uncommented));
-      expect(config.store.postgres).toEqual({ url: 'postgres://freshtrail@127.0.0.1:5432/freshtrail', poolSize: 10 });
+      expect(config.store.postgres).toEqual({ url: 'postgres://freshtrail@127.0.0.1:5432/freshtrail', poolSize: 10, leaderCheckIntervalMs: 2000 });
       const store = await openStore(defaultIngestConfig({ store: { postgres: { url: db.url, poolSize: 2 } } }));
       try {
         expect(store).toBeInstanceOf(PostgresStore);

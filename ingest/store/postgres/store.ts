@@ -22,7 +22,14 @@ import type {
   EnrollResult,
   Gateway,
   GatewaySummary,
+  JoinRequest,
+  JoinRequestStatus,
+  JoinToken,
+  NewJoinRequest,
   QuarantinedBatch,
+  RedeemResult,
+  Revocation,
+  RevokeResult,
   ReadingQuery,
   Rejection,
   Store,
@@ -32,6 +39,23 @@ import type {
 } from '../types.js';
 import { assembleCommittedBatches, COMMITTED_HEADER_COLUMNS, readingRidSpan } from '../committed-batches.js';
 import { COMMIT_ORDER_LOCK_KEY, commitBatchesOn } from './commit.js';
+import * as identity from './identity.js';
+import type {
+  Alert,
+  AlertInput,
+  AlertQuery,
+  ChainGap,
+  ConsumerCursor,
+  EvidenceHold,
+  ExpiringRecords,
+  ForkReport,
+  NewEvidenceHold,
+  PruneBatchesResult,
+  PruneBatchesStep,
+  RaiseResult,
+  StoredRejection,
+} from '../integrity-types.js';
+import { PostgresIntegrity } from './integrity.js';
 import { applyPgMigrations } from './migrate.js';
 import { PG_MIGRATIONS } from './migrations/index.js';
 import { queryReadingRows } from './readings.js';
@@ -123,6 +147,31 @@ export class PostgresStore implements Store {
 
   async listGateways(): Promise<GatewaySummary[]> {
     return this.run(async () => (await this.rows(summarySql(''))).map(toSummary));
+  }
+
+  // Gateway identity (identity.ts).
+  async revokeGateway(id: string, revocation: Revocation): Promise<RevokeResult | undefined> {
+    return this.run(() => identity.revokeGateway(this.pool, id, revocation));
+  }
+
+  async createJoinToken(token: JoinToken): Promise<void> {
+    await this.run(() => identity.createJoinToken(this.pool, token));
+  }
+
+  async redeemJoinToken(tokenHash: string, request: NewJoinRequest, now: number): Promise<RedeemResult> {
+    return this.run(() => identity.redeemJoinToken(this.pool, tokenHash, request, now));
+  }
+
+  async listJoinRequests(status?: JoinRequestStatus): Promise<JoinRequest[]> {
+    return this.run(() => identity.listJoinRequests(this.pool, status));
+  }
+
+  async getJoinRequest(id: number): Promise<JoinRequest | undefined> {
+    return this.run(() => identity.getJoinRequest(this.pool, id));
+  }
+
+  async decideJoinRequest(id: number, decision: 'approved' | 'rejected', at: number): Promise<JoinRequest | undefined> {
+    return this.run(() => identity.decideJoinRequest(this.pool, id, decision, at));
   }
 
   async commitBatch(sealed: SealedBatch, meta: BatchMeta): Promise<CommitResult> {
@@ -226,6 +275,61 @@ export class PostgresStore implements Store {
 
   async listRejections(gateway: string): Promise<Rejection[]> {
     return this.run(async () => (await this.rows('SELECT * FROM rejections WHERE gateway = $1 ORDER BY rid', [gateway])).map(toRejection));
+  }
+
+  // Integrity findings and retention (integrity.ts).
+  async getRejection(gateway: string, rejectionId: number): Promise<StoredRejection | undefined> {
+    return this.run(() => this.integrity().getRejection(gateway, rejectionId));
+  }
+
+  async listForks(gateway: string): Promise<ForkReport[]> {
+    return this.run(() => this.integrity().listForks(gateway));
+  }
+
+  async listGaps(gateway?: string): Promise<ChainGap[]> {
+    return this.run(() => this.integrity().listGaps(gateway));
+  }
+
+  async retentionFloor(gateway: string): Promise<number> {
+    return this.run(() => this.integrity().retentionFloor(gateway));
+  }
+
+  async raiseAlert(input: AlertInput): Promise<RaiseResult> {
+    return this.run(() => this.integrity().raiseAlert(input));
+  }
+
+  async resolveAlert(dedupeKey: string, at: number): Promise<boolean> {
+    return this.run(() => this.integrity().resolveAlert(dedupeKey, at));
+  }
+
+  async listAlerts(query: AlertQuery): Promise<Alert[]> {
+    return this.run(() => this.integrity().listAlerts(query));
+  }
+
+  async addEvidenceHold(hold: NewEvidenceHold): Promise<EvidenceHold> {
+    return this.run(() => this.integrity().addEvidenceHold(hold));
+  }
+
+  async listEvidenceHolds(gateway?: string): Promise<EvidenceHold[]> {
+    return this.run(() => this.integrity().listEvidenceHolds(gateway));
+  }
+
+  async listConsumerCursors(): Promise<ConsumerCursor[]> {
+    return this.run(() => this.integrity().listConsumerCursors());
+  }
+
+  async pruneBatches(step: PruneBatchesStep): Promise<PruneBatchesResult> {
+    return this.run(() => this.integrity().pruneBatches(step));
+  }
+
+  async pruneRecords(kind: ExpiringRecords, before: number, maxRows: number): Promise<number> {
+    return this.run(() => this.integrity().pruneRecords(kind, before, maxRows));
+  }
+
+  private integrityPart: PostgresIntegrity | undefined;
+  private integrity(): PostgresIntegrity {
+    this.integrityPart ??= new PostgresIntegrity(this.pool);
+    return this.integrityPart;
   }
 
   async queryReadings(q: ReadingQuery): Promise<StoredReading[]> {

@@ -6,5 +6,7 @@
 import type { Migration } from '../../migrations/index.js';
 import { initial } from './001-initial.js';
 import { consumerCursors } from './002-consumer-cursors.js';
+import { gatewayIdentity } from './003-gateway-identity.js';
+import { integrityRetention } from './004-integrity-retention.js';
 
-export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors];
+export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention];

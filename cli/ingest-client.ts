@@ -1,0 +1,27 @@
+/** The CLI's HTTP client of a running ingest: one JSON request, errors a person can act on. */
+
+/** The ingest base URL: --url, else FRESHTRAIL_URL, else the local default. */
+export function ingestBaseUrl(url: string | undefined): string {
+  return (url ?? process.env.FRESHTRAIL_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+}
+
+/** Sends one request and returns the JSON body; a non-2xx answer throws with the ingest's code and message. */
+export async function requestJson(url: string, init: RequestInit): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch (err) {
+    throw new Error(`cannot reach the ingest at ${url}: ${(err as Error).cause ?? (err as Error).message}; is \`freshtrail ingest\` running? (--url)`);
+  }
+  const body: unknown = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const error = (body as { error?: { code?: string; message?: string } }).error;
+    throw new Error(`ingest answered ${res.status}: ${error?.code ?? ''} ${error?.message ?? JSON.stringify(body)}`);
+  }
+  return body;
+}
+
+/** A POST with a JSON body. */
+export function postJson(url: string, body: object): Promise<unknown> {
+  return requestJson(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}

@@ -1,0 +1,147 @@
+/**
+ * Integrity findings (gaps, forks, alerts, evidence holds) and retention of the SQLite store.
+ * The SQL is shared with PostgreSQL (integrity-sql.ts); what is SQLite-specific is the
+ * transactions: one connection, synchronous calls, so a read-then-write inside an IMMEDIATE
+ * transaction is atomic without ON CONFLICT tricks.
+ */
+import type Database from 'better-sqlite3';
+import { readingRidSpan } from './committed-batches.js';
+import {
+  FORKS_SQL,
+  gapsSql,
+  INSERT_ALERT_COLUMNS,
+  INSERT_HOLD_SQL,
+  listAlertsSql,
+  listHoldsSql,
+  MAX_RID_SQL,
+  planPrune,
+  PRUNE_CANDIDATES_SQL,
+  PRUNE_RECORDS_SQL,
+  REJECTION_SQL,
+  RESOLVE_ALERT_SQL,
+  RETENTION_FLOOR_SQL,
+  toAlert,
+  toForkReports,
+  toGap,
+  toHold,
+  toPruneCandidate,
+  toStoredRejection,
+} from './integrity-sql.js';
+import type {
+  Alert,
+  AlertInput,
+  AlertQuery,
+  ChainGap,
+  ConsumerCursor,
+  EvidenceHold,
+  ExpiringRecords,
+  ForkReport,
+  NewEvidenceHold,
+  PruneBatchesResult,
+  PruneBatchesStep,
+  RaiseResult,
+  StoredRejection,
+} from './integrity-types.js';
+import type { Row } from './sqlite-rows.js';
+
+type Statement = (sql: string) => Database.Statement;
+
+export class SqliteIntegrity {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sql: Statement,
+  ) {}
+
+  getRejection(gateway: string, rejectionId: number): StoredRejection | undefined {
+    const row = this.sql(REJECTION_SQL).get(gateway, rejectionId) as Row | undefined;
+    return row ? toStoredRejection(row) : undefined;
+  }
+
+  listForks(gateway: string): ForkReport[] {
+    return toForkReports(gateway, this.sql(FORKS_SQL).all(gateway) as Row[]);
+  }
+
+  listGaps(gateway?: string): ChainGap[] {
+    const stmt = this.sql(gapsSql(gateway !== undefined));
+    return ((gateway === undefined ? stmt.all() : stmt.all(gateway)) as Row[]).map(toGap);
+  }
+
+  retentionFloor(gateway: string): number {
+    return Number((this.sql(RETENTION_FLOOR_SQL).get(gateway) as Row | undefined)?.deleted_through_seq ?? 0);
+  }
+
+  raiseAlert(input: AlertInput): RaiseResult {
+    return this.db
+      .transaction((): RaiseResult => {
+        const details = JSON.stringify(input.details ?? {});
+        const existing = this.sql("SELECT id FROM alerts WHERE dedupe_key = ? AND status <> 'resolved'").get(input.dedupeKey) as Row | undefined;
+        if (existing) {
+          const row = this.sql(
+            `UPDATE alerts SET last_seen_at = MAX(last_seen_at, ?), occurrences = occurrences + 1, message = ?, details = ?,
+               severity = CASE WHEN ? = 'critical' THEN 'critical' ELSE severity END
+             WHERE id = ? RETURNING *`,
+          ).get(input.at, input.message, details, input.severity, existing.id) as Row;
+          return { alert: toAlert(row), opened: false };
+        }
+        const row = this.sql(`INSERT INTO alerts ${INSERT_ALERT_COLUMNS} VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 1, ?, ?) RETURNING *`).get(
+          input.kind, input.severity, input.gateway ?? null, input.subject ?? null, input.dedupeKey, input.at, input.at, input.message, details,
+        ) as Row;
+        return { alert: toAlert(row), opened: true };
+      })
+      .immediate();
+  }
+
+  resolveAlert(dedupeKey: string, at: number): boolean {
+    return this.sql(RESOLVE_ALERT_SQL).run(at, dedupeKey).changes > 0;
+  }
+
+  listAlerts(query: AlertQuery): Alert[] {
+    const { sql, params } = listAlertsSql(query);
+    return (this.sql(sql).all(...params) as Row[]).map(toAlert);
+  }
+
+  addEvidenceHold(hold: NewEvidenceHold): EvidenceHold {
+    const row = this.sql(INSERT_HOLD_SQL).get(hold.gateway, hold.fromSeq, hold.toSeq, hold.reason, hold.createdAt) as Row;
+    return { id: Number(row.id), ...hold };
+  }
+
+  listEvidenceHolds(gateway?: string): EvidenceHold[] {
+    const stmt = this.sql(listHoldsSql(gateway !== undefined));
+    return ((gateway === undefined ? stmt.all() : stmt.all(gateway)) as Row[]).map(toHold);
+  }
+
+  listConsumerCursors(): ConsumerCursor[] {
+    return (this.sql('SELECT name, position FROM consumer_cursors ORDER BY name').all() as Row[]).map((r) => ({ name: String(r.name), position: Number(r.position) }));
+  }
+
+  /** One retention step in one IMMEDIATE transaction (see Store.pruneBatches). */
+  pruneBatches(step: PruneBatchesStep): PruneBatchesResult {
+    return this.db
+      .transaction((): PruneBatchesResult => {
+        const after = step.after ?? { receivedAt: Number.MIN_SAFE_INTEGER, rid: 0 };
+        const limit = Math.max(1, step.maxRows);
+        const candidates = (this.sql(PRUNE_CANDIDATES_SQL).all(step.receivedBefore, after.receivedAt, after.receivedAt, after.rid, limit) as Row[]).map(toPruneCandidate);
+        const newest = Number((this.sql(MAX_RID_SQL).get() as Row).m);
+        const plan = planPrune(candidates, limit, Math.min(step.maxPosition ?? Infinity, newest - 1), step.maxRows);
+        let deletedReadings = 0;
+        for (const c of plan.remove) {
+          const [first, last] = readingRidSpan(c.rid, c.rid);
+          deletedReadings += this.sql('DELETE FROM readings WHERE rid BETWEEN ? AND ?').run(first, last).changes;
+          this.sql('DELETE FROM batches WHERE rid = ?').run(c.rid);
+        }
+        const now = Date.now();
+        for (const [gateway, seq] of plan.floors) {
+          this.sql(
+            `INSERT INTO retention_marks (gateway, deleted_through_seq, updated_at) VALUES (?, ?, ?)
+             ON CONFLICT (gateway) DO UPDATE SET deleted_through_seq = MAX(deleted_through_seq, excluded.deleted_through_seq), updated_at = excluded.updated_at`,
+          ).run(gateway, seq, now);
+        }
+        return { deletedBatches: plan.remove.length, deletedReadings, held: plan.held, unconsumed: plan.unconsumed, next: plan.next };
+      })
+      .immediate();
+  }
+
+  pruneRecords(kind: ExpiringRecords, before: number, maxRows: number): number {
+    return this.sql(PRUNE_RECORDS_SQL[kind]).run(before, maxRows).changes;
+  }
+}
