@@ -10,7 +10,7 @@
 import { isFreshTrailError, type FreshTrailError } from '../common/errors.js';
 import type { SealedBatch } from '../protocol/batch.js';
 import type { EarlySignatureCheck } from './signature-check.js';
-import type { BatchFlags, BatchHeader, Gateway, Store, Transport } from './store/types.js';
+import type { BatchFlags, BatchHeader, CheckedNeighbours, Gateway, Store, Transport } from './store/types.js';
 import { checkChain, checkRevocation, checkSequence, checkSignature, clockSkew, forkError } from './verify.js';
 
 export interface Receipt {
@@ -29,7 +29,9 @@ export type EntryOutcome =
   | { status: 'accepted'; flags: BatchFlags }
   | { status: 'duplicate' }
   /** Kept as evidence by the caller; conflictsWith is the stored id for a fork. */
-  | { status: 'rejected'; error: FreshTrailError; conflictsWith?: string };
+  | { status: 'rejected'; error: FreshTrailError; conflictsWith?: string }
+  /** Another ingest instance stored a neighbour meanwhile; nothing was written: verify again. */
+  | { status: 'stale' };
 
 /** At most this many batches per group: bounds a transaction and the wait of its first batch. */
 export const MAX_GROUP_BATCHES = 16;
@@ -38,7 +40,7 @@ export class CommitGroup {
   private readonly entries: GroupEntry[] = [];
   private readonly outcomes: EntryOutcome[] = [];
   /** Batches accepted in this group, by seq: what later entries see as stored. */
-  private readonly pending = new Map<number, { header: BatchHeader; entry: number }>();
+  private readonly pending = new Map<number, { header: BatchHeader; entry: number; checked: CheckedNeighbours }>();
   /** Entry → the earlier entry of this group it duplicates; its outcome follows that one's commit. */
   private readonly duplicateOf = new Map<number, number>();
 
@@ -67,21 +69,22 @@ export class CommitGroup {
     const accepted = [...this.pending.values()].sort((a, b) => a.entry - b.entry);
     if (accepted.length > 0) {
       const results = await this.store.commitBatches(
-        accepted.map(({ header, entry }) => ({ sealed: this.entries[entry]!.sealed, meta: { ...this.entries[entry]!.receipt, flags: header.flags } })),
+        accepted.map(({ header, entry, checked }) => ({ sealed: this.entries[entry]!.sealed, meta: { ...this.entries[entry]!.receipt, flags: header.flags }, checkedNeighbours: checked })),
       );
       // Only another ingest instance writing the same gateway can make a result differ from
       // 'committed' here (the pipeline serializes one gateway's batches within an instance).
       results.forEach((result, k) => {
         const i = accepted[k]!.entry;
         if (result.status === 'duplicate') this.outcomes[i] = { status: 'duplicate' };
+        if (result.status === 'stale') this.outcomes[i] = { status: 'stale' };
         if (result.status === 'fork') this.outcomes[i] = { status: 'rejected', error: forkError(this.entries[i]!.sealed, result.existingId), conflictsWith: result.existingId };
       });
     }
     // A redelivery of a batch of this group is a duplicate only if that batch is now stored;
-    // if it turned out to be a fork, so is its copy (same bytes, same verdict).
+    // if it turned out to be a fork or stale, so is its copy (same bytes, same verdict).
     for (const [i, original] of this.duplicateOf) {
       const outcome = this.outcomes[original]!;
-      if (outcome.status === 'rejected') this.outcomes[i] = outcome;
+      if (outcome.status === 'rejected' || outcome.status === 'stale') this.outcomes[i] = outcome;
     }
     return this.outcomes;
   }
@@ -105,7 +108,8 @@ export class CommitGroup {
       const following = this.pending.get(batch.seq + 1)?.header ?? stored.following;
       const { gap } = checkChain(sealed, previous, following);
       const flags: BatchFlags = { gap, clockSkewMs: clockSkew(batch.createdAt, receipt.receivedAt, this.maxClockSkewMs) };
-      this.pending.set(batch.seq, { header: headerOf(sealed, receipt, flags), entry: index });
+      const checked = { previous: previous?.id ?? null, following: following?.id ?? null };
+      this.pending.set(batch.seq, { header: headerOf(sealed, receipt, flags), entry: index, checked });
       return { status: 'accepted', flags };
     } catch (err) {
       if (!isFreshTrailError(err) || err.errorClass !== 'rejected') throw err;

@@ -24,6 +24,11 @@ export class IngestMetrics {
     registers: [this.registry],
   });
   readonly gatewaysEnrolled = new Gauge({ name: 'freshtrail_ingest_gateways_enrolled', help: 'Gateways enrolled in the store', registers: [this.registry] });
+  readonly staleRetries = new Counter({
+    name: 'freshtrail_ingest_stale_reverifications_total',
+    help: 'Groups of batches verified again because another ingest instance stored a neighbouring batch of the same gateway meanwhile (several instances only)',
+    registers: [this.registry],
+  });
   readonly storeErrors = new Counter({ name: 'freshtrail_ingest_store_errors_total', help: 'Store operations that failed (retryable)', registers: [this.registry] });
   // Chain integrity and retention (ingest/integrity-alerts.ts, ingest/jobs/).
   /** Integrity alerts raised, by kind; outcome opened (a new alert) or repeated (an unresolved one bumped). */

@@ -79,6 +79,8 @@ export interface RevokeRequest {
 
 /** Bound of the enrolled-key hint map; gateways beyond it are simply checked later, on the main thread. */
 const MAX_REMEMBERED_KEYS = 10_000;
+/** Re-verifications of a group whose neighbours other instances keep storing; a batch's two neighbours can change at most twice. */
+const MAX_STALE_ROUNDS = 4;
 
 export class IngestPipeline {
   private readonly queue = new KeyedSerialQueue();
@@ -203,20 +205,34 @@ export class IngestPipeline {
    * only that batch.
    */
   private async verifyAndCommit(gateway: Gateway, entries: readonly GroupEntry[]): Promise<Array<Settled<Ack>>> {
-    const { store, metrics, limits } = this.options;
-    const group = new CommitGroup(store, gateway, limits.maxClockSkewMs);
     let outcomes: EntryOutcome[];
     try {
-      for (const entry of entries) await group.verify(entry);
-      const endTimer = group.accepted > 0 ? metrics.commitSeconds.startTimer() : undefined;
-      outcomes = await group.commit();
-      endTimer?.();
+      outcomes = await this.verifyAndCommitOnce(gateway, entries);
+      // Another instance stored a neighbour of some batches meanwhile (CommitResult 'stale'):
+      // those are verified again, now against it. Each round has at least one more neighbour.
+      for (let round = 1; outcomes.some((o) => o.status === 'stale'); round++) {
+        if (round > MAX_STALE_ROUNDS) throw new FreshTrailError('FT_ERR_STORE', `the chain of gateway "${gateway.id}" kept changing while its batches were verified (other ingest instances storing its batches): retry`);
+        this.options.metrics.staleRetries.inc();
+        const stale = outcomes.flatMap((o, i) => (o.status === 'stale' ? [i] : []));
+        const again = await this.verifyAndCommitOnce(gateway, stale.map((i) => entries[i]!));
+        stale.forEach((i, k) => (outcomes[i] = again[k]!));
+      }
     } catch (err) {
       throw this.storeFailure(err);
     }
     const results: Array<Settled<Ack>> = [];
     for (const [i, outcome] of outcomes.entries()) results.push(await settle(() => this.conclude(entries[i]!, outcome)));
     return results;
+  }
+
+  private async verifyAndCommitOnce(gateway: Gateway, entries: readonly GroupEntry[]): Promise<EntryOutcome[]> {
+    const { store, metrics, limits } = this.options;
+    const group = new CommitGroup(store, gateway, limits.maxClockSkewMs);
+    for (const entry of entries) await group.verify(entry);
+    const endTimer = group.accepted > 0 ? metrics.commitSeconds.startTimer() : undefined;
+    const outcomes = await group.commit();
+    endTimer?.();
+    return outcomes;
   }
 
   /** Counts and logs one batch's outcome and builds its Ack; a rejection is recorded as evidence. */
@@ -227,6 +243,7 @@ export class IngestPipeline {
     if (outcome.status === 'rejected') {
       return this.reject(outcome.error, receipt, { gateway: batch.gateway, seq: batch.seq, sealed, conflictsWith: outcome.conflictsWith });
     }
+    if (outcome.status === 'stale') throw new Error('a stale outcome reached conclude: verifyAndCommit verifies those again');
     const { flags } = outcome;
     metrics.readingsVerified.inc(batch.readings.length);
     if (flags.gap) metrics.flagged.inc({ flag: 'gap' });

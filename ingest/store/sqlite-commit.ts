@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import type { SealedBatch } from '../../protocol/batch.js';
 import { firstReadingRid, READING_SLOTS } from './reading-ids.js';
 import type { Row } from './sqlite-rows.js';
-import type { BatchMeta, BatchToCommit, CommitResult } from './types.js';
+import type { BatchMeta, BatchToCommit, CheckedNeighbours, CommitResult } from './types.js';
 
 export class BatchWriter {
   private readonly findSeq: Database.Statement;
@@ -25,7 +25,7 @@ export class BatchWriter {
     this.insertReading = db.prepare(
       'INSERT INTO readings (rid, sensor, location, ts, ts_source, temp_c, rh, battery, link, src) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.transaction = db.transaction((batches: readonly BatchToCommit[]) => batches.map(({ sealed, meta }) => this.write(sealed, meta)));
+    this.transaction = db.transaction((batches: readonly BatchToCommit[]) => batches.map(({ sealed, meta, checkedNeighbours }) => this.write(sealed, meta, checkedNeighbours)));
   }
 
   /**
@@ -37,11 +37,15 @@ export class BatchWriter {
     return this.transaction.immediate(batches);
   }
 
-  private write(sealed: SealedBatch, meta: BatchMeta): CommitResult {
+  private write(sealed: SealedBatch, meta: BatchMeta, checked: CheckedNeighbours | undefined): CommitResult {
     const { batch } = sealed;
     const readings = batch.readings;
     const existing = this.findSeq.get(batch.gateway, batch.seq) as Row | undefined;
     if (existing) return existing.id === sealed.id ? { status: 'duplicate' } : { status: 'fork', existingId: String(existing.id) };
+    // The IMMEDIATE transaction is the per-gateway lock that BatchToCommit.checkedNeighbours asks for.
+    if (checked && (this.storedId(batch.gateway, batch.seq - 1) !== checked.previous || this.storedId(batch.gateway, batch.seq + 1) !== checked.following)) {
+      return { status: 'stale' };
+    }
     // The protocol caps a batch at 10,000 readings; the key scheme holds up to READING_SLOTS.
     if (readings.length > READING_SLOTS) throw new Error(`a batch of ${readings.length} readings exceeds the store's ${READING_SLOTS} per batch`);
     // A verified batch has 1–10,000 readings; an empty one would get its creation time, as in migration 2.
@@ -61,5 +65,10 @@ export class BatchWriter {
       this.insertReading.run(first + i, r.sensor, r.location, r.ts, r.tsSource, r.tempC ?? null, r.rh ?? null, r.battery ?? null, r.link ?? null, r.src);
     }
     return { status: 'committed' };
+  }
+
+  private storedId(gateway: string, seq: number): string | null {
+    const row = this.findSeq.get(gateway, seq) as Row | undefined;
+    return row ? String(row.id) : null;
   }
 }

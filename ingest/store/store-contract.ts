@@ -79,6 +79,30 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect((await store.counts()).readings).toBe(5);
     });
 
+    it('writes a batch with checked neighbours only while they are still those stored, else answers stale', async () => {
+      const [b1, b2, b3] = [gw.next(), gw.next(), gw.next()];
+      await store.commitBatch(b1, meta());
+      // As if another instance had stored b3 after b2's chain checks saw no seq 3.
+      await store.commitBatch(b3, meta());
+      const results = await store.commitBatches([
+        { sealed: b2, meta: meta(), checkedNeighbours: { previous: b1.id, following: null } },
+      ]);
+      expect(results).toEqual([{ status: 'stale' }]);
+      expect(await store.getBatchHeader(gw.id, 2)).toBeUndefined();
+      expect(await store.commitBatches([{ sealed: b2, meta: meta(), checkedNeighbours: { previous: b1.id, following: b3.id } }])).toEqual([{ status: 'committed' }]);
+      // Duplicate and fork are decided first: the (gateway, seq) is taken whatever the neighbours.
+      expect(await store.commitBatches([{ sealed: b2, meta: meta(), checkedNeighbours: { previous: null, following: null } }])).toEqual([{ status: 'duplicate' }]);
+
+      // A batch of the call sees the earlier ones of the call, as the group's checks did.
+      const [b4, b5] = [gw.next(), gw.next()];
+      expect(
+        await store.commitBatches([
+          { sealed: b4, meta: meta(), checkedNeighbours: { previous: b3.id, following: null } },
+          { sealed: b5, meta: meta(), checkedNeighbours: { previous: b4.id, following: null } },
+        ]),
+      ).toEqual([{ status: 'committed' }, { status: 'committed' }]);
+    });
+
     it('reads the headers next to a seq in one call', async () => {
       const [b1, b2, b3] = [gw.next(), gw.next(), gw.next()];
       for (const b of [b1, b3]) await store.commitBatch(b, meta());

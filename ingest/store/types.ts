@@ -80,7 +80,12 @@ export type CommitResult =
   /** The same batch (same id) was already stored under (gateway, seq). */
   | { status: 'duplicate' }
   /** Another batch is stored under (gateway, seq); nothing was written. */
-  | { status: 'fork'; existingId: string };
+  | { status: 'fork'; existingId: string }
+  /**
+   * The batches stored under seq − 1 or seq + 1 are no longer those the chain checks saw
+   * ({@link BatchToCommit.checkedNeighbours}); nothing was written: check the batch again.
+   */
+  | { status: 'stale' };
 
 /** A stored batch without its bytes: what chain checks need. */
 export interface BatchHeader {
@@ -109,6 +114,19 @@ export interface ChainNeighbours {
 export interface BatchToCommit {
   sealed: SealedBatch;
   meta: BatchMeta;
+  /**
+   * The ids stored under seq − 1 and seq + 1 when the chain checks ran (null: none). When given,
+   * the store writes the batch only if they are still those — checked under a per-gateway lock
+   * held until the commit — and otherwise answers 'stale'. Several ingest instances may verify
+   * consecutive batches of one gateway at once; without this, each would check its batch against
+   * a chain without the other's, and the link between the two would never be checked.
+   */
+  checkedNeighbours?: CheckedNeighbours;
+}
+
+export interface CheckedNeighbours {
+  previous: string | null;
+  following: string | null;
 }
 
 export interface StoredBatch extends BatchHeader {

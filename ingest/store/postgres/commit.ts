@@ -18,7 +18,7 @@
 import type pg from 'pg';
 import type { SealedBatch } from '../../../protocol/batch.js';
 import { firstReadingRid, READING_SLOTS } from '../reading-ids.js';
-import type { BatchMeta, BatchToCommit, CommitResult } from '../types.js';
+import type { BatchMeta, BatchToCommit, CheckedNeighbours, CommitResult } from '../types.js';
 
 const FIND_SEQ = 'SELECT id FROM batches WHERE gateway = $1 AND seq = $2';
 const INSERT_BATCH = `INSERT INTO batches (gateway, seq, id, prev, created_at, received_at, transport, sig, canonical, reading_count, gap, clock_skew_ms, min_ts, max_ts)
@@ -35,14 +35,25 @@ const INSERT_READINGS = `INSERT INTO readings (rid, sensor, location, ts, ts_sou
  */
 export const COMMIT_ORDER_LOCK_KEY = '5067795780191155572';
 
+/**
+ * Two-key advisory locks ("FTgw", hashtext(gateway)) serialize the commits of one gateway's
+ * batches that carry checkedNeighbours, from the neighbour check to the commit; taken in key
+ * order, so two transactions locking several gateways cannot deadlock on them.
+ */
+const GATEWAY_LOCK_NAMESPACE = 0x46546777;
+const LOCK_GATEWAYS = `SELECT pg_advisory_xact_lock(${GATEWAY_LOCK_NAMESPACE}, k) FROM (SELECT DISTINCT hashtext(g) AS k FROM unnest($1::text[]) AS g ORDER BY k) AS keys`;
+const FIND_NEIGHBOURS = 'SELECT seq, id FROM batches WHERE gateway = $1 AND seq IN ($2, $3)';
+
 /** Runs every batch in order inside BEGIN … COMMIT on `client`; rolls back on any error. */
 export async function commitBatchesOn(client: pg.ClientBase, batches: readonly BatchToCommit[]): Promise<CommitResult[]> {
   await client.query('BEGIN');
   try {
     // Before any rid is drawn: see COMMIT_ORDER_LOCK_KEY.
     await client.query('SELECT pg_advisory_xact_lock_shared($1::bigint)', [COMMIT_ORDER_LOCK_KEY]);
+    const checkedGateways = [...new Set(batches.filter((b) => b.checkedNeighbours).map((b) => b.sealed.batch.gateway))];
+    if (checkedGateways.length > 0) await client.query(LOCK_GATEWAYS, [checkedGateways]);
     const results: CommitResult[] = [];
-    for (const { sealed, meta } of batches) results.push(await writeBatch(client, sealed, meta));
+    for (const { sealed, meta, checkedNeighbours } of batches) results.push(await writeBatch(client, sealed, meta, checkedNeighbours));
     // With synchronous_commit on (the default) COMMIT returns once the WAL is flushed.
     await client.query('COMMIT');
     return results;
@@ -59,11 +70,20 @@ async function existingResult(client: pg.ClientBase, sealed: SealedBatch): Promi
   return existing.id === sealed.id ? { status: 'duplicate' } : { status: 'fork', existingId: existing.id };
 }
 
-async function writeBatch(client: pg.ClientBase, sealed: SealedBatch, meta: BatchMeta): Promise<CommitResult> {
+/** Whether the batches stored next to the batch are still those its chain checks saw (under the gateway lock). */
+async function neighboursUnchanged(client: pg.ClientBase, sealed: SealedBatch, checked: CheckedNeighbours): Promise<boolean> {
+  const { gateway, seq } = sealed.batch;
+  const { rows } = await client.query<{ seq: string; id: string }>(FIND_NEIGHBOURS, [gateway, seq - 1, seq + 1]);
+  const stored = (at: number): string | null => rows.find((r) => Number(r.seq) === at)?.id ?? null;
+  return stored(seq - 1) === checked.previous && stored(seq + 1) === checked.following;
+}
+
+async function writeBatch(client: pg.ClientBase, sealed: SealedBatch, meta: BatchMeta, checked: CheckedNeighbours | undefined): Promise<CommitResult> {
   const { batch } = sealed;
   const readings = batch.readings;
   const before = await existingResult(client, sealed);
   if (before) return before;
+  if (checked && !(await neighboursUnchanged(client, sealed, checked))) return { status: 'stale' };
   // The protocol caps a batch at 10,000 readings; the key scheme holds up to READING_SLOTS.
   if (readings.length > READING_SLOTS) throw new Error(`a batch of ${readings.length} readings exceeds the store's ${READING_SLOTS} per batch`);
   const { minTs, maxTs } = timeRange(sealed);
