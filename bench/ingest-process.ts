@@ -38,7 +38,8 @@ export async function startIngestProcess(options: IngestProcessOptions): Promise
   const configFile = `${options.dataDir}.json`;
   const config = mergeSections({ ...BENCH_DEFAULTS, dataDir: options.dataDir }, options.config ?? {});
   await writeFile(configFile, JSON.stringify(config));
-  const command = options.command ?? [process.argv[1]!];
+  // Same runtime flags as this process (e.g. --import tsx when run from the sources).
+  const command = options.command ?? [...process.execArgv, process.argv[1]!];
   const child = spawn(process.execPath, [...command, 'ingest', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));

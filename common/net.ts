@@ -3,7 +3,7 @@
  * status endpoint and local broker): a failure to bind becomes an error that tells the
  * operator which option or flag to change.
  */
-import type { Server } from 'node:net';
+import { createConnection, type Server } from 'node:net';
 import { FreshTrailError, errorMessage } from './errors.js';
 
 /** server.listen as a promise that rejects with the bind error (EADDRINUSE, EACCES, …). */
@@ -55,4 +55,18 @@ export function urlHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Whether a TCP service answers on host:port within `timeoutMs`. */
+export function serviceAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

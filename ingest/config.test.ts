@@ -23,7 +23,7 @@ describe('IngestConfig', () => {
     expect(validateConfig({}, IngestConfig, 'defaults')).toEqual({
       dataDir: './freshtrail-data',
       http: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 4 * 1024 * 1024 },
-      mqtt: { embedded: { host: '127.0.0.1', port: 1883 } },
+      mqtt: { maxInFlight: 64, embedded: { host: '127.0.0.1', port: 1883 } },
       limits: { maxEnvelopeBytes: DEFAULT_MAX_ENVELOPE_BYTES, maxClockSkewMs: 300_000, maxQuarantinePerGateway: 10_000, gatewayRate: { readingsPerSecond: 2000, burstReadings: 200_000 } },
       store: { sqlite: { synchronous: 'FULL' } },
       integrity: { intervalSeconds: 60, gapGraceSeconds: 300 },

@@ -59,6 +59,13 @@ export const MqttConfig = Type.Object(
           'Name of an MQTT shared subscription group ($share/<group>/freshtrail/v1/gateways/+/batches), for several ingest instances on one external broker (mqtt.url) that split the gateways\' batches between them. Instances of one deployment use the same group. Requires mqtt.url (the embedded broker has no shared subscriptions). In a group each instance uses a clean session, so a stopped instance leaves the group at once instead of having its share queued (Mosquitto queues shared messages for offline persistent sessions); a batch in flight at that moment is re-sent by its gateway after forward.ackTimeoutMs. Default: unset (one subscriber with a persistent session).',
       }),
     ),
+    maxInFlight: Type.Integer({
+      minimum: 1,
+      maximum: 1024,
+      default: 64,
+      description:
+        'Most MQTT batches this instance verifies and commits at once. The broker gets a batch\'s PUBACK when it is taken in while fewer are in progress, so up to this many may be PUBACKed before their commit; a gateway re-sends any that the ingest dies on (its acknowledgement is the Ack after commit, not the PUBACK). 1 processes one batch at a time and PUBACKs after the commit, at a fraction of the throughput. Default 64.',
+    }),
     embedded: EmbeddedBrokerConfig,
   },
   { additionalProperties: false, default: {}, description: 'MQTT transport: gateways publish batches QoS 1 to freshtrail/v1/gateways/{id}/batches.' },

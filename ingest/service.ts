@@ -11,7 +11,7 @@ import type { Logger } from '../common/log.js';
 import type { IngestConfig } from './config.js';
 import { buildApp } from './http/app.js';
 import { listenHttp } from './http/server.js';
-import { createSingletonJobs } from './jobs/singletons.js';
+import { configuredConsumers, createSingletonJobs } from './jobs/singletons.js';
 import { IngestMetrics } from './metrics.js';
 import { startBatchSubscriber, type BatchSubscriber } from './mqtt/batch-subscriber.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
@@ -84,6 +84,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         version: freshTrailVersion(),
         startedAt: Date.now(),
         bodyLimitBytes: config.http.bodyLimitBytes,
+        consumers: configuredConsumers(config),
         transportsReady: () => !closing && subscriber?.connected === true,
       },
       logger.child({ component: 'http' }),
@@ -95,6 +96,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       url: subscribeUrl,
       clientId: subscriberClientId(config.mqtt),
       shareGroup: config.mqtt.shareGroup,
+      maxInFlight: config.mqtt.maxInFlight,
       sink: pipeline,
       logger: logger.child({ component: 'mqtt' }),
     });

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.js';
 import { buildApp } from '../../ingest/http/app.js';
 import { IngestMetrics } from '../../ingest/metrics.js';
@@ -14,7 +14,7 @@ import { IngestPipeline } from '../../ingest/pipeline.js';
 import { openSqliteStore, type SqliteStore } from '../../ingest/store/sqlite.js';
 import { tempDir } from '../../ingest/test-helpers.js';
 import { keyFingerprint } from '../../protocol/join.js';
-import { main } from '../main.js';
+import { runCli } from '../../test/support/cli.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let store: SqliteStore;
@@ -37,20 +37,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-/** Runs `freshtrail …` in-process; returns the exit code and what it wrote. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const cli = runCli;
 
 describe('freshtrail gateway token / requests / approve / revoke and edge join', () => {
   it('joins a gateway with a token, approves it, then revokes it', async () => {

@@ -63,12 +63,19 @@ export class ConsumerRunner {
     const { store, consumer } = this.options;
     const cursor = await store.getConsumerCursor(consumer.name);
     const batches = await store.committedBatchesAfter(cursor, this.batchesPerRound);
-    if (batches.length > 0) {
-      await consumer.consume(batches);
-      await store.setConsumerCursor(consumer.name, batches[batches.length - 1]!.position);
-      this.options.metrics?.delivered.inc({ consumer: consumer.name }, batches.length);
+    if (batches.length === 0) {
+      await this.updateLag(cursor);
+      return 0;
     }
-    await this.updateLag(batches.length > 0 ? batches[batches.length - 1]!.position : cursor);
+    await consumer.consume(batches);
+    const last = batches[batches.length - 1]!.position;
+    if (!(await store.advanceConsumerCursor(consumer.name, cursor, last))) {
+      // Rewound (or moved by a former leader) while this round ran: the next round starts from
+      // the stored cursor, so a replay is never overwritten. Consumers are idempotent.
+      this.options.logger?.info({ consumer: consumer.name, from: cursor, to: last }, 'cursor moved during the round; continuing from the stored position');
+    }
+    this.options.metrics?.delivered.inc({ consumer: consumer.name }, batches.length);
+    await this.updateLag(last);
     return batches.length;
   }
 

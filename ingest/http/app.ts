@@ -9,6 +9,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from '../../common/log.js';
 import { installErrorHandling } from './errors.js';
 import { alertRoutes } from './routes/alerts.js';
+import { consumerRoutes } from './routes/consumers.js';
 import { batchRoutes } from './routes/batches.js';
 import { gatewayRoutes } from './routes/gateways.js';
 import { healthRoutes } from './routes/health.js';
@@ -42,6 +43,7 @@ export async function buildApp(services: ApiServices, logger: Logger): Promise<F
   await app.register(identityRoutes, options);
   await app.register(integrityRoutes, options);
   await app.register(alertRoutes, options);
+  await app.register(consumerRoutes, options);
   await app.register(readingRoutes, options);
   await app.register(statsRoutes, options);
   await app.register(batchRoutes, options);

@@ -12,6 +12,8 @@ export interface ApiServices {
   startedAt: number;
   /** Largest request body, bytes (config http.bodyLimitBytes). */
   bodyLimitBytes: number;
+  /** Names of the configured after-commit consumers (their cursor names); default none. */
+  consumers?: readonly string[];
   /** Whether the transports can take batches (the MQTT subscriber is connected). */
   transportsReady(): boolean;
   /** Clock of join tokens and revocations, UTC ms; default Date.now (tests inject one). */

@@ -17,6 +17,13 @@ import type { BatchConsumer } from '../consumers/consumer.js';
 import { IntegrityMonitor } from './integrity-monitor.js';
 import { RetentionJob, retentionHorizons } from './retention.js';
 
+const INFLUX_CONSUMER = 'influx';
+
+/** Names (cursor names) of the after-commit consumers the configuration enables. */
+export function configuredConsumers(config: IngestConfig): string[] {
+  return config.sinks?.influx ? [INFLUX_CONSUMER] : [];
+}
+
 export function createSingletonJobs(config: IngestConfig, store: Store, metrics: IngestMetrics, logger: Logger): SingletonJobs {
   const postgres = config.store.postgres;
   const electorFor = (name: string): LeaderElector =>
@@ -37,12 +44,11 @@ function singletonJobs(config: IngestConfig, store: Store, metrics: IngestMetric
       return runner;
     },
   });
-  const consumers: string[] = [];
+  const consumers = configuredConsumers(config);
   const influx = config.sinks?.influx;
   if (influx) {
     const token = influx.token ?? process.env.FRESHTRAIL_INFLUX_TOKEN;
-    jobs.push(consumerJob('influx', () => new InfluxSink({ ...influx, token })));
-    consumers.push('influx');
+    jobs.push(consumerJob(INFLUX_CONSUMER, () => new InfluxSink({ ...influx, name: INFLUX_CONSUMER, token })));
   }
 
   const integrityLogger = logger.child({ component: 'integrity' });

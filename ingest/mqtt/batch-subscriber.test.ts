@@ -162,4 +162,35 @@ describe('batch subscriber', () => {
     expect(acks[0]).toMatchObject({ status: 'rejected', code: 'FT_ERR_STORE', seq: 7, gateway: 'gw' });
     expect(subscriber.connected).toBe(true);
   });
+
+  it('with maxInFlight n takes n batches at once, PUBACKs n − 1 of them at once and the n-th when one finishes', async () => {
+    const broker = await testBroker();
+    const sink = new HeldSink();
+    const subscriber = await startBatchSubscriber({ url: broker.url, clientId: 'ingest-d', sink, logger: silentLogger(), maxInFlight: 3 });
+    cleanups.push(async () => {
+      sink.releaseAll();
+      await subscriber.close();
+    });
+    const pub = await publisher(broker.url);
+    for (const seq of ['1', '2', '3', '4']) await pub.publishAsync(batchTopic('gw'), seq, { qos: 1 });
+    await sink.waitForCount(3);
+    const pubacks = (): number => broker.events.filter((e) => e === 'puback-from ingest-d batches').length;
+    await expect.poll(pubacks, { timeout: 5_000 }).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sink.received).toEqual(['1', '2', '3']); // batch 4 waits behind the third PUBACK
+    expect(pubacks()).toBe(2);
+
+    sink.releaseNext(); // batch 1 committed: a place is free
+    await sink.waitForCount(4);
+    await expect.poll(pubacks, { timeout: 5_000 }).toBe(3);
+    expect(sink.received).toEqual(['1', '2', '3', '4']);
+
+    // close waits for every batch in progress, so each gets its Ack.
+    let closed = false;
+    const closing = subscriber.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(closed).toBe(false);
+    sink.releaseAll();
+    await closing;
+  });
 });

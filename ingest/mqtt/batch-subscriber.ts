@@ -2,16 +2,21 @@
  * The MQTT transport of the ingest: one mqtt.js client, the same for the embedded broker and an
  * external one, subscribed QoS 1 to every gateway's batch topic with a persistent session.
  *
- * Acknowledgement order (DESIGN.md "Transport and acknowledgement"): the batch is committed,
- * then the Ack is published on the gateway's ack topic, then the broker gets its PUBACK. A
- * crash before the PUBACK makes the broker redeliver the batch (MQTT-4.4.0-1), which the store
- * answers as a duplicate. mqtt.js sends the PUBACK of a QoS 1 message when
- * `client.handleMessage(packet, done)` calls `done` without an error (mqtt 5
- * build/lib/handlers/publish.js), so handleMessage runs the pipeline.
+ * Acknowledgement (DESIGN.md "Transport and acknowledgement"): the gateway's acknowledgement is
+ * the Ack published on its ack topic after the batch is committed; a broker PUBACK is not one.
+ * The gateway keeps a batch until its Ack arrives and sends it again after an ack timeout, so no
+ * batch depends on the broker for delivery.
  *
- * mqtt.js handles incoming packets one at a time and waits for `done` before the next one, so
- * this transport processes one batch at a time; it must therefore never wait for the PUBACK of
- * its own Ack publish inside handleMessage (that PUBACK is queued behind it).
+ * mqtt.js handles incoming packets one at a time: it sends the PUBACK of a QoS 1 message and
+ * reads the next packet only when `client.handleMessage(packet, done)` calls `done` (mqtt 5
+ * build/lib/handlers/publish.js). To verify and commit several batches at once (the pipeline
+ * group-commits the batches queued behind a gateway's commit), `done` is called as soon as the
+ * batch is handed to the pipeline while fewer than `maxInFlight` batches are in progress;
+ * beyond that, when one finishes. So at most `maxInFlight` batches are PUBACKed and not yet
+ * committed: if the ingest dies then, their gateways re-send them. With maxInFlight 1 the
+ * PUBACK follows the commit and the Ack, and the broker itself redelivers a batch the ingest
+ * died on (MQTT-4.4.0-1) to the persistent session. handleMessage must never wait for the
+ * PUBACK of its own Ack publish (that PUBACK is queued behind it).
  */
 import { connect, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import { FreshTrailError, errorMessage, isFreshTrailError } from '../../common/errors.js';
@@ -35,6 +40,8 @@ export interface BatchSubscriberOptions {
   shareGroup?: string;
   sink: BatchSink;
   logger: Logger;
+  /** Most batches in progress at once (see the module comment). Default 1. */
+  maxInFlight?: number;
   /** How long the first connection may take before start fails. Default 10 s. */
   connectTimeoutMs?: number;
 }
@@ -71,7 +78,8 @@ export async function startBatchSubscriber(options: BatchSubscriberOptions): Pro
     manualConnect: true,
   });
   let closing = false;
-  let current: Promise<void> = Promise.resolve();
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+  const inProgress = new Set<Promise<void>>();
 
   client.handleMessage = (packet: IPublishPacket, done: (error?: Error) => void): void => {
     if (closing) {
@@ -79,10 +87,21 @@ export async function startBatchSubscriber(options: BatchSubscriberOptions): Pro
       done(new Error('the ingest is closing'));
       return;
     }
-    current = handleBatch(packet).then(
-      () => done(),
-      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+    // handleBatch hands the batch to the pipeline synchronously, so a gateway's batches reach it in arrival order.
+    const handled = handleBatch(packet);
+    const settled: Promise<void> = handled.then(
+      () => void inProgress.delete(settled),
+      () => void inProgress.delete(settled),
     );
+    inProgress.add(settled);
+    if (inProgress.size < maxInFlight) {
+      done();
+      return;
+    }
+    // The window is full: this PUBACK (and the next packet) waits for a batch to finish.
+    const fail = (err: unknown): void => done(err instanceof Error ? err : new Error(String(err)));
+    if (maxInFlight === 1) handled.then(() => done(), fail);
+    else void Promise.race(inProgress).then(() => done(), fail);
   };
 
   async function handleBatch(packet: IPublishPacket): Promise<void> {
@@ -142,7 +161,7 @@ export async function startBatchSubscriber(options: BatchSubscriberOptions): Pro
     close: () => {
       closed ??= (async () => {
         closing = true;
-        await current.catch(() => undefined);
+        await Promise.all(inProgress);
         const graceful = client.endAsync(false);
         const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), CLOSE_GRACE_MS).unref());
         if ((await Promise.race([graceful.then(() => 'ended' as const), timer])) === 'timeout') {

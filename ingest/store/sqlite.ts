@@ -353,6 +353,21 @@ export class SqliteStore implements Store {
     );
   }
 
+  async advanceConsumerCursor(name: string, from: number, to: number): Promise<boolean> {
+    return this.run(() => {
+      const now = Date.now();
+      // No row is position 0 (getConsumerCursor), so from 0 may create it.
+      const result =
+        from === 0
+          ? this.sql(
+              `INSERT INTO consumer_cursors (name, position, updated_at) VALUES (?, ?, ?)
+               ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at WHERE consumer_cursors.position = 0`,
+            ).run(name, to, now)
+          : this.sql('UPDATE consumer_cursors SET position = ?, updated_at = ? WHERE name = ? AND position = ?').run(to, now, name, from);
+      return result.changes === 1;
+    });
+  }
+
   async counts(): Promise<StoreCounts> {
     return this.run(() => {
       const one = (sql: string): number => Number((this.sql(sql).get() as Row).n ?? 0);

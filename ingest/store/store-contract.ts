@@ -253,5 +253,18 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(await store.getConsumerCursor('influx')).toBe(3);
       expect(await store.getConsumerCursor('other')).toBe(7);
     });
+
+    it('advances a consumer cursor only from the position it still has', async () => {
+      expect(await store.advanceConsumerCursor('influx', 0, 10)).toBe(true);
+      expect(await store.advanceConsumerCursor('influx', 0, 20)).toBe(false);
+      expect(await store.advanceConsumerCursor('influx', 10, 20)).toBe(true);
+      await store.setConsumerCursor('influx', 5); // an operator's rewind during a round
+      expect(await store.advanceConsumerCursor('influx', 20, 30)).toBe(false);
+      expect(await store.getConsumerCursor('influx')).toBe(5);
+      await store.setConsumerCursor('influx', 0); // rewound to the start: the row stays at 0
+      expect(await store.advanceConsumerCursor('influx', 0, 3)).toBe(true);
+      expect(await store.advanceConsumerCursor('never-seen', 4, 9)).toBe(false);
+      expect(await store.getConsumerCursor('never-seen')).toBe(0);
+    });
   });
 }

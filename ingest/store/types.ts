@@ -334,6 +334,13 @@ export interface Store {
   getConsumerCursor(name: string): Promise<number>;
   /** Stores the position of consumer `name`; a lower one rewinds it (replay). */
   setConsumerCursor(name: string, position: number): Promise<void>;
+  /**
+   * Moves consumer `name` from `from` to `to` only if its cursor is still `from`; false when
+   * something else moved it meanwhile (an operator's rewind, a previous leader's last round),
+   * so a consumer round never overwrites a rewind. (A rewind to exactly `from` cannot be told
+   * apart; that round delivers the very batches such a rewind asks for.)
+   */
+  advanceConsumerCursor(name: string, from: number, to: number): Promise<boolean>;
 
   counts(): Promise<StoreCounts>;
   /** Resolves when the store answers a trivial query; for health checks. */

@@ -3,7 +3,7 @@
  * it, and fail when CI=true: CI must never skip them silently.
  */
 import { execFileSync } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { serviceAnswers } from '../../common/net.js';
 
 export const inCI = process.env.CI === 'true';
 
@@ -26,20 +26,6 @@ export function skipWithoutTool(command: string, install = `apt-get install -y $
   if (inCI) throw new Error(`CI=true and ${message.replace('are skipped', 'cannot run')}`);
   console.warn(`skip: ${message}`);
   return true;
-}
-
-/** Whether a TCP service answers on host:port within `timeoutMs`. */
-export function serviceAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 /** Like {@link skipWithoutTool} for a network service such as Mosquitto or PostgreSQL. */

@@ -358,6 +358,22 @@ export class PostgresStore implements Store {
     return this.run(async () => Number((await this.rows('SELECT position FROM consumer_cursors WHERE name = $1', [name]))[0]?.position ?? 0));
   }
 
+  async advanceConsumerCursor(name: string, from: number, to: number): Promise<boolean> {
+    return this.run(async () => {
+      const now = Date.now();
+      // No row is position 0 (getConsumerCursor), so from 0 may create it.
+      const result =
+        from === 0
+          ? await this.pool.query(
+              `INSERT INTO consumer_cursors (name, position, updated_at) VALUES ($1, $2, $3)
+               ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at WHERE consumer_cursors.position = 0`,
+              [name, to, now],
+            )
+          : await this.pool.query('UPDATE consumer_cursors SET position = $1, updated_at = $2 WHERE name = $3 AND position = $4', [to, now, name, from]);
+      return result.rowCount === 1;
+    });
+  }
+
   async setConsumerCursor(name: string, position: number): Promise<void> {
     await this.run(() =>
       this.pool.query(
