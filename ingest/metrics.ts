@@ -8,6 +8,12 @@ export class IngestMetrics {
   readonly registry = new Registry();
   /** Every processed envelope, by outcome (accepted, duplicate, quarantined, rejected) and transport. */
   readonly batches = new Counter({ name: 'freshtrail_ingest_batches_total', help: 'Batches processed, by status and transport', labelNames: ['status', 'transport'] as const, registers: [this.registry] });
+  readonly readingsReceived = new Counter({
+    name: 'freshtrail_ingest_readings_received_total',
+    help: 'Readings in decoded batch envelopes as received, by transport, before verification (redeliveries count again)',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
   readonly readingsVerified = new Counter({ name: 'freshtrail_ingest_readings_verified_total', help: 'Readings committed from batches whose signature and chain verified', registers: [this.registry] });
   /** Rejections by error code (FT_ERR_*), the stable codes of common/errors.ts. */
   readonly rejections = new Counter({ name: 'freshtrail_ingest_rejections_total', help: 'Rejected envelopes and requests, by error code', labelNames: ['code'] as const, registers: [this.registry] });

@@ -42,6 +42,10 @@ describe('IngestPipeline', () => {
     expect(await store.queryReadings({ gateway: gw.id, limit: 10 })).toHaveLength(5);
     expect(await counter('freshtrail_ingest_readings_verified_total')).toContain('freshtrail_ingest_readings_verified_total 5');
     expect(await counter('freshtrail_ingest_batches_total')).toContain('status="accepted",transport="mqtt"} 1');
+    // A redelivery counts as received again, not as verified.
+    expect((await submit(envelopeBytes(sealed), gw.id)).status).toBe('duplicate');
+    expect(await counter('freshtrail_ingest_readings_received_total')).toContain('freshtrail_ingest_readings_received_total{transport="mqtt"} 10');
+    expect(await counter('freshtrail_ingest_readings_verified_total')).toContain('freshtrail_ingest_readings_verified_total 5');
   });
 
   it('answers a redelivery as duplicate without storing it twice', async () => {

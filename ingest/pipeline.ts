@@ -120,6 +120,7 @@ export class IngestPipeline {
       return outcome;
     }
     const gateway = sealed.batch.gateway;
+    this.options.metrics.readingsReceived.inc({ transport: receipt.transport }, sealed.batch.readings.length);
     const limited = this.rateLimited(sealed, receipt);
     if (limited) return limited;
     // Behind other batches of its gateway, the signature check can start now on another core.

@@ -63,7 +63,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     closers.push(() => pipeline.close());
     await pipeline.init();
     await pipeline.admitAllQuarantined();
-    const jobs = createSingletonJobs(config, store, metrics, logger);
+    const jobs = createSingletonJobs(config, { store, metrics, pipeline }, logger);
     jobs.start();
     closers.push(() => jobs.stop());
 

@@ -12,6 +12,7 @@ import { SoleLeader, type LeaderElector } from '../leader/elector.js';
 import { PostgresLeaderElector } from '../leader/postgres-elector.js';
 import { SingletonJobs, periodicJob, type SingletonJob } from '../leader/singleton-jobs.js';
 import type { IngestMetrics } from '../metrics.js';
+import type { IngestPipeline } from '../pipeline.js';
 import type { Store } from '../store/types.js';
 import type { BatchConsumer } from '../consumers/consumer.js';
 import { IntegrityMonitor } from './integrity-monitor.js';
@@ -24,16 +25,23 @@ export function configuredConsumers(config: IngestConfig): string[] {
   return config.sinks?.influx ? [INFLUX_CONSUMER] : [];
 }
 
-export function createSingletonJobs(config: IngestConfig, store: Store, metrics: IngestMetrics, logger: Logger): SingletonJobs {
+/** What the jobs work on. */
+export interface JobDeps {
+  store: Store;
+  metrics: IngestMetrics;
+  pipeline: IngestPipeline;
+}
+
+export function createSingletonJobs(config: IngestConfig, deps: JobDeps, logger: Logger): SingletonJobs {
   const postgres = config.store.postgres;
   const electorFor = (name: string): LeaderElector =>
     postgres
       ? new PostgresLeaderElector({ url: postgres.url, name, checkIntervalMs: postgres.leaderCheckIntervalMs, logger: logger.child({ component: 'leader' }) })
       : new SoleLeader(name);
-  return new SingletonJobs({ jobs: singletonJobs(config, store, metrics, logger), electorFor, logger, registry: metrics.registry });
+  return new SingletonJobs({ jobs: singletonJobs(config, deps, logger), electorFor, logger, registry: deps.metrics.registry });
 }
 
-function singletonJobs(config: IngestConfig, store: Store, metrics: IngestMetrics, logger: Logger): SingletonJob[] {
+function singletonJobs(config: IngestConfig, { store, metrics, pipeline }: JobDeps, logger: Logger): SingletonJob[] {
   const jobs: SingletonJob[] = [];
   const consumerMetrics = new ConsumerMetrics(metrics.registry);
   const consumerJob = (name: string, create: () => BatchConsumer): SingletonJob => ({
@@ -54,6 +62,10 @@ function singletonJobs(config: IngestConfig, store: Store, metrics: IngestMetric
   const integrityLogger = logger.child({ component: 'integrity' });
   const monitor = new IntegrityMonitor({ store, metrics, logger: integrityLogger, gapGraceMs: config.integrity.gapGraceSeconds * 1000 });
   jobs.push(periodicJob('integrity', config.integrity.intervalSeconds * 1000, (now) => monitor.runOnce(now), integrityLogger));
+
+  // An instance admits quarantine when a gateway is enrolled through it; a batch another instance
+  // quarantined during that enrollment is admitted here, at the latest one interval later.
+  jobs.push(periodicJob('quarantine', config.integrity.intervalSeconds * 1000, () => pipeline.admitAllQuarantined(), logger.child({ component: 'quarantine' })));
 
   if (config.retention.enabled) {
     const retentionLogger = logger.child({ component: 'retention' });

@@ -3,18 +3,49 @@
  * one IMMEDIATE transaction. It runs for every accepted batch, so its statements and the
  * transaction wrapper are prepared once per connection (preparing costs more than a small
  * insert), and each reading row is keyed by reading-ids.ts rather than by a stored batch id.
+ *
+ * Commits of different gateways coalesce (commitSoon): the groups the pipeline hands over
+ * during one turn of the event loop are written in one transaction, each in its own savepoint,
+ * and committed with one WAL fsync at the end of that turn. better-sqlite3 is synchronous, so
+ * the fsync of a FULL commit blocks the event loop; one per turn instead of one per gateway
+ * group leaves the main thread to verification and the transports. An error in one group rolls
+ * back its savepoint only; a failed COMMIT fails them all (nothing of them is stored).
  */
 import type Database from 'better-sqlite3';
 import type { SealedBatch } from '../../protocol/batch.js';
+import type { Reading } from '../../protocol/reading.js';
 import { firstReadingRid, READING_SLOTS } from './reading-ids.js';
 import type { Row } from './sqlite-rows.js';
 import type { BatchMeta, BatchToCommit, CheckedNeighbours, CommitResult } from './types.js';
+
+const INSERT_READINGS = 'INSERT INTO readings (rid, sensor, location, ts, ts_source, temp_c, rh, battery, link, src) VALUES';
+const READING_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** 50 rows × 10 columns = 500 parameters, below SQLite's default limit of 32,766 (32766 since 3.32). */
+const READINGS_PER_STATEMENT = 50;
+
+function pushReadingRow(values: unknown[], rid: number, r: Reading): unknown[] {
+  values.push(rid, r.sensor, r.location, r.ts, r.tsSource, r.tempC ?? null, r.rh ?? null, r.battery ?? null, r.link ?? null, r.src);
+  return values;
+}
+
+interface PendingCommit {
+  batches: readonly BatchToCommit[];
+  resolve(results: CommitResult[]): void;
+  reject(err: unknown): void;
+  results?: CommitResult[];
+  error?: unknown;
+}
 
 export class BatchWriter {
   private readonly findSeq: Database.Statement;
   private readonly insertBatch: Database.Statement;
   private readonly insertReading: Database.Statement;
+  /** READINGS_PER_STATEMENT rows per call: a call into SQLite costs more than binding a row. */
+  private readonly insertReadingChunk: Database.Statement;
   private readonly transaction: Database.Transaction<(batches: readonly BatchToCommit[]) => CommitResult[]>;
+  private readonly coalesced: Database.Transaction<(requests: readonly PendingCommit[]) => void>;
+  private pending: PendingCommit[] = [];
+  private flushScheduled = false;
 
   constructor(db: Database.Database) {
     this.findSeq = db.prepare('SELECT id FROM batches WHERE gateway = ? AND seq = ?');
@@ -22,10 +53,48 @@ export class BatchWriter {
       `INSERT INTO batches (gateway, seq, id, prev, created_at, received_at, transport, sig, canonical, reading_count, gap, clock_skew_ms, min_ts, max_ts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.insertReading = db.prepare(
-      'INSERT INTO readings (rid, sensor, location, ts, ts_source, temp_c, rh, battery, link, src) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    this.insertReading = db.prepare(`${INSERT_READINGS} ${READING_ROW}`);
+    this.insertReadingChunk = db.prepare(`${INSERT_READINGS} ${Array.from({ length: READINGS_PER_STATEMENT }, () => READING_ROW).join(', ')}`);
     this.transaction = db.transaction((batches: readonly BatchToCommit[]) => batches.map(({ sealed, meta, checkedNeighbours }) => this.write(sealed, meta, checkedNeighbours)));
+    this.coalesced = db.transaction((requests: readonly PendingCommit[]) => {
+      for (const request of requests) {
+        try {
+          // Inside a transaction, better-sqlite3 runs a transaction function as a SAVEPOINT.
+          request.results = this.transaction(request.batches);
+        } catch (err) {
+          request.error = err;
+        }
+      }
+    });
+  }
+
+  /** Like commit, but written together with the other calls of this event-loop turn (see the module comment). */
+  commitSoon(batches: readonly BatchToCommit[]): Promise<CommitResult[]> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ batches, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits what commitSoon queued; the store calls it before closing. */
+  flush(): void {
+    this.flushScheduled = false;
+    const requests = this.pending;
+    if (requests.length === 0) return;
+    this.pending = [];
+    try {
+      this.coalesced.immediate(requests);
+    } catch (err) {
+      for (const request of requests) request.reject(err);
+      return;
+    }
+    for (const request of requests) {
+      if (request.results) request.resolve(request.results);
+      else request.reject(request.error);
+    }
   }
 
   /**
@@ -60,10 +129,13 @@ export class BatchWriter {
       readings.length, meta.flags.gap ? 1 : 0, meta.flags.clockSkewMs ?? null, minTs, maxTs,
     );
     const first = firstReadingRid(Number(lastInsertRowid));
-    for (let i = 0; i < readings.length; i++) {
-      const r = readings[i]!;
-      this.insertReading.run(first + i, r.sensor, r.location, r.ts, r.tsSource, r.tempC ?? null, r.rh ?? null, r.battery ?? null, r.link ?? null, r.src);
+    let i = 0;
+    for (; i + READINGS_PER_STATEMENT <= readings.length; i += READINGS_PER_STATEMENT) {
+      const values: unknown[] = [];
+      for (let k = i; k < i + READINGS_PER_STATEMENT; k++) pushReadingRow(values, first + k, readings[k]!);
+      this.insertReadingChunk.run(values);
     }
+    for (; i < readings.length; i++) this.insertReading.run(pushReadingRow([], first + i, readings[i]!));
     return { status: 'committed' };
   }
 

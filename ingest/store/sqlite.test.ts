@@ -90,4 +90,31 @@ describe('SQLite store', () => {
     await store.close();
     await expect(store.ping()).rejects.toThrow(/closed/);
   });
+
+  it('writes the commits of one event-loop turn in one transaction, a failing one rolled back alone', async () => {
+    const path = newPath();
+    const store = openSqliteStore({ path });
+    const [a, b] = [new TestGateway('gw-a'), new TestGateway('gw-b')];
+    for (const gw of [a, b]) await store.enrollGateway({ id: gw.id, publicKey: gw.publicKey, enrolledAt: T0 });
+    const meta = { receivedAt: T0, transport: 'mqtt' as const, flags: { gap: false } };
+    const unknown = new TestGateway('not-enrolled');
+    // Called in one turn: coalesced into one transaction, each call in its own savepoint.
+    const [first, failing, second] = await Promise.allSettled([
+      store.commitBatches([{ sealed: a.next(), meta }, { sealed: a.next(), meta }]),
+      store.commitBatches([{ sealed: b.next(), meta }, { sealed: unknown.next(), meta }]),
+      store.commitBatches([{ sealed: a.next(), meta }]),
+    ]);
+    expect(first).toEqual({ status: 'fulfilled', value: [{ status: 'committed' }, { status: 'committed' }] });
+    expect(failing).toMatchObject({ status: 'rejected', reason: { code: 'FT_ERR_STORE' } });
+    expect(second).toEqual({ status: 'fulfilled', value: [{ status: 'committed' }] });
+    expect((await store.queryReadings({ gateway: 'gw-b', limit: 10 })).length).toBe(0);
+    expect(await store.counts()).toMatchObject({ batches: 3, readings: 9 });
+    // A commit queued when the store closes is written first.
+    const queued = store.commitBatches([{ sealed: a.next(), meta }]);
+    await store.close();
+    expect(await queued).toEqual([{ status: 'committed' }]);
+    const reopened = openSqliteStore({ path });
+    expect(await reopened.counts()).toMatchObject({ batches: 4 });
+    await reopened.close();
+  });
 });

@@ -172,7 +172,10 @@ export class SqliteStore implements Store {
   }
 
   async commitBatches(batches: readonly BatchToCommit[]): Promise<CommitResult[]> {
-    return this.run(() => this.writer.commit(batches));
+    if (this.closed) throw new FreshTrailError('FT_ERR_STORE', 'the store is closed');
+    return this.writer.commitSoon(batches).catch((err: unknown) => {
+      throw asStoreError(err);
+    });
   }
 
   async getBatch(gateway: string, seq: number): Promise<StoredBatch | undefined> {
@@ -392,6 +395,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.writer.flush();
     this.closed = true;
     this.db.close();
   }
@@ -417,8 +421,12 @@ export class SqliteStore implements Store {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof FreshTrailError) throw err;
-      throw new FreshTrailError('FT_ERR_STORE', `SQLite: ${errorMessage(err)}`, { cause: err });
+      throw asStoreError(err);
     }
   }
+}
+
+/** A SQLite failure as the retryable FT_ERR_STORE the pipeline answers with. */
+function asStoreError(err: unknown): FreshTrailError {
+  return err instanceof FreshTrailError ? err : new FreshTrailError('FT_ERR_STORE', `SQLite: ${errorMessage(err)}`, { cause: err });
 }
