@@ -1,40 +1,27 @@
 /**
  * `freshtrail consumers list|rewind` in-process against a real ingest API on a free port.
  */
-import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../common/log.js';
-import { buildApp } from '../../ingest/http/app.js';
-import { IngestMetrics } from '../../ingest/metrics.js';
-import { IngestPipeline } from '../../ingest/pipeline.js';
-import { openSqliteStore, type SqliteStore } from '../../ingest/store/sqlite.js';
-import { TestGateway, envelopeBytes, tempDir } from '../../ingest/test-helpers.js';
+import { openTestApi, type TestApi } from '../../ingest/http/test-api.js';
+import type { IngestPipeline } from '../../ingest/pipeline.js';
+import type { SqliteStore } from '../../ingest/store/sqlite.js';
+import { TestGateway, envelopeBytes } from '../../ingest/test-helpers.js';
 import { runCli } from '../../test/support/cli.js';
 
-let tmp: ReturnType<typeof tempDir>;
+let api: TestApi;
 let store: SqliteStore;
 let pipeline: IngestPipeline;
-let app: FastifyInstance;
 let url: string;
 
 beforeAll(async () => {
-  tmp = tempDir('freshtrail-cli-');
-  store = openSqliteStore({ path: join(tmp.dir, 'ingest.sqlite') });
-  const metrics = new IngestMetrics();
-  pipeline = new IngestPipeline({ store, metrics, logger: silentLogger(), limits: { maxEnvelopeBytes: 64 * 1024, maxClockSkewMs: 300_000, maxQuarantinePerGateway: 10 } });
-  app = await buildApp({ pipeline, store, metrics, version: 'test', startedAt: Date.now(), bodyLimitBytes: 128 * 1024, consumers: ['influx'], transportsReady: () => true }, silentLogger());
-  url = await app.listen({ host: '127.0.0.1', port: 0 });
+  api = await openTestApi({ services: { consumers: ['influx'] }, limits: { maxQuarantinePerGateway: 10 } });
+  ({ store, pipeline } = api);
+  url = await api.app.listen({ host: '127.0.0.1', port: 0 });
   const gw = new TestGateway('gw-1');
   await pipeline.enroll({ id: gw.id, publicKey: gw.publicKey });
   for (let i = 0; i < 3; i++) await pipeline.submit(envelopeBytes(gw.next()), { transport: 'http' });
 });
-afterAll(async () => {
-  await app.close();
-  await pipeline.close();
-  await store.close();
-  tmp.cleanup();
-});
+afterAll(() => api.close());
 
 describe('freshtrail consumers', () => {
   it('lists the consumers with their backlog and rewinds one', async () => {

@@ -5,35 +5,26 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../common/log.js';
-import { buildApp } from '../../ingest/http/app.js';
-import { IngestMetrics } from '../../ingest/metrics.js';
-import { IngestPipeline } from '../../ingest/pipeline.js';
-import { openSqliteStore, type SqliteStore } from '../../ingest/store/sqlite.js';
+import { openTestApi, type TestApi } from '../../ingest/http/test-api.js';
+import type { SqliteStore } from '../../ingest/store/sqlite.js';
 import { tempDir } from '../../ingest/test-helpers.js';
 import { keyFingerprint } from '../../protocol/join.js';
 import { runCli } from '../../test/support/cli.js';
 
-let tmp: ReturnType<typeof tempDir>;
+/** Key files of the gateways the tests create. */
+const tmp = tempDir('freshtrail-cli-');
+let api: TestApi;
 let store: SqliteStore;
-let pipeline: IngestPipeline;
-let app: FastifyInstance;
 let url: string;
 
 beforeAll(async () => {
-  tmp = tempDir('freshtrail-cli-');
-  store = openSqliteStore({ path: join(tmp.dir, 'ingest.sqlite') });
-  const metrics = new IngestMetrics();
-  pipeline = new IngestPipeline({ store, metrics, logger: silentLogger(), limits: { maxEnvelopeBytes: 64 * 1024, maxClockSkewMs: 300_000, maxQuarantinePerGateway: 10 } });
-  app = await buildApp({ pipeline, store, metrics, version: 'test', startedAt: Date.now(), bodyLimitBytes: 128 * 1024, transportsReady: () => true }, silentLogger());
-  url = await app.listen({ host: '127.0.0.1', port: 0 });
+  api = await openTestApi({ limits: { maxQuarantinePerGateway: 10 } });
+  ({ store } = api);
+  url = await api.app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {
-  await app.close();
-  await pipeline.close();
-  await store.close();
+  await api.close();
   tmp.cleanup();
 });
 

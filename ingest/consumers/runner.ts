@@ -4,6 +4,7 @@
  * an outage of the destination loses nothing (at least once; consumers are idempotent). On a
  * failure it retries the same batches with exponential backoff; when caught up it polls.
  */
+import { InterruptibleSleep } from '../../common/interruptible-sleep.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { Store } from '../store/types.js';
@@ -28,7 +29,7 @@ export interface ConsumerRunnerOptions {
 export class ConsumerRunner {
   private stopping = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly pause = new InterruptibleSleep();
   private readonly batchesPerRound: number;
   private readonly pollIntervalMs: number;
   private readonly initialBackoffMs: number;
@@ -52,7 +53,7 @@ export class ConsumerRunner {
 
   /** Ends a poll or backoff wait early, e.g. right after a commit. */
   poke(): void {
-    this.wake?.();
+    this.pause.wake();
   }
 
   /**
@@ -82,7 +83,7 @@ export class ConsumerRunner {
   /** Stops after the round in flight; the consumer is closed after it. Safe to call twice. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
     this.loop = Promise.resolve();
     await this.closeConsumer();
@@ -122,14 +123,6 @@ export class ConsumerRunner {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+    return this.stopping ? Promise.resolve() : this.pause.sleep(ms);
   }
 }

@@ -1,39 +1,24 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../common/log.js';
-import { IngestMetrics } from '../metrics.js';
-import { IngestPipeline } from '../pipeline.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
-import { T0, TestGateway, envelopeBytes, tamperedEnvelope, tempDir, testReadings } from '../test-helpers.js';
-import { buildApp } from './app.js';
+import type { IngestPipeline } from '../pipeline.js';
+import type { SqliteStore } from '../store/sqlite.js';
+import { T0, TestGateway, envelopeBytes, tamperedEnvelope, testReadings } from '../test-helpers.js';
+import { openTestApi, type TestApi } from './test-api.js';
 import { parseTimeParam } from './routes/readings.js';
 
 describe('HTTP API', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  let api: TestApi;
   let store: SqliteStore;
   let pipeline: IngestPipeline;
   let app: FastifyInstance;
   let transportsUp: boolean;
 
   beforeEach(async () => {
-    tmp = tempDir();
-    store = openSqliteStore({ path: join(tmp.dir, 'ingest.sqlite') });
-    const metrics = new IngestMetrics();
-    pipeline = new IngestPipeline({ store, metrics, logger: silentLogger(), limits: { maxEnvelopeBytes: 64 * 1024, maxClockSkewMs: 300_000, maxQuarantinePerGateway: 100 } });
-    await pipeline.init();
     transportsUp = true;
-    app = await buildApp(
-      { pipeline, store, metrics, version: '9.9.9-test', startedAt: Date.now() - 5_000, bodyLimitBytes: 128 * 1024, transportsReady: () => transportsUp },
-      silentLogger(),
-    );
+    api = await openTestApi({ services: { version: '9.9.9-test', startedAt: Date.now() - 5_000, transportsReady: () => transportsUp } });
+    ({ store, pipeline, app } = api);
   });
-  afterEach(async () => {
-    await app.close();
-    await pipeline.close();
-    await store.close();
-    tmp.cleanup();
-  });
+  afterEach(() => api.close());
 
   const postBatch = (body: Buffer | string, contentType = 'application/json') =>
     app.inject({ method: 'POST', url: '/api/v1/batches', headers: { 'content-type': contentType }, payload: body });

@@ -2,41 +2,29 @@
  * HTTP routes of the after-commit consumers: cursor and backlog per consumer, and rewinding a
  * cursor, which a running consumer round does not overwrite (store.advanceConsumerCursor).
  */
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.js';
 import type { BatchConsumer } from '../consumers/consumer.js';
 import { ConsumerRunner } from '../consumers/runner.js';
-import { IngestMetrics } from '../metrics.js';
-import { IngestPipeline } from '../pipeline.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
+import type { SqliteStore } from '../store/sqlite.js';
 import type { CommittedBatch } from '../store/types.js';
-import { TestGateway, envelopeBytes, tempDir } from '../test-helpers.js';
-import { buildApp } from './app.js';
+import { TestGateway, envelopeBytes } from '../test-helpers.js';
+import { openTestApi, type TestApi } from './test-api.js';
 
 describe('HTTP API: consumers', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  let api: TestApi;
   let store: SqliteStore;
-  let pipeline: IngestPipeline;
   let app: FastifyInstance;
 
   beforeEach(async () => {
-    tmp = tempDir();
-    store = openSqliteStore({ path: join(tmp.dir, 'ingest.sqlite') });
-    const metrics = new IngestMetrics();
-    pipeline = new IngestPipeline({ store, metrics, logger: silentLogger(), limits: { maxEnvelopeBytes: 64 * 1024, maxClockSkewMs: 300_000, maxQuarantinePerGateway: 100 } });
-    app = await buildApp({ pipeline, store, metrics, version: '9.9.9-test', startedAt: Date.now(), bodyLimitBytes: 128 * 1024, consumers: ['influx'], transportsReady: () => true }, silentLogger());
+    api = await openTestApi({ services: { consumers: ['influx'] } });
+    ({ store, app } = api);
     const gw = new TestGateway('gw-1');
-    await pipeline.enroll({ id: gw.id, publicKey: gw.publicKey });
-    for (let i = 0; i < 4; i++) await pipeline.submit(envelopeBytes(gw.next()), { transport: 'http' });
+    await api.pipeline.enroll({ id: gw.id, publicKey: gw.publicKey });
+    for (let i = 0; i < 4; i++) await api.pipeline.submit(envelopeBytes(gw.next()), { transport: 'http' });
   });
-  afterEach(async () => {
-    await app.close();
-    await pipeline.close();
-    await store.close();
-    tmp.cleanup();
-  });
+  afterEach(() => api.close());
 
   const rewind = (name: string, payload: unknown) => app.inject({ method: 'PUT', url: `/api/v1/consumers/${name}/cursor`, payload: payload as object });
 

@@ -3,44 +3,29 @@
  * per-gateway rate limit (429 with Retry-After). One injected clock drives the pipeline and
  * the API, so expiry and refill are tested without sleeping.
  */
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../common/log.js';
 import { keyFingerprint, signJoin } from '../../protocol/join.js';
-import { IngestMetrics } from '../metrics.js';
-import { IngestPipeline } from '../pipeline.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
-import { T0, TestGateway, envelopeBytes, tempDir, testReadings } from '../test-helpers.js';
-import { buildApp } from './app.js';
+import type { IngestMetrics } from '../metrics.js';
+import type { SqliteStore } from '../store/sqlite.js';
+import { T0, TestGateway, envelopeBytes, testReadings } from '../test-helpers.js';
+import { openTestApi, type TestApi } from './test-api.js';
 
 const MINUTE = 60_000;
 
 describe('HTTP API: gateway identity', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  let api: TestApi;
   let store: SqliteStore;
   let metrics: IngestMetrics;
-  let pipeline: IngestPipeline;
   let app: FastifyInstance;
   let clock: number;
 
   beforeEach(async () => {
-    tmp = tempDir();
-    store = openSqliteStore({ path: join(tmp.dir, 'ingest.sqlite') });
-    metrics = new IngestMetrics();
     clock = T0 + 60 * MINUTE;
-    const now = () => clock;
-    const limits = { maxEnvelopeBytes: 64 * 1024, maxClockSkewMs: 300_000, maxQuarantinePerGateway: 100, gatewayRate: { readingsPerSecond: 10, burstReadings: 20 } };
-    pipeline = new IngestPipeline({ store, metrics, logger: silentLogger(), limits, now });
-    await pipeline.init();
-    app = await buildApp({ pipeline, store, metrics, version: 'test', startedAt: T0, bodyLimitBytes: 128 * 1024, transportsReady: () => true, now }, silentLogger());
+    api = await openTestApi({ limits: { gatewayRate: { readingsPerSecond: 10, burstReadings: 20 } }, now: () => clock, services: { startedAt: T0 } });
+    ({ store, metrics, app } = api);
   });
-  afterEach(async () => {
-    await app.close();
-    await pipeline.close();
-    await store.close();
-    tmp.cleanup();
-  });
+  afterEach(() => api.close());
 
   const post = (url: string, payload?: object) => app.inject({ method: 'POST', url: `/api/v1${url}`, payload: payload ?? {} });
   const postBatch = (bytes: Buffer) => app.inject({ method: 'POST', url: '/api/v1/batches', headers: { 'content-type': 'application/json' }, payload: bytes });

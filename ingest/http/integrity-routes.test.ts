@@ -3,41 +3,29 @@
  * fed through the real pipeline.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../common/log.js';
-import { IngestMetrics } from '../metrics.js';
-import { IngestPipeline } from '../pipeline.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
-import { TestGateway, envelopeBytes, tamperedEnvelope, tempDir } from '../test-helpers.js';
-import { buildApp } from './app.js';
+import type { IngestPipeline } from '../pipeline.js';
+import type { SqliteStore } from '../store/sqlite.js';
+import { TestGateway, envelopeBytes, tamperedEnvelope } from '../test-helpers.js';
+import { openTestApi, type TestApi } from './test-api.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('HTTP API: integrity and alerts', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  let api: TestApi;
   let store: SqliteStore;
   let pipeline: IngestPipeline;
   let app: FastifyInstance;
   let gw: TestGateway;
 
   beforeEach(async () => {
-    tmp = tempDir();
-    store = openSqliteStore({ path: join(tmp.dir, 'ingest.sqlite') });
-    const metrics = new IngestMetrics();
-    pipeline = new IngestPipeline({ store, metrics, logger: silentLogger(), limits: { maxEnvelopeBytes: 64 * 1024, maxClockSkewMs: 300_000, maxQuarantinePerGateway: 100 } });
-    await pipeline.init();
-    app = await buildApp({ pipeline, store, metrics, version: '9.9.9-test', startedAt: Date.now(), bodyLimitBytes: 128 * 1024, transportsReady: () => true }, silentLogger());
+    api = await openTestApi();
+    ({ store, pipeline, app } = api);
     gw = new TestGateway('gw-1');
     await pipeline.enroll({ id: gw.id, publicKey: gw.publicKey });
   });
-  afterEach(async () => {
-    await app.close();
-    await pipeline.close();
-    await store.close();
-    tmp.cleanup();
-  });
+  afterEach(() => api.close());
 
   const post = (bytes: Buffer) => app.inject({ method: 'POST', url: '/api/v1/batches', headers: { 'content-type': 'application/json' }, payload: bytes });
 

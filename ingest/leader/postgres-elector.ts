@@ -11,6 +11,7 @@
  * one interval after PostgreSQL notices the old session is gone (immediately for a killed
  * process, whose socket the kernel closes; after TCP keepalive for a vanished machine).
  */
+import { InterruptibleSleep } from '../../common/interruptible-sleep.js';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { errorMessage } from '../../common/errors.js';
@@ -40,7 +41,7 @@ export class PostgresLeaderElector implements LeaderElector {
   private stopping = false;
   private client?: pg.Client;
   private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly pause = new InterruptibleSleep();
   private onChange: (leader: boolean) => Promise<void> | void = () => undefined;
   private readonly checkIntervalMs: number;
   private readonly key: number;
@@ -62,7 +63,7 @@ export class PostgresLeaderElector implements LeaderElector {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
   }
 
@@ -122,14 +123,6 @@ export class PostgresLeaderElector implements LeaderElector {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+    return this.stopping ? Promise.resolve() : this.pause.sleep(ms);
   }
 }

@@ -4,6 +4,7 @@
  * frames and exception replies are counted read errors; a dead sensor costs the round at most
  * timeoutMs × (retries + 1) and never stalls the others.
  */
+import { InterruptibleSleep } from '../../../common/interruptible-sleep.js';
 import { ConfigError } from '../../../common/config.js';
 import { ReadingSink, type ReadErrorReason } from '../reading-sink.js';
 import { SerialChannel } from '../serial-channel.js';
@@ -40,7 +41,7 @@ class ModbusInput implements Input {
   private loop?: Promise<void>;
   private stopping = false;
   private stopped?: Promise<void>;
-  private wake?: () => void;
+  private readonly pause = new InterruptibleSleep();
   private portLost = false;
 
   constructor(
@@ -87,7 +88,7 @@ class ModbusInput implements Input {
 
   private async shutdown(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.pause.wake();
     // A reply already on its way is worth waiting for — the device sent it, and at 9600 baud it
     // takes ~10 ms — but a silent sensor is not: abort the request after a short grace.
     const grace = setTimeout(() => this.master?.abort(), STOP_GRACE_MS);
@@ -155,14 +156,6 @@ class ModbusInput implements Input {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (ms <= 0 || this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+    return this.stopping ? Promise.resolve() : this.pause.sleep(ms);
   }
 }
