@@ -13,20 +13,9 @@
  */
 import type Database from 'better-sqlite3';
 import type { SealedBatch } from '../../protocol/batch.js';
-import type { Reading } from '../../protocol/reading.js';
 import { firstReadingRid, READING_SLOTS } from './reading-ids.js';
 import type { Row } from './sqlite-rows.js';
 import type { BatchMeta, BatchToCommit, CheckedNeighbours, CommitResult } from './types.js';
-
-const INSERT_READINGS = 'INSERT INTO readings (rid, sensor, location, ts, ts_source, temp_c, rh, battery, link, src) VALUES';
-const READING_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-/** 50 rows × 10 columns = 500 parameters, below SQLite's default limit of 32,766 (32766 since 3.32). */
-const READINGS_PER_STATEMENT = 50;
-
-function pushReadingRow(values: unknown[], rid: number, r: Reading): unknown[] {
-  values.push(rid, r.sensor, r.location, r.ts, r.tsSource, r.tempC ?? null, r.rh ?? null, r.battery ?? null, r.link ?? null, r.src);
-  return values;
-}
 
 interface PendingCommit {
   batches: readonly BatchToCommit[];
@@ -39,9 +28,8 @@ interface PendingCommit {
 export class BatchWriter {
   private readonly findSeq: Database.Statement;
   private readonly insertBatch: Database.Statement;
+  // One row per call: measured faster here than multi-row statements of 50 rows bound from an array.
   private readonly insertReading: Database.Statement;
-  /** READINGS_PER_STATEMENT rows per call: a call into SQLite costs more than binding a row. */
-  private readonly insertReadingChunk: Database.Statement;
   private readonly transaction: Database.Transaction<(batches: readonly BatchToCommit[]) => CommitResult[]>;
   private readonly coalesced: Database.Transaction<(requests: readonly PendingCommit[]) => void>;
   private pending: PendingCommit[] = [];
@@ -53,8 +41,9 @@ export class BatchWriter {
       `INSERT INTO batches (gateway, seq, id, prev, created_at, received_at, transport, sig, canonical, reading_count, gap, clock_skew_ms, min_ts, max_ts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.insertReading = db.prepare(`${INSERT_READINGS} ${READING_ROW}`);
-    this.insertReadingChunk = db.prepare(`${INSERT_READINGS} ${Array.from({ length: READINGS_PER_STATEMENT }, () => READING_ROW).join(', ')}`);
+    this.insertReading = db.prepare(
+      'INSERT INTO readings (rid, sensor, location, ts, ts_source, temp_c, rh, battery, link, src) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     this.transaction = db.transaction((batches: readonly BatchToCommit[]) => batches.map(({ sealed, meta, checkedNeighbours }) => this.write(sealed, meta, checkedNeighbours)));
     this.coalesced = db.transaction((requests: readonly PendingCommit[]) => {
       for (const request of requests) {
@@ -129,13 +118,10 @@ export class BatchWriter {
       readings.length, meta.flags.gap ? 1 : 0, meta.flags.clockSkewMs ?? null, minTs, maxTs,
     );
     const first = firstReadingRid(Number(lastInsertRowid));
-    let i = 0;
-    for (; i + READINGS_PER_STATEMENT <= readings.length; i += READINGS_PER_STATEMENT) {
-      const values: unknown[] = [];
-      for (let k = i; k < i + READINGS_PER_STATEMENT; k++) pushReadingRow(values, first + k, readings[k]!);
-      this.insertReadingChunk.run(values);
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i]!;
+      this.insertReading.run(first + i, r.sensor, r.location, r.ts, r.tsSource, r.tempC ?? null, r.rh ?? null, r.battery ?? null, r.link ?? null, r.src);
     }
-    for (; i < readings.length; i++) this.insertReading.run(pushReadingRow([], first + i, readings[i]!));
     return { status: 'committed' };
   }
 
