@@ -10,7 +10,7 @@ export const BENCHMARKS: Record<string, { summary: string; run: (report: Report)
   protocol: { summary: 'seal (canonical bytes + Ed25519 sign) and decode + verify, readings/s per batch size', run: benchProtocol },
   edge: { summary: 'edge agent: readings signed and persisted per second, replay of a 1,000,000-reading backlog into a real ingest, resident memory idle and at 1,000 readings/s', run: benchEdge },
   ingest: {
-    summary: 'ingest: pipeline verify + SQLite commit (verify_commit), then simulated gateways over MQTT and HTTP into an ingest process (readings_per_s, p50/p99_commit_ms at half load)',
+    summary: 'ingest: pipeline verify + SQLite commit (verify_commit), then simulated gateways over MQTT and HTTP into ingest processes on SQLite, PostgreSQL, and two instances on PostgreSQL + Mosquitto (readings_per_s, p50/p99_commit_ms at half load)',
     run: async (report) => {
       await benchIngest(report);
       await benchIngestTransports(report);

@@ -17,7 +17,8 @@ import type { EdgeMetrics } from '../metrics.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffSettings, type RandomSource } from './backoff.js';
 import { HttpClient, type HttpExchange, type PendingRequest } from './http-client.js';
 import { readHttpAnswer } from './http-answer.js';
-import { settleAck } from './settle.js';
+import { retryDelayMs, settleAck } from './settle.js';
+import type { Ack } from '../../protocol/ack.js';
 import { describeConnectionError, isTlsError, loadTls, type TlsFiles } from './tls.js';
 import type { BatchQueue, Forwarder, SettlingForwarder } from './types.js';
 
@@ -170,7 +171,7 @@ export class HttpForwarder implements Forwarder, SettlingForwarder {
     this.settling = settle.catch(() => undefined);
     const settlement = await settle;
     if (settlement === 'retry') {
-      this.retryLater(`${read.ack.code ?? 'rejected'}: ${read.ack.reason ?? 'the ingest asked to retry later'}`, sealed.batch.seq);
+      this.retryLater(`${read.ack.code ?? 'rejected'}: ${read.ack.reason ?? 'the ingest asked to retry later'}`, sealed.batch.seq, read.ack);
       return;
     }
     this.ackedAt = this.options.now();
@@ -186,9 +187,9 @@ export class HttpForwarder implements Forwarder, SettlingForwarder {
   }
 
   /** Pauses all sending; concurrent failures of one outage count as one backoff step. */
-  private retryLater(reason: string, seq?: number): void {
+  private retryLater(reason: string, seq?: number, ack?: Ack): void {
     const now = this.options.now();
-    if (now >= this.pausedUntil) this.pausedUntil = now + this.backoff.next();
+    if (now >= this.pausedUntil) this.pausedUntil = now + (ack ? retryDelayMs(ack, this.backoff.next()) : this.backoff.next());
     if (reason !== this.problem) this.options.logger.warn({ seq, reason, retryInMs: this.pausedUntil - now }, 'forwarder: HTTP delivery failed; batches stay in the outbox');
     this.problem = reason;
   }

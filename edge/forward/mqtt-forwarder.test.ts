@@ -133,6 +133,20 @@ describe('MqttForwarder', () => {
     await expect(readdir(join(dir, 'dead-letter'))).rejects.toThrow();
   });
 
+  it('waits at least the Retry-After of a rate-limited batch before sending it again', async () => {
+    await sealReadings(1);
+    const deliveredAt: number[] = [];
+    ingest.on('message', (_t, payload) => {
+      deliveredAt.push(Date.now());
+      const got = decodeEnvelope(payload);
+      ack(got, deliveredAt.length === 1 ? { status: 'rejected', code: 'FT_ERR_RATE_LIMITED', reason: 'slow down', retryAfterS: 1 } : {});
+    });
+    startForwarder(5_000); // retryDelayMs is 100: the ingest's 1 s must win
+    await until(() => outbox.pending().length === 0, 10_000);
+    expect(deliveredAt).toHaveLength(2);
+    expect(deliveredAt[1]! - deliveredAt[0]!).toBeGreaterThanOrEqual(950);
+  });
+
   it('ignores an acknowledgement that names another batch id for the seq', async () => {
     const [batch] = await sealReadings(1);
     ingest.on('message', () => ack(batch!, { id: 'f'.repeat(64) }));

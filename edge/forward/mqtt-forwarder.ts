@@ -17,7 +17,7 @@ import { ackTopic, batchTopic, parseAck, type Ack } from '../../protocol/ack.js'
 import { encodeEnvelope, type SealedBatch } from '../../protocol/batch.js';
 import type { EdgeMetrics } from '../metrics.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffSettings, type RandomSource } from './backoff.js';
-import { settleAck } from './settle.js';
+import { retryDelayMs, settleAck } from './settle.js';
 import { describeConnectionError, isTlsError, loadTls, type TlsFiles } from './tls.js';
 import type { BatchQueue, Forwarder } from './types.js';
 
@@ -209,7 +209,7 @@ export class MqttForwarder implements Forwarder {
     this.inFlight.delete(ack.seq);
     const settlement = await settleAck(ack, sealed, this.options);
     if (settlement === 'retry') {
-      this.holdUntil.set(ack.seq, this.options.now() + this.retryBackoff.next());
+      this.holdUntil.set(ack.seq, this.options.now() + retryDelayMs(ack, this.retryBackoff.next()));
       this.problem = `${ack.code ?? 'rejected'}: ${ack.reason ?? 'the ingest asked to retry later'}`;
     } else {
       this.holdUntil.delete(ack.seq);

@@ -6,7 +6,7 @@ import { silentLogger } from '../../common/log.js';
 import type { Ack } from '../../protocol/ack.js';
 import { generateKeyPair } from '../../protocol/keys.js';
 import { EdgeMetrics } from '../metrics.js';
-import { settleAck, settlementOf } from './settle.js';
+import { retryDelayMs, settleAck, settlementOf } from './settle.js';
 import { openOutbox, sealBatches } from './test-helpers.js';
 
 const ack = (fields: Omit<Partial<Ack>, 'code'> & { code?: string }): Ack => ({ v: 1, gateway: 'gw', seq: 1, status: 'rejected', ...fields }) as Ack;
@@ -40,5 +40,15 @@ describe('settlementOf (docs/protocol.md §7.3)', () => {
 
   it('dead-letters a batch refused for good, and one refused with a code this agent does not know', () => {
     for (const code of ['FT_ERR_BAD_SIGNATURE', 'FT_ERR_FORK', 'FT_ERR_SCHEMA', 'FT_ERR_FROM_THE_FUTURE', undefined]) expect(settlementOf(ack({ code }))).toBe('dead-lettered');
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('waits the backoff, or the ingest\'s Retry-After when longer, at most an hour', () => {
+    const limited = (retryAfterS?: number): Ack => ({ v: 1, gateway: 'gw', seq: 1, status: 'rejected', code: 'FT_ERR_RATE_LIMITED', retryAfterS });
+    expect(retryDelayMs(limited(), 500)).toBe(500);
+    expect(retryDelayMs(limited(3), 500)).toBe(3000);
+    expect(retryDelayMs(limited(3), 8000)).toBe(8000);
+    expect(retryDelayMs(limited(86_400), 500)).toBe(3_600_000);
   });
 });

@@ -36,6 +36,18 @@ export function settlementOf(ack: Ack): Settlement {
   return known?.class === 'retryable' ? 'retry' : 'dead-lettered';
 }
 
+/**
+ * How long to wait before sending a batch the ingest asked to retry: the forwarder's own backoff,
+ * but never less than the ingest's Retry-After (FT_ERR_RATE_LIMITED carries retryAfterS).
+ */
+export function retryDelayMs(ack: Ack, backoffMs: number): number {
+  const asked = typeof ack.retryAfterS === 'number' && Number.isFinite(ack.retryAfterS) ? Math.min(ack.retryAfterS, MAX_RETRY_AFTER_S) * 1000 : 0;
+  return Math.max(backoffMs, asked);
+}
+
+/** An ingest asking for more than an hour is ignored beyond that: the outbox keeps the batch anyway. */
+const MAX_RETRY_AFTER_S = 3600;
+
 /** Applies the ingest's answer for `sealed` to the outbox. Callers serialize calls. */
 export async function settleAck(ack: Ack, sealed: SealedBatch, ctx: SettleContext): Promise<Settlement> {
   const settlement = settlementOf(ack);
