@@ -2,6 +2,7 @@
 import { benchEdge } from './edge.js';
 import { benchIngest } from './ingest.js';
 import { benchIngestTransports } from './ingest-transport.js';
+import { benchModel } from './model.js';
 import { benchOutbox } from './outbox.js';
 import { benchProtocol } from './protocol.js';
 import type { Report } from './report.js';
@@ -16,5 +17,6 @@ export const BENCHMARKS: Record<string, { summary: string; run: (report: Report)
       await benchIngestTransports(report);
     },
   },
+  model: { summary: 'shelf-life model: reading-steps/s through ONNX (batched, one thread) and the reference implementation, lot updates/s, p99 of one lot update', run: benchModel },
   outbox: { summary: 'edge outbox durable appends (fdatasync per write group) and sealing, readings/s', run: benchOutbox },
 };
