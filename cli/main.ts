@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   sim: { run: async (argv) => (await import('./commands/sim.js')).simCommand(argv), summary: 'run simulated sensors on pseudo-terminals and MQTT' },
   keygen: { run: async (argv) => (await import('./commands/keygen.js')).keygenCommand(argv), summary: "create a gateway's Ed25519 key pair" },
   gateway: { run: async (argv) => (await import('./commands/gateway.js')).gatewayCommand(argv), summary: 'enroll, list, revoke gateways; join tokens and requests at a running ingest' },
+  model: { run: async (argv) => (await import('./commands/model.js')).modelCommand(argv), summary: 'check a shelf-life model file, list commodities, predict a lot\'s shelf life' },
   consumers: { run: async (argv) => (await import('./commands/consumers.js')).consumersCommand(argv), summary: 'list and rewind the after-commit consumers (InfluxDB sink) of a running ingest' },
   bench: { run: async (argv) => (await import('./commands/bench.js')).benchCommand(argv), summary: 'run a benchmark, one JSON object per line' },
 };
