@@ -63,6 +63,7 @@ async function latencies(gateways: SimulatedGateway[], readingsPerSecond: number
   const batchesPerSecond = readingsPerSecond / READINGS_PER_BATCH;
   const intervalMs = (1000 * gateways.length) / batchesPerSecond; // per gateway
   const samples: number[] = [];
+  let failure: unknown;
   const end = Date.now() + LATENCY_SECONDS * 1000;
   await Promise.all(
     gateways.map(async (g, i) => {
@@ -72,17 +73,23 @@ async function latencies(gateways: SimulatedGateway[], readingsPerSecond: number
         const wait = due - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const { seq, envelope, createdAt } = g.seal();
-        const sent = g.send(seq, envelope).then((ack) => {
-          expectAccepted(g.id, ack);
-          samples.push(Date.now() - createdAt);
-          inFlight.delete(sent);
-        });
+        const sent: Promise<void> = g
+          .send(seq, envelope)
+          .then((ack) => {
+            expectAccepted(g.id, ack);
+            samples.push(Date.now() - createdAt);
+          })
+          // Kept for Promise.all below, which reports the first failure; handled here so a
+          // failure while the loop still waits for its next slot is not an unhandled rejection.
+          .catch((err: unknown) => void (failure ??= err))
+          .finally(() => inFlight.delete(sent));
         inFlight.add(sent);
         due += intervalMs;
       }
       await Promise.all(inFlight);
     }),
   );
+  if (failure !== undefined) throw failure;
   return samples.sort((a, b) => a - b);
 }
 

@@ -5,6 +5,7 @@
  * over MQTT to a broker or over HTTP to one of several ingest instances.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { ERRORS } from '../common/errors.js';
 import { ackTopic, batchTopic, parseAck, type Ack } from '../protocol/ack.js';
 import { encodeEnvelope, GENESIS_PREV, sealBatch } from '../protocol/batch.js';
 import type { GatewayKeyPair } from '../protocol/keys.js';
@@ -75,19 +76,25 @@ export class SimulatedGateway {
   }
 
   private async publish(seq: number, envelope: Buffer): Promise<Ack> {
-    const acked = new Promise<Ack>((resolve) => this.waiting.set(seq, resolve));
     try {
       for (let attempt = 0; ; attempt++) {
         if (attempt > 0) this.resends++;
+        const acked = new Promise<Ack>((resolve) => this.waiting.set(seq, resolve));
         await this.client!.publishAsync(batchTopic(this.id), envelope, { qos: 1 });
         const timeout = this.options.ackTimeoutMs;
         if (timeout === undefined) return await acked;
         const ack = await Promise.race([acked, new Promise<undefined>((r) => setTimeout(() => r(undefined), timeout).unref())]);
-        if (ack) return ack;
+        if (ack && !this.retryable(ack)) return ack;
       }
     } finally {
       this.waiting.delete(seq);
     }
+  }
+
+  /** With an ack timeout (a gateway, not a bench), a retryable refusal is sent again, as the edge does. */
+  private retryable(ack: Ack): boolean {
+    if (this.options.ackTimeoutMs === undefined || ack.status !== 'rejected' || ack.code === undefined) return false;
+    return (ERRORS as Record<string, { class: string } | undefined>)[ack.code]?.class === 'retryable';
   }
 
   private async post(envelope: Buffer): Promise<Ack> {
@@ -98,7 +105,12 @@ export class SimulatedGateway {
       try {
         const signal = this.options.ackTimeoutMs === undefined ? undefined : AbortSignal.timeout(this.options.ackTimeoutMs);
         const res = await fetch(`${url}/api/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: envelope, signal });
-        if (res.status < 500) return (await res.json()) as Ack;
+        if (res.status < 500) {
+          const ack = (await res.json()) as Ack;
+          if (!this.retryable(ack)) return ack;
+        } else if (this.options.ackTimeoutMs === undefined) {
+          throw new Error(`${this.id}: HTTP ${res.status} from ${url}: ${await res.text()}`); // a bench does not retry
+        }
       } catch (err) {
         if (this.options.ackTimeoutMs === undefined) throw err;
       }

@@ -64,7 +64,7 @@ export const MqttConfig = Type.Object(
       maximum: 1024,
       default: 64,
       description:
-        'Most MQTT batches this instance verifies and commits at once. The broker gets a batch\'s PUBACK when it is taken in while fewer are in progress, so up to this many may be PUBACKed before their commit; a gateway re-sends any that the ingest dies on (its acknowledgement is the Ack after commit, not the PUBACK). 1 processes one batch at a time and PUBACKs after the commit, at a fraction of the throughput. Default 64.',
+        'Most MQTT batches this instance verifies and commits at once. The broker gets a batch\'s PUBACK when it is taken in while fewer are in progress, so fewer than this many may be PUBACKed before their commit; a gateway re-sends any that the ingest dies on (its acknowledgement is the Ack after commit, not the PUBACK). 1 processes one batch at a time and PUBACKs after the commit, at a fraction of the throughput. Default 64.',
     }),
     embedded: EmbeddedBrokerConfig,
   },

@@ -169,6 +169,7 @@ export class IngestPipeline {
 
   /** Admits the quarantined batches of an enrolled gateway (no-op for an unknown one). */
   async admitQuarantined(gatewayId: string): Promise<AdmissionReport> {
+    if (this.closing) return emptyReport(gatewayId); // shutting down: the next start admits it
     return this.queue.run(gatewayId, async () => {
       const gateway = await this.options.store.getGateway(gatewayId);
       return gateway ? this.admitLocked(gateway) : emptyReport(gatewayId);
@@ -201,28 +202,38 @@ export class IngestPipeline {
 
   /**
    * Rules 3–8 and one commit for batches of an enrolled gateway (commit-group.ts). A store
-   * failure of the verification or the commit fails them all (nothing was committed); the
-   * evidence of a rejection is recorded after the commit, and failing to record it fails
-   * only that batch.
+   * failure of the first verification or commit fails them all (nothing was committed). When
+   * another instance stored a neighbour of some batches meanwhile (CommitResult 'stale'), those
+   * are verified again against it — each round sees at least one more neighbour — and only they
+   * fail if the store fails then or the chain keeps changing; the batches committed earlier are
+   * concluded as usual. The evidence of a rejection is recorded after the commit, and failing to
+   * record it fails only that batch.
    */
   private async verifyAndCommit(gateway: Gateway, entries: readonly GroupEntry[]): Promise<Array<Settled<Ack>>> {
     let outcomes: EntryOutcome[];
     try {
       outcomes = await this.verifyAndCommitOnce(gateway, entries);
-      // Another instance stored a neighbour of some batches meanwhile (CommitResult 'stale'):
-      // those are verified again, now against it. Each round has at least one more neighbour.
-      for (let round = 1; outcomes.some((o) => o.status === 'stale'); round++) {
-        if (round > MAX_STALE_ROUNDS) throw new FreshTrailError('FT_ERR_STORE', `the chain of gateway "${gateway.id}" kept changing while its batches were verified (other ingest instances storing its batches): retry`);
-        this.options.metrics.staleRetries.inc();
-        const stale = outcomes.flatMap((o, i) => (o.status === 'stale' ? [i] : []));
-        const again = await this.verifyAndCommitOnce(gateway, stale.map((i) => entries[i]!));
-        stale.forEach((i, k) => (outcomes[i] = again[k]!));
-      }
     } catch (err) {
       throw this.storeFailure(err);
     }
+    const failed = new Map<number, FreshTrailError>();
+    for (let round = 1; round <= MAX_STALE_ROUNDS && outcomes.some((o) => o.status === 'stale'); round++) {
+      this.options.metrics.staleRetries.inc();
+      const stale = outcomes.flatMap((o, i) => (o.status === 'stale' ? [i] : []));
+      try {
+        const again = await this.verifyAndCommitOnce(gateway, stale.map((i) => entries[i]!));
+        stale.forEach((i, k) => (outcomes[i] = again[k]!));
+      } catch (err) {
+        const failure = this.storeFailure(err);
+        for (const i of stale) failed.set(i, failure);
+        break;
+      }
+    }
     const results: Array<Settled<Ack>> = [];
-    for (const [i, outcome] of outcomes.entries()) results.push(await settle(() => this.conclude(entries[i]!, outcome)));
+    for (const [i, outcome] of outcomes.entries()) {
+      const failure = failed.get(i) ?? (outcome.status === 'stale' ? this.storeFailure(new FreshTrailError('FT_ERR_STORE', `the chain of gateway "${gateway.id}" kept changing while this batch was verified (other ingest instances storing its batches): retry`)) : undefined);
+      results.push(failure ? { error: failure } : await settle(() => this.conclude(entries[i]!, outcome)));
+    }
     return results;
   }
 

@@ -72,8 +72,13 @@ describe.skipIf(skip)('two ingest instances on PostgreSQL and Mosquitto', () => 
       mqtt: { url: `mqtt://${MOSQUITTO.host}:${MOSQUITTO.port}`, shareGroup: `ft-test-${run}` },
     };
     // Started together: the second runs the migrations after the first, under their lock.
-    const instances = await Promise.all(['a', 'b'].map((name) => startIngestProcess({ dataDir: join(dir, name), config, command: CLI })));
-    for (const ingest of instances) cleanups.push(() => ingest.stop());
+    const instances = await Promise.all(
+      ['a', 'b'].map(async (name) => {
+        const ingest = await startIngestProcess({ dataDir: join(dir, name), config, command: CLI });
+        cleanups.push(() => ingest.stop()); // at once: if the other fails to start, this one still stops
+        return ingest;
+      }),
+    );
     const urls = instances.map((i) => i.httpUrl);
 
     const gateways = Array.from({ length: MQTT_GATEWAYS + HTTP_GATEWAYS }, (_, g) => {

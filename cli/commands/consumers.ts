@@ -33,7 +33,7 @@ export async function consumersCommand(argv: string[]): Promise<number> {
   }
   if (sub !== 'rewind') throw new UsageError(`unknown consumers subcommand "${sub}"\n\n${USAGE}`);
   const position = Number(values.position);
-  if (!values.name || values.position === undefined || !Number.isInteger(position) || position < 0) {
+  if (!values.name || values.position === undefined || !/^\d+$/.test(values.position) || !Number.isSafeInteger(position)) {
     throw new UsageError(`--name and --position (an integer ≥ 0) are required\n\n${USAGE}`);
   }
   const body = (await requestJson(`${base}/api/v1/consumers/${encodeURIComponent(values.name)}/cursor`, {

@@ -190,6 +190,8 @@ export class HttpForwarder implements Forwarder, SettlingForwarder {
   private retryLater(reason: string, seq?: number, ack?: Ack): void {
     const now = this.options.now();
     if (now >= this.pausedUntil) this.pausedUntil = now + (ack ? retryDelayMs(ack, this.backoff.next()) : this.backoff.next());
+    // A Retry-After outlasts a shorter pause another failure started.
+    else if (ack?.retryAfterS !== undefined) this.pausedUntil = Math.max(this.pausedUntil, now + retryDelayMs(ack, 0));
     if (reason !== this.problem) this.options.logger.warn({ seq, reason, retryInMs: this.pausedUntil - now }, 'forwarder: HTTP delivery failed; batches stay in the outbox');
     this.problem = reason;
   }

@@ -57,6 +57,8 @@ export class MqttForwarder implements Forwarder {
   private readonly inFlight = new Map<number, number>();
   /** seq → earliest time it may be sent again after a retryable rejection. */
   private readonly holdUntil = new Map<number, number>();
+  /** The ingest's Retry-After (a per-gateway rate limit) pauses every send, not one seq. */
+  private pausedUntil = 0;
   private readonly reconnectBackoff: Backoff;
   private readonly retryBackoff: Backoff;
   private readonly key: string;
@@ -166,6 +168,7 @@ export class MqttForwarder implements Forwarder {
     const client = this.client;
     if (this.stopped || !client?.connected) return;
     const now = this.options.now();
+    if (now < this.pausedUntil) return; // the pump timer tries again
     for (const sealed of this.options.outbox.pending()) {
       const seq = sealed.batch.seq;
       const sentAt = this.inFlight.get(seq);
@@ -209,7 +212,9 @@ export class MqttForwarder implements Forwarder {
     this.inFlight.delete(ack.seq);
     const settlement = await settleAck(ack, sealed, this.options);
     if (settlement === 'retry') {
-      this.holdUntil.set(ack.seq, this.options.now() + retryDelayMs(ack, this.retryBackoff.next()));
+      const until = this.options.now() + retryDelayMs(ack, this.retryBackoff.next());
+      this.holdUntil.set(ack.seq, until);
+      if (ack.retryAfterS !== undefined) this.pausedUntil = Math.max(this.pausedUntil, until);
       this.problem = `${ack.code ?? 'rejected'}: ${ack.reason ?? 'the ingest asked to retry later'}`;
     } else {
       this.holdUntil.delete(ack.seq);

@@ -70,13 +70,15 @@ export class ConsumerRunner {
     }
     await consumer.consume(batches);
     const last = batches[batches.length - 1]!.position;
+    let position = last;
     if (!(await store.advanceConsumerCursor(consumer.name, cursor, last))) {
       // Rewound (or moved by a former leader) while this round ran: the next round starts from
       // the stored cursor, so a replay is never overwritten. Consumers are idempotent.
-      this.options.logger?.info({ consumer: consumer.name, from: cursor, to: last }, 'cursor moved during the round; continuing from the stored position');
+      position = await store.getConsumerCursor(consumer.name);
+      this.options.logger?.info({ consumer: consumer.name, from: cursor, to: last, stored: position }, 'cursor moved during the round; continuing from the stored position');
     }
     this.options.metrics?.delivered.inc({ consumer: consumer.name }, batches.length);
-    await this.updateLag(last);
+    await this.updateLag(position);
     return batches.length;
   }
 

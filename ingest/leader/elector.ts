@@ -39,7 +39,9 @@ export class SoleLeader implements LeaderElector {
   start(onChange: (leader: boolean) => Promise<void> | void): void {
     this.onChange = onChange;
     this.leading = true;
-    void onChange(true);
+    Promise.resolve()
+      .then(() => onChange(true))
+      .catch((err: unknown) => process.emitWarning(`singleton job ${this.name} failed to start: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   async stop(): Promise<void> {

@@ -93,7 +93,15 @@ export class PostgresLeaderElector implements LeaderElector {
   }
 
   private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.options.url, application_name: `freshtrail-leader-${this.name}`, connectionTimeoutMillis: 10_000 });
+    const client = new pg.Client({
+      connectionString: this.options.url,
+      application_name: `freshtrail-leader-${this.name}`,
+      connectionTimeoutMillis: 10_000,
+      // A connection that died silently must fail the check, not hang it (the kernel would take
+      // ~15 min), so the leader steps down and stop() returns; keepalive lets the server notice too.
+      query_timeout: Math.max(5_000, 3 * this.checkIntervalMs),
+      keepAlive: true,
+    });
     // A broken connection is reported here (and fails the next query); without a listener it would crash the process.
     client.on('error', () => undefined);
     await client.connect();

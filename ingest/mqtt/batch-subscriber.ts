@@ -12,7 +12,7 @@
  * build/lib/handlers/publish.js). To verify and commit several batches at once (the pipeline
  * group-commits the batches queued behind a gateway's commit), `done` is called as soon as the
  * batch is handed to the pipeline while fewer than `maxInFlight` batches are in progress;
- * beyond that, when one finishes. So at most `maxInFlight` batches are PUBACKed and not yet
+ * beyond that, when one finishes. So fewer than `maxInFlight` batches are PUBACKed and not yet
  * committed: if the ingest dies then, their gateways re-send them. With maxInFlight 1 the
  * PUBACK follows the commit and the Ack, and the broker itself redelivers a batch the ingest
  * died on (MQTT-4.4.0-1) to the persistent session. handleMessage must never wait for the

@@ -18,45 +18,59 @@ export interface SeriesReading {
   rh?: number;
 }
 
+/** Where a location's series stands: its last temperature reading and its last humidity. */
 export interface SeriesPoint {
-  ts: number;
-  tempC: number;
-  rh: number | undefined;
+  /** Time of the last temperature reading; undefined before the first. */
+  ts?: number;
+  tempC?: number;
+  rh?: number;
+  /** Time of the last humidity reading. */
+  rhTs?: number;
 }
 
 export class LocationSeries {
-  constructor(private last: SeriesPoint | undefined = undefined) {}
+  private point: SeriesPoint;
+
+  constructor(position: SeriesPoint = {}) {
+    this.point = { ...position };
+  }
 
   /** Where the series stands, to persist and pass back to the constructor. */
-  get position(): SeriesPoint | undefined {
-    return this.last;
+  get position(): SeriesPoint {
+    return { ...this.point };
   }
 
   /**
    * The steps the readings add, in time order. `fallbackRh` fills humidity before any is known.
-   * Readings without a temperature only update the humidity.
+   * Readings of two sensors at the same instant are averaged; a reading older than the last one
+   * of its kind is skipped (counted in skippedLate).
    */
   append(readings: readonly SeriesReading[], fallbackRh: number): { steps: Step[]; skippedLate: number } {
     const sorted = [...readings].sort((a, b) => a.ts - b.ts);
     const steps: Step[] = [];
     let skippedLate = 0;
     for (const r of sorted) {
-      const last = this.last;
-      if (last && r.ts <= last.ts) {
+      const p = this.point;
+      const newerRh = r.rh !== undefined && (p.rhTs === undefined || r.ts >= p.rhTs) ? r.rh : undefined;
+      if (r.tempC === undefined) {
+        if (newerRh === undefined) skippedLate += 1;
+        else this.point = { ...p, rh: newerRh, rhTs: r.ts };
+        continue;
+      }
+      if (p.ts !== undefined && r.ts < p.ts) {
         skippedLate += 1;
         continue;
       }
-      const rh = r.rh ?? last?.rh;
-      if (r.tempC === undefined) {
-        if (last) this.last = { ...last, rh };
+      const rh = newerRh ?? p.rh;
+      const rhTs = newerRh === undefined ? p.rhTs : r.ts;
+      if (p.ts !== undefined && p.tempC !== undefined && r.ts === p.ts) {
+        this.point = { ...p, tempC: (p.tempC + r.tempC) / 2, rh, rhTs }; // two sensors, one instant
         continue;
       }
-      if (last) {
-        const before = last.rh ?? fallbackRh;
-        const after = rh ?? fallbackRh;
-        steps.push({ tempC: (last.tempC + r.tempC) / 2, rh: (before + after) / 2, dtH: (r.ts - last.ts) / 3_600_000 });
+      if (p.ts !== undefined && p.tempC !== undefined) {
+        steps.push({ tempC: (p.tempC + r.tempC) / 2, rh: ((p.rh ?? fallbackRh) + (rh ?? fallbackRh)) / 2, dtH: (r.ts - p.ts) / 3_600_000 });
       }
-      this.last = { ts: r.ts, tempC: r.tempC, rh };
+      this.point = { ts: r.ts, tempC: r.tempC, rh, rhTs };
     }
     return { steps, skippedLate };
   }

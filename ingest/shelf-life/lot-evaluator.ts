@@ -34,8 +34,8 @@ export interface EvaluatorOptions {
 
 /** The freshness of every lot after its new steps. */
 export async function evaluateLots(model: Pick<ShelfLifeModel, 'evaluate'>, windows: readonly LotWindow[], options: EvaluatorOptions = {}): Promise<Map<string, LotFreshness>> {
-  const maxSteps = options.maxStepsPerCall ?? 4096;
-  const maxLots = options.maxLotsPerCall ?? 16384;
+  const maxSteps = positiveInteger(options.maxStepsPerCall ?? 4096, 'maxStepsPerCall');
+  const maxLots = positiveInteger(options.maxLotsPerCall ?? 16384, 'maxLotsPerCall');
   const results = new Map<string, LotFreshness>();
   const pending = windows.map((w) => ({ window: w, state: [...w.state], offset: 0 }));
   // Each round takes the next ≤ maxSteps steps of every lot that has some left (a lot without
@@ -45,7 +45,7 @@ export async function evaluateLots(model: Pick<ShelfLifeModel, 'evaluate'>, wind
     if (active.length === 0) break;
     active.sort((a, b) => remaining(a) - remaining(b));
     for (const group of groupsOf(active, maxLots)) {
-      const steps = Math.min(maxSteps, Math.max(...group.map(remaining)));
+      const steps = Math.min(maxSteps, remaining(group[group.length - 1]!)); // sorted: the last is the longest
       const result = await model.evaluate(packed(group, steps));
       group.forEach((p, i) => {
         p.state = Array.from(result.state.subarray(i * STATE_COUNT, (i + 1) * STATE_COUNT));
@@ -55,6 +55,11 @@ export async function evaluateLots(model: Pick<ShelfLifeModel, 'evaluate'>, wind
     }
   }
   return results;
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
 }
 
 interface Pending {

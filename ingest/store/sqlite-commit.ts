@@ -9,7 +9,8 @@
  * and committed with one WAL fsync at the end of that turn. better-sqlite3 is synchronous, so
  * the fsync of a FULL commit blocks the event loop; one per turn instead of one per gateway
  * group leaves the main thread to verification and the transports. An error in one group rolls
- * back its savepoint only; a failed COMMIT fails them all (nothing of them is stored).
+ * back its savepoint only; an error that aborts the whole transaction, or a failed COMMIT, fails
+ * them all (nothing of them is stored).
  */
 import type Database from 'better-sqlite3';
 import type { SealedBatch } from '../../protocol/batch.js';
@@ -52,6 +53,9 @@ export class BatchWriter {
           request.results = this.transaction(request.batches);
         } catch (err) {
           request.error = err;
+          // Some errors (SQLITE_FULL, SQLITE_IOERR) roll back the whole transaction, not just the
+          // savepoint; the rest must then not run as transactions of their own: fail them all.
+          if (!db.inTransaction) throw err;
         }
       }
     });
