@@ -7,6 +7,7 @@ import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { openSqliteStore } from './sqlite.js';
 import { describeIdentityContract } from './identity-contract.js';
 import { describeIntegrityContract } from './integrity-contract.js';
+import { describeLotContract } from './lot-contract.js';
 import { describeStoreContract } from './store-contract.js';
 
 async function openTempSqlite() {
@@ -24,6 +25,7 @@ async function openTempSqlite() {
 describeStoreContract('SQLite', openTempSqlite);
 describeIdentityContract('SQLite', openTempSqlite);
 describeIntegrityContract('SQLite', openTempSqlite);
+describeLotContract('SQLite', openTempSqlite);
 
 describe('SQLite store', () => {
   const dirs: Array<() => void> = [];

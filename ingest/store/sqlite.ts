@@ -12,6 +12,7 @@ import { assembleCommittedBatches, COMMITTED_HEADER_COLUMNS, readingRidSpan } fr
 import { MIGRATIONS, pendingMigrations, type Migration } from './migrations/index.js';
 import { BatchWriter } from './sqlite-commit.js';
 import * as identity from './sqlite-identity.js';
+import * as lots from './sqlite-lots.js';
 import type {
   Alert,
   AlertInput,
@@ -33,6 +34,15 @@ import { HEADER_COLUMNS, summarySql, toBatch, toGateway, toHeader, toQuarantined
 import type {
   Backlog,
   BatchHeader,
+  CreateLotResult,
+  CustodyInterval,
+  FreshnessPoint,
+  LocationPoint,
+  Lot,
+  LotFreshness,
+  MoveLotResult,
+  NewLot,
+  ShelfLifeUpdate,
   CommittedBatch,
   BatchMeta,
   BatchToCommit,
@@ -140,30 +150,71 @@ export class SqliteStore implements Store {
 
   // Gateway identity (sqlite-identity.ts).
   async revokeGateway(id: string, revocation: Revocation): Promise<RevokeResult | undefined> {
-    return this.run(() => identity.revokeGateway(this.identityContext(), id, revocation));
+    return this.run(() => identity.revokeGateway(this.context(), id, revocation));
   }
 
   async createJoinToken(token: JoinToken): Promise<void> {
-    this.run(() => identity.createJoinToken(this.identityContext(), token));
+    this.run(() => identity.createJoinToken(this.context(), token));
   }
 
   async redeemJoinToken(tokenHash: string, request: NewJoinRequest, now: number): Promise<RedeemResult> {
-    return this.run(() => identity.redeemJoinToken(this.identityContext(), tokenHash, request, now));
+    return this.run(() => identity.redeemJoinToken(this.context(), tokenHash, request, now));
   }
 
   async listJoinRequests(status?: JoinRequestStatus): Promise<JoinRequest[]> {
-    return this.run(() => identity.listJoinRequests(this.identityContext(), status));
+    return this.run(() => identity.listJoinRequests(this.context(), status));
   }
 
   async getJoinRequest(id: number): Promise<JoinRequest | undefined> {
-    return this.run(() => identity.getJoinRequest(this.identityContext(), id));
+    return this.run(() => identity.getJoinRequest(this.context(), id));
   }
 
   async decideJoinRequest(id: number, decision: 'approved' | 'rejected', at: number): Promise<JoinRequest | undefined> {
-    return this.run(() => identity.decideJoinRequest(this.identityContext(), id, decision, at));
+    return this.run(() => identity.decideJoinRequest(this.context(), id, decision, at));
   }
 
-  private identityContext(): identity.SqliteContext {
+  async createLot(lot: NewLot): Promise<CreateLotResult> {
+    return this.run(() => lots.createLot(this.context(), lot));
+  }
+
+  async moveLot(id: string, location: string, at: number): Promise<MoveLotResult | undefined> {
+    return this.run(() => lots.moveLot(this.context(), id, location, at));
+  }
+
+  async getLot(id: string): Promise<Lot | undefined> {
+    return this.run(() => lots.getLot(this.context(), id));
+  }
+
+  async lotCustody(id: string): Promise<CustodyInterval[]> {
+    return this.run(() => lots.lotCustody(this.context(), id));
+  }
+
+  async custodyAt(location: string, fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
+    return this.run(() => lots.custodyAt(this.context(), location, fromTs, toTs));
+  }
+
+  async lotsAt(location: string): Promise<Array<CustodyInterval & { commodity: string }>> {
+    return this.run(() => lots.lotsAt(this.context(), location));
+  }
+
+  async lotFreshness(ids: readonly string[]): Promise<LotFreshness[]> {
+    return this.run(() => lots.lotFreshness(this.context(), ids));
+  }
+
+  async locationSeries(locations: readonly string[]): Promise<LocationPoint[]> {
+    return this.run(() => lots.locationSeries(this.context(), locations));
+  }
+
+  async saveShelfLife(update: ShelfLifeUpdate): Promise<void> {
+    this.run(() => lots.saveShelfLife(this.context(), update));
+  }
+
+  async freshnessHistory(lot: string, limit: number): Promise<FreshnessPoint[]> {
+    return this.run(() => lots.freshnessHistory(this.context(), lot, limit));
+  }
+
+  /** What the identity and lot modules need of this store. */
+  private context(): identity.SqliteContext {
     return { db: this.db, sql: (text) => this.sql(text) };
   }
 

@@ -31,6 +31,8 @@ import type {
 import type { JoinRequest, JoinRequestStatus, JoinToken, NewJoinRequest, RedeemResult, Revocation, RevokeResult } from './identity-types.js';
 
 export type { JoinRequest, JoinRequestStatus, JoinToken, NewJoinRequest, RedeemResult, Revocation, RevokeResult } from './identity-types.js';
+import type { CreateLotResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate } from './lot-types.js';
+export type { CreateLotResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate } from './lot-types.js';
 
 export type Transport = 'mqtt' | 'http';
 
@@ -341,6 +343,27 @@ export interface Store {
    * apart; that round delivers the very batches such a rewind asks for.)
    */
   advanceConsumerCursor(name: string, from: number, to: number): Promise<boolean>;
+
+  // Lots and their freshness (lot-types.ts).
+  /** Creates a lot with its first custody interval (at `location` from `createdAt`). Idempotent on the id. */
+  createLot(lot: NewLot): Promise<CreateLotResult>;
+  /** Ends the lot's current custody interval at `at` and starts one at `location`; undefined for an unknown lot. */
+  moveLot(id: string, location: string, at: number): Promise<MoveLotResult | undefined>;
+  getLot(id: string): Promise<Lot | undefined>;
+  /** The lot's custody intervals in time order. */
+  lotCustody(id: string): Promise<CustodyInterval[]>;
+  /** Custody intervals at `location` overlapping [fromTs, toTs], with each lot's commodity. */
+  custodyAt(location: string, fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>>;
+  /** The lots at `location` now (open custody intervals), with their commodity. */
+  lotsAt(location: string): Promise<Array<CustodyInterval & { commodity: string }>>;
+  /** Stored freshness of these lots (those that have one). */
+  lotFreshness(lots: readonly string[]): Promise<LotFreshness[]>;
+  /** Where these locations' reading series stand (those that have one). */
+  locationSeries(locations: readonly string[]): Promise<LocationPoint[]>;
+  /** Writes series positions, lot freshness and history points in one transaction. */
+  saveShelfLife(update: ShelfLifeUpdate): Promise<void>;
+  /** A lot's freshness history, newest first, at most `limit` points. */
+  freshnessHistory(lot: string, limit: number): Promise<FreshnessPoint[]>;
 
   counts(): Promise<StoreCounts>;
   /** Resolves when the store answers a trivial query; for health checks. */

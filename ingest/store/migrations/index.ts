@@ -8,6 +8,7 @@ import { readingRids } from './002-reading-rids.js';
 import { consumerCursors } from './003-consumer-cursors.js';
 import { gatewayIdentity } from './004-gateway-identity.js';
 import { integrityRetention } from './005-integrity-retention.js';
+import { lots } from './006-lots.js';
 
 export interface Migration {
   /** 1, 2, 3, …: applied in ascending order, each exactly once. */
@@ -16,7 +17,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention];
+export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots];
 
 /**
  * The migrations a database still needs, in version order, given the versions it has applied.

@@ -5,6 +5,7 @@
  * never by a read followed by a separate write.
  */
 import type pg from 'pg';
+import { inTransaction } from './transaction.js';
 import type { JoinRequest, JoinRequestStatus, JoinToken, NewJoinRequest, RedeemResult, Revocation, RevokeResult } from '../identity-types.js';
 import { toJoinRequest } from '../sqlite-identity.js';
 import { toGateway, type Row } from '../sqlite-rows.js';
@@ -28,11 +29,8 @@ export async function createJoinToken(pool: pg.Pool, t: JoinToken): Promise<void
   await pool.query('INSERT INTO join_tokens (hash, label, created_at, expires_at) VALUES ($1, $2, $3, $4)', [t.hash, t.label ?? null, t.createdAt, t.expiresAt]);
 }
 
-export async function redeemJoinToken(pool: pg.Pool, tokenHash: string, request: NewJoinRequest, now: number): Promise<RedeemResult> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
+export function redeemJoinToken(pool: pg.Pool, tokenHash: string, request: NewJoinRequest, now: number): Promise<RedeemResult> {
+  return inTransaction(pool, async (client): Promise<RedeemResult> => {
     // A concurrent redemption blocks on the row lock and then finds used_at set: exactly one wins.
     const consumed = await client.query<Row>(
       'UPDATE join_tokens SET used_at = $2 WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING label',
@@ -40,7 +38,6 @@ export async function redeemJoinToken(pool: pg.Pool, tokenHash: string, request:
     );
     const token = consumed.rows[0];
     if (!token) {
-      await client.query('ROLLBACK');
       const found = (await client.query<Row>('SELECT used_at FROM join_tokens WHERE hash = $1', [tokenHash])).rows[0];
       return { status: !found ? 'unknown' : found.used_at !== null ? 'used' : 'expired' };
     }
@@ -49,16 +46,8 @@ export async function redeemJoinToken(pool: pg.Pool, tokenHash: string, request:
        VALUES ($1, $2, $3, $4, $5, $6, 'pending') RETURNING *`,
       [request.gateway, request.publicKey, request.label ?? null, tokenHash, token.label ?? null, request.requestedAt],
     );
-    await client.query('COMMIT');
     return { status: 'pending', request: toJoinRequest(inserted.rows[0]!) };
-  } catch (err) {
-    broken = err instanceof Error ? err : new Error(String(err));
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    // A connection that failed mid-transaction may be unusable: do not return it to the pool.
-    client.release(broken);
-  }
+  });
 }
 
 export async function listJoinRequests(pool: pg.Pool, status?: JoinRequestStatus): Promise<JoinRequest[]> {

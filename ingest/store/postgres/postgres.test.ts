@@ -17,6 +17,7 @@ import { T0, TestGateway, testReadings } from '../../test-helpers.js';
 import type { Migration } from '../migrations/index.js';
 import { describeIdentityContract } from '../identity-contract.js';
 import { describeIntegrityContract } from '../integrity-contract.js';
+import { describeLotContract } from '../lot-contract.js';
 import { describeStoreContract } from '../store-contract.js';
 import type { BatchMeta, CommitResult } from '../types.js';
 import { PG_MIGRATIONS } from './migrations/index.js';
@@ -49,6 +50,12 @@ describe.skipIf(skip)('PostgreSQL store', () => {
   });
 
   describeIntegrityContract('PostgreSQL', async () => {
+    const store = await openPostgresStore({ url: db.url, poolSize: 4 });
+    await truncateStore(db.url);
+    return { store, dispose: () => store.close() };
+  });
+
+  describeLotContract('PostgreSQL', async () => {
     const store = await openPostgresStore({ url: db.url, poolSize: 4 });
     await truncateStore(db.url);
     return { store, dispose: () => store.close() };

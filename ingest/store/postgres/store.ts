@@ -14,6 +14,15 @@ import { HEADER_COLUMNS, summarySql, toBatch, toGateway, toHeader, toQuarantined
 import type {
   Backlog,
   BatchHeader,
+  CreateLotResult,
+  CustodyInterval,
+  FreshnessPoint,
+  LocationPoint,
+  Lot,
+  LotFreshness,
+  MoveLotResult,
+  NewLot,
+  ShelfLifeUpdate,
   CommittedBatch,
   BatchMeta,
   BatchToCommit,
@@ -40,6 +49,7 @@ import type {
 import { assembleCommittedBatches, COMMITTED_HEADER_COLUMNS, readingRidSpan } from '../committed-batches.js';
 import { COMMIT_ORDER_LOCK_KEY, commitBatchesOn } from './commit.js';
 import * as identity from './identity.js';
+import * as lots from './lots.js';
 import type {
   Alert,
   AlertInput,
@@ -147,6 +157,47 @@ export class PostgresStore implements Store {
 
   async listGateways(): Promise<GatewaySummary[]> {
     return this.run(async () => (await this.rows(summarySql(''))).map(toSummary));
+  }
+
+  // Lots and their freshness (lots.ts).
+  async createLot(lot: NewLot): Promise<CreateLotResult> {
+    return this.run(() => lots.createLot(this.pool, lot));
+  }
+
+  async moveLot(id: string, location: string, at: number): Promise<MoveLotResult | undefined> {
+    return this.run(() => lots.moveLot(this.pool, id, location, at));
+  }
+
+  async getLot(id: string): Promise<Lot | undefined> {
+    return this.run(() => lots.getLot(this.pool, id));
+  }
+
+  async lotCustody(id: string): Promise<CustodyInterval[]> {
+    return this.run(() => lots.lotCustody(this.pool, id));
+  }
+
+  async custodyAt(location: string, fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
+    return this.run(() => lots.custodyAt(this.pool, location, fromTs, toTs));
+  }
+
+  async lotsAt(location: string): Promise<Array<CustodyInterval & { commodity: string }>> {
+    return this.run(() => lots.lotsAt(this.pool, location));
+  }
+
+  async lotFreshness(ids: readonly string[]): Promise<LotFreshness[]> {
+    return this.run(() => lots.lotFreshness(this.pool, ids));
+  }
+
+  async locationSeries(locations: readonly string[]): Promise<LocationPoint[]> {
+    return this.run(() => lots.locationSeries(this.pool, locations));
+  }
+
+  async saveShelfLife(update: ShelfLifeUpdate): Promise<void> {
+    await this.run(() => lots.saveShelfLife(this.pool, update));
+  }
+
+  async freshnessHistory(lot: string, limit: number): Promise<FreshnessPoint[]> {
+    return this.run(() => lots.freshnessHistory(this.pool, lot, limit));
   }
 
   // Gateway identity (identity.ts).

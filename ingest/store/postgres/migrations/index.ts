@@ -8,5 +8,6 @@ import { initial } from './001-initial.js';
 import { consumerCursors } from './002-consumer-cursors.js';
 import { gatewayIdentity } from './003-gateway-identity.js';
 import { integrityRetention } from './004-integrity-retention.js';
+import { lots } from './005-lots.js';
 
-export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention];
+export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots];

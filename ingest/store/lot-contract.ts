@@ -1,0 +1,96 @@
+/**
+ * The lots part of the Store contract (lot-types.ts), run against every implementation next to
+ * describeStoreContract; `open` returns a fresh, empty store.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { T0 } from '../test-helpers.js';
+import type { OpenedStore } from './store-contract.js';
+import type { Store } from './types.js';
+
+const HOUR = 3_600_000;
+
+export function describeLotContract(name: string, open: () => Promise<OpenedStore>): void {
+  describe(`Store contract, lots: ${name}`, () => {
+    let opened: OpenedStore;
+    let store: Store;
+
+    beforeEach(async () => {
+      opened = await open();
+      store = opened.store;
+    });
+    afterEach(async () => {
+      await opened.dispose();
+    });
+
+    it('creates a lot once, with its first custody interval; another commodity under the id is a conflict', async () => {
+      const created = await store.createLot({ id: 'LOT-1', commodity: 'strawberry', label: 'field 7', createdAt: T0, location: 'farm-cooler' });
+      expect(created).toEqual({ status: 'created', lot: { id: 'LOT-1', commodity: 'strawberry', label: 'field 7', createdAt: T0 } });
+      expect((await store.createLot({ id: 'LOT-1', commodity: 'strawberry', createdAt: T0 + 5, location: 'elsewhere' })).status).toBe('exists');
+      expect(await store.createLot({ id: 'LOT-1', commodity: 'apple', createdAt: T0 + 5, location: 'elsewhere' })).toMatchObject({ status: 'conflict', lot: { commodity: 'strawberry' } });
+      expect(await store.getLot('LOT-1')).toEqual({ id: 'LOT-1', commodity: 'strawberry', label: 'field 7', createdAt: T0 });
+      expect(await store.getLot('nope')).toBeUndefined();
+      expect(await store.lotCustody('LOT-1')).toEqual([{ lot: 'LOT-1', location: 'farm-cooler', fromTs: T0 }]);
+    });
+
+    it('moves a lot: closes its interval and opens the next; a move into the past is refused', async () => {
+      await store.createLot({ id: 'LOT-2', commodity: 'broccoli', createdAt: T0, location: 'packhouse' });
+      expect(await store.moveLot('LOT-2', 'truck-7', T0 + HOUR)).toEqual({ status: 'moved', custody: { lot: 'LOT-2', location: 'truck-7', fromTs: T0 + HOUR } });
+      expect((await store.moveLot('LOT-2', 'truck-7', T0 + 2 * HOUR))?.status).toBe('unchanged');
+      expect(await store.moveLot('LOT-2', 'dc-east', T0 + HOUR)).toMatchObject({ status: 'out_of_order', custody: { location: 'truck-7' } });
+      await store.moveLot('LOT-2', 'dc-east', T0 + 5 * HOUR);
+      expect(await store.lotCustody('LOT-2')).toEqual([
+        { lot: 'LOT-2', location: 'packhouse', fromTs: T0, toTs: T0 + HOUR },
+        { lot: 'LOT-2', location: 'truck-7', fromTs: T0 + HOUR, toTs: T0 + 5 * HOUR },
+        { lot: 'LOT-2', location: 'dc-east', fromTs: T0 + 5 * HOUR },
+      ]);
+      expect(await store.moveLot('nope', 'x', T0)).toBeUndefined();
+    });
+
+    it('finds the lots at a location during a time range, and those there now', async () => {
+      await store.createLot({ id: 'A', commodity: 'apple', createdAt: T0, location: 'room-1' });
+      await store.createLot({ id: 'B', commodity: 'banana-green', createdAt: T0 + HOUR, location: 'room-1' });
+      await store.createLot({ id: 'C', commodity: 'apple', createdAt: T0, location: 'room-2' });
+      await store.moveLot('A', 'room-2', T0 + 2 * HOUR);
+      const ids = async (from: number, to: number) => (await store.custodyAt('room-1', from, to)).map((c) => c.lot);
+      expect(await ids(T0, T0 + HOUR / 2)).toEqual(['A']);
+      expect(await ids(T0 + HOUR, T0 + 3 * HOUR)).toEqual(['A', 'B']); // A left at 2 h: it overlaps
+      expect(await ids(T0 + 3 * HOUR, T0 + 4 * HOUR)).toEqual(['B']);
+      expect((await store.custodyAt('room-1', T0, T0))[0]).toEqual({ lot: 'A', location: 'room-1', fromTs: T0, toTs: T0 + 2 * HOUR, commodity: 'apple' });
+      expect((await store.lotsAt('room-2')).map((c) => [c.lot, c.commodity])).toEqual([
+        ['A', 'apple'],
+        ['C', 'apple'],
+      ]);
+      expect(await store.lotsAt('nowhere')).toEqual([]);
+    });
+
+    it('saves series positions, freshness and history in one call and reads them back', async () => {
+      await store.createLot({ id: 'A', commodity: 'apple', createdAt: T0, location: 'room-1' });
+      await store.createLot({ id: 'B', commodity: 'apple', createdAt: T0, location: 'room-1' });
+      const fresh = { usedFraction: 0.25, waterLossPct: 0.5, chillDegreeHours: 0, quality: 8.6, remainingDays: 120.5 };
+      await store.saveShelfLife({
+        series: [{ location: 'room-1', ts: T0 + HOUR, tempC: 1.5, rh: 92, rhTs: T0 + HOUR }, { location: 'room-2', rh: 80, rhTs: T0 }],
+        freshness: [{ lot: 'A', ...fresh, throughTs: T0 + HOUR }],
+        history: [
+          { lot: 'A', ts: T0, ...fresh, quality: 9 },
+          { lot: 'A', ts: T0 + HOUR, ...fresh },
+        ],
+      });
+      expect(await store.locationSeries(['room-1', 'room-2', 'room-3'])).toEqual(
+        expect.arrayContaining([
+          { location: 'room-1', ts: T0 + HOUR, tempC: 1.5, rh: 92, rhTs: T0 + HOUR },
+          { location: 'room-2', rh: 80, rhTs: T0 },
+        ]),
+      );
+      expect(await store.locationSeries([])).toEqual([]);
+      expect(await store.lotFreshness(['A', 'B'])).toEqual([{ lot: 'A', ...fresh, throughTs: T0 + HOUR }]);
+      // Saved again (a redelivered batch): upserts, no duplicates.
+      await store.saveShelfLife({ series: [], freshness: [{ lot: 'A', ...fresh, quality: 8, throughTs: T0 + 2 * HOUR }], history: [{ lot: 'A', ts: T0 + HOUR, ...fresh, quality: 8 }] });
+      expect((await store.lotFreshness(['A']))[0]).toMatchObject({ quality: 8, throughTs: T0 + 2 * HOUR });
+      expect((await store.freshnessHistory('A', 10)).map((p) => [p.ts, p.quality])).toEqual([
+        [T0 + HOUR, 8],
+        [T0, 9],
+      ]);
+      expect(await store.freshnessHistory('A', 1)).toHaveLength(1);
+    });
+  });
+}

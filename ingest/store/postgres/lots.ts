@@ -1,0 +1,103 @@
+/**
+ * Lots of the PostgreSQL store (lot-types.ts), with the SQL shared with SQLite (lot-sql.ts).
+ * Several ingest instances may write one lot: createLot relies on the primary key, moveLot
+ * locks the lot's row for the read-then-write of its custody.
+ */
+import type pg from 'pg';
+import { numbered } from '../integrity-sql.js';
+import {
+  CLOSE_CUSTODY_SQL,
+  CUSTODY_AT_SQL,
+  CUSTODY_OF_LOT_SQL,
+  freshnessOfSql,
+  freshnessParams,
+  GET_LOT_SQL,
+  HISTORY_SQL,
+  historyParams,
+  HOLDERS_SQL,
+  INSERT_CUSTODY_SQL,
+  INSERT_LOT_SQL,
+  OPEN_CUSTODY_SQL,
+  seriesOfSql,
+  seriesParams,
+  toCustody,
+  toFreshness,
+  toFreshnessPoint,
+  toLocationPoint,
+  toLot,
+  UPSERT_FRESHNESS_SQL,
+  UPSERT_HISTORY_SQL,
+  UPSERT_SERIES_SQL,
+} from '../lot-sql.js';
+import type { CreateLotResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate } from '../lot-types.js';
+import type { Row } from '../sqlite-rows.js';
+import { inTransaction } from './transaction.js';
+
+const q = (client: pg.Pool | pg.PoolClient, sql: string, params: unknown[]) => client.query<Row>(numbered(sql), params);
+
+export function createLot(pool: pg.Pool, lot: NewLot): Promise<CreateLotResult> {
+  return inTransaction(pool, async (client): Promise<CreateLotResult> => {
+    const inserted = await q(client, `${INSERT_LOT_SQL} RETURNING id`, [lot.id, lot.commodity, lot.label ?? null, lot.createdAt]);
+    if (inserted.rowCount === 1) {
+      await q(client, INSERT_CUSTODY_SQL, [lot.id, lot.location, lot.createdAt]);
+      const { location: _location, ...created } = lot;
+      return { status: 'created', lot: created };
+    }
+    const stored = toLot((await q(client, GET_LOT_SQL, [lot.id])).rows[0]!);
+    return { status: stored.commodity === lot.commodity ? 'exists' : 'conflict', lot: stored };
+  });
+}
+
+export function moveLot(pool: pg.Pool, id: string, location: string, at: number): Promise<MoveLotResult | undefined> {
+  return inTransaction(pool, async (client): Promise<MoveLotResult | undefined> => {
+    if ((await q(client, `${GET_LOT_SQL} FOR UPDATE`, [id])).rowCount === 0) return undefined;
+    const open = (await q(client, OPEN_CUSTODY_SQL, [id])).rows[0];
+    const current = open ? toCustody(open) : undefined;
+    if (current && current.location === location) return { status: 'unchanged', custody: current };
+    if (current && at <= current.fromTs) return { status: 'out_of_order', custody: current };
+    await q(client, CLOSE_CUSTODY_SQL, [at, id]);
+    await q(client, INSERT_CUSTODY_SQL, [id, location, at]);
+    return { status: 'moved', custody: { lot: id, location, fromTs: at } };
+  });
+}
+
+export async function getLot(pool: pg.Pool, id: string): Promise<Lot | undefined> {
+  const row = (await q(pool, GET_LOT_SQL, [id])).rows[0];
+  return row ? toLot(row) : undefined;
+}
+
+export async function lotCustody(pool: pg.Pool, id: string): Promise<CustodyInterval[]> {
+  return (await q(pool, CUSTODY_OF_LOT_SQL, [id])).rows.map(toCustody);
+}
+
+const withCommodity = (r: Row): CustodyInterval & { commodity: string } => ({ ...toCustody(r), commodity: String(r.commodity) });
+
+export async function custodyAt(pool: pg.Pool, location: string, fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
+  return (await q(pool, CUSTODY_AT_SQL, [location, toTs, fromTs])).rows.map(withCommodity);
+}
+
+export async function lotsAt(pool: pg.Pool, location: string): Promise<Array<CustodyInterval & { commodity: string }>> {
+  return (await q(pool, HOLDERS_SQL, [location])).rows.map(withCommodity);
+}
+
+export async function lotFreshness(pool: pg.Pool, lots: readonly string[]): Promise<LotFreshness[]> {
+  if (lots.length === 0) return [];
+  return (await q(pool, freshnessOfSql(lots.length), [...lots])).rows.map(toFreshness);
+}
+
+export async function locationSeries(pool: pg.Pool, locations: readonly string[]): Promise<LocationPoint[]> {
+  if (locations.length === 0) return [];
+  return (await q(pool, seriesOfSql(locations.length), [...locations])).rows.map(toLocationPoint);
+}
+
+export function saveShelfLife(pool: pg.Pool, update: ShelfLifeUpdate): Promise<void> {
+  return inTransaction(pool, async (client) => {
+    for (const p of update.series) await q(client, UPSERT_SERIES_SQL, seriesParams(p));
+    for (const f of update.freshness) await q(client, UPSERT_FRESHNESS_SQL, freshnessParams(f));
+    for (const h of update.history) await q(client, UPSERT_HISTORY_SQL, historyParams(h));
+  });
+}
+
+export async function freshnessHistory(pool: pg.Pool, lot: string, limit: number): Promise<FreshnessPoint[]> {
+  return (await q(pool, HISTORY_SQL, [lot, limit])).rows.map(toFreshnessPoint);
+}

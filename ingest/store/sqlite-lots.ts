@@ -1,0 +1,97 @@
+/**
+ * Lots of the SQLite store (lot-types.ts). Synchronous calls on the one connection: a
+ * read-then-write inside an IMMEDIATE transaction is atomic.
+ */
+import {
+  CLOSE_CUSTODY_SQL,
+  CUSTODY_AT_SQL,
+  CUSTODY_OF_LOT_SQL,
+  freshnessOfSql,
+  freshnessParams,
+  GET_LOT_SQL,
+  HISTORY_SQL,
+  historyParams,
+  HOLDERS_SQL,
+  INSERT_CUSTODY_SQL,
+  INSERT_LOT_SQL,
+  OPEN_CUSTODY_SQL,
+  seriesOfSql,
+  seriesParams,
+  toCustody,
+  toFreshness,
+  toFreshnessPoint,
+  toLocationPoint,
+  toLot,
+  UPSERT_FRESHNESS_SQL,
+  UPSERT_HISTORY_SQL,
+  UPSERT_SERIES_SQL,
+} from './lot-sql.js';
+import type { CreateLotResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate } from './lot-types.js';
+import type { SqliteContext } from './sqlite-identity.js';
+import type { Row } from './sqlite-rows.js';
+
+export function createLot({ db, sql }: SqliteContext, lot: NewLot): CreateLotResult {
+  return db
+    .transaction((): CreateLotResult => {
+      const existing = sql(GET_LOT_SQL).get(lot.id) as Row | undefined;
+      if (existing) {
+        const stored = toLot(existing);
+        return { status: stored.commodity === lot.commodity ? 'exists' : 'conflict', lot: stored };
+      }
+      sql(INSERT_LOT_SQL).run(lot.id, lot.commodity, lot.label ?? null, lot.createdAt);
+      sql(INSERT_CUSTODY_SQL).run(lot.id, lot.location, lot.createdAt);
+      const { location: _location, ...created } = lot;
+      return { status: 'created', lot: created };
+    })
+    .immediate();
+}
+
+export function moveLot({ db, sql }: SqliteContext, id: string, location: string, at: number): MoveLotResult | undefined {
+  return db
+    .transaction((): MoveLotResult | undefined => {
+      if (!sql(GET_LOT_SQL).get(id)) return undefined;
+      const open = sql(OPEN_CUSTODY_SQL).get(id) as Row | undefined;
+      const current = open ? toCustody(open) : undefined;
+      if (current && current.location === location) return { status: 'unchanged', custody: current };
+      // At or before the current interval's start: custody already recorded cannot be rewritten.
+      if (current && at <= current.fromTs) return { status: 'out_of_order', custody: current };
+      sql(CLOSE_CUSTODY_SQL).run(at, id);
+      sql(INSERT_CUSTODY_SQL).run(id, location, at);
+      return { status: 'moved', custody: { lot: id, location, fromTs: at } };
+    })
+    .immediate();
+}
+
+export const getLot = ({ sql }: SqliteContext, id: string): Lot | undefined => {
+  const row = sql(GET_LOT_SQL).get(id) as Row | undefined;
+  return row ? toLot(row) : undefined;
+};
+
+export const lotCustody = ({ sql }: SqliteContext, id: string): CustodyInterval[] => (sql(CUSTODY_OF_LOT_SQL).all(id) as Row[]).map(toCustody);
+
+const withCommodity = (r: Row): CustodyInterval & { commodity: string } => ({ ...toCustody(r), commodity: String(r.commodity) });
+
+export const custodyAt = ({ sql }: SqliteContext, location: string, fromTs: number, toTs: number) => (sql(CUSTODY_AT_SQL).all(location, toTs, fromTs) as Row[]).map(withCommodity);
+
+export const lotsAt = ({ sql }: SqliteContext, location: string) => (sql(HOLDERS_SQL).all(location) as Row[]).map(withCommodity);
+
+export function lotFreshness({ db }: SqliteContext, lots: readonly string[]): LotFreshness[] {
+  if (lots.length === 0) return [];
+  // Not cached: the text depends on the number of ids.
+  return (db.prepare(freshnessOfSql(lots.length)).all(...lots) as Row[]).map(toFreshness);
+}
+
+export function locationSeries({ db }: SqliteContext, locations: readonly string[]): LocationPoint[] {
+  if (locations.length === 0) return [];
+  return (db.prepare(seriesOfSql(locations.length)).all(...locations) as Row[]).map(toLocationPoint);
+}
+
+export function saveShelfLife({ db, sql }: SqliteContext, update: ShelfLifeUpdate): void {
+  db.transaction(() => {
+    for (const p of update.series) sql(UPSERT_SERIES_SQL).run(...seriesParams(p));
+    for (const f of update.freshness) sql(UPSERT_FRESHNESS_SQL).run(...freshnessParams(f));
+    for (const h of update.history) sql(UPSERT_HISTORY_SQL).run(...historyParams(h));
+  }).immediate();
+}
+
+export const freshnessHistory = ({ sql }: SqliteContext, lot: string, limit: number): FreshnessPoint[] => (sql(HISTORY_SQL).all(lot, limit) as Row[]).map(toFreshnessPoint);
