@@ -15,8 +15,8 @@ describe('LocationSeries', () => {
       95,
     );
     expect(steps).toEqual([
-      { tempC: 3, rh: 90, dtH: 0.5 },
-      { tempC: 5, rh: 85, dtH: 1.5 },
+      { tempC: 3, rh: 90, dtH: 0.5, endTs: HOUR / 2 },
+      { tempC: 5, rh: 85, dtH: 1.5, endTs: 2 * HOUR },
     ]);
     expect(series.position).toEqual({ ts: 2 * HOUR, tempC: 6, rh: 80, rhTs: 2 * HOUR });
   });
@@ -26,7 +26,7 @@ describe('LocationSeries', () => {
     const { steps, skippedLate } = series.append([{ ts: HOUR / 2, tempC: 20 }, { ts: 3 * HOUR, tempC: 8 }], 95);
     expect(skippedLate).toBe(1);
     // No RH seen yet: the commodity's recommended RH fills it.
-    expect(steps).toEqual([{ tempC: 6, rh: 95, dtH: 2 }]);
+    expect(steps).toEqual([{ tempC: 6, rh: 95, dtH: 2, endTs: 3 * HOUR }]);
   });
 
   it('takes humidity from a humidity-only reading without making a step', () => {
@@ -35,7 +35,7 @@ describe('LocationSeries', () => {
     expect(series.position).toEqual({ ts: 0, tempC: 2, rh: 70, rhTs: HOUR });
     // An older humidity reading arriving later does not overwrite the newer one.
     expect(series.append([{ ts: HOUR / 2, rh: 20 }], 95).skippedLate).toBe(1);
-    expect(series.append([{ ts: 2 * HOUR, tempC: 2 }], 95).steps).toEqual([{ tempC: 2, rh: 70, dtH: 2 }]);
+    expect(series.append([{ ts: 2 * HOUR, tempC: 2 }], 95).steps).toEqual([{ tempC: 2, rh: 70, dtH: 2, endTs: 2 * HOUR }]);
   });
 
   it('keeps humidity seen before the first temperature, and averages two sensors at one instant', () => {
@@ -50,6 +50,6 @@ describe('LocationSeries', () => {
       95,
     );
     expect(skippedLate).toBe(0);
-    expect(steps).toEqual([{ tempC: 5, rh: 60, dtH: 1 }]);
+    expect(steps).toEqual([{ tempC: 5, rh: 60, dtH: 1, endTs: 2 * HOUR }]);
   });
 });

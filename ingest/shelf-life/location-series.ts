@@ -12,6 +12,9 @@
  */
 import type { Step } from '../../models/reference.js';
 
+/** A step and the time it ends (UTC ms), to attribute it to the lots there then. */
+export type TimedStep = Step & { endTs: number };
+
 export interface SeriesReading {
   ts: number;
   tempC?: number;
@@ -45,9 +48,9 @@ export class LocationSeries {
    * Readings of two sensors at the same instant are averaged; a reading older than the last one
    * of its kind is skipped (counted in skippedLate).
    */
-  append(readings: readonly SeriesReading[], fallbackRh: number): { steps: Step[]; skippedLate: number } {
+  append(readings: readonly SeriesReading[], fallbackRh: number): { steps: TimedStep[]; skippedLate: number } {
     const sorted = [...readings].sort((a, b) => a.ts - b.ts);
-    const steps: Step[] = [];
+    const steps: TimedStep[] = [];
     let skippedLate = 0;
     for (const r of sorted) {
       const p = this.point;
@@ -68,7 +71,7 @@ export class LocationSeries {
         continue;
       }
       if (p.ts !== undefined && p.tempC !== undefined) {
-        steps.push({ tempC: (p.tempC + r.tempC) / 2, rh: ((p.rh ?? fallbackRh) + (rh ?? fallbackRh)) / 2, dtH: (r.ts - p.ts) / 3_600_000 });
+        steps.push({ tempC: (p.tempC + r.tempC) / 2, rh: ((p.rh ?? fallbackRh) + (rh ?? fallbackRh)) / 2, dtH: (r.ts - p.ts) / 3_600_000, endTs: r.ts });
       }
       this.point = { ts: r.ts, tempC: r.tempC, rh, rhTs };
     }
