@@ -28,6 +28,7 @@ describe('IngestConfig', () => {
       store: { sqlite: { synchronous: 'FULL' } },
       integrity: { intervalSeconds: 60, gapGraceSeconds: 300 },
       retention: { enabled: true, intervalMinutes: 60, readingsDays: 730, rejectionsDays: 730, quarantineDays: 90, resolvedAlertsDays: 730 },
+      shelfLife: { enabled: true },
       logLevel: 'info',
     });
   });

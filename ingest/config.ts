@@ -217,6 +217,16 @@ export const RetentionConfig = Type.Object(
 );
 export type RetentionConfig = Static<typeof RetentionConfig>;
 
+export const ShelfLifeConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Whether lots\' freshness is computed from the readings of their locations. Default true.' }),
+    modelPath: Type.Optional(
+      Type.String({ minLength: 1, description: 'Your own ONNX model with the signature of docs/model.md §2 instead of the built-in models/shelf-life.onnx (check it first: freshtrail model check --file F). Default: the built-in model.' }),
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'Shelf-life model (docs/model.md): an after-commit consumer updates every lot in custody at a location from that location\'s readings.' },
+);
+
 export const IngestConfig = Type.Object(
   {
     dataDir: Type.String({ minLength: 1, default: './freshtrail-data', description: 'Directory of the ingest data (the SQLite store unless store.postgres is set). Created if missing. Default ./freshtrail-data.' }),
@@ -227,6 +237,7 @@ export const IngestConfig = Type.Object(
     sinks: Type.Optional(SinksConfig),
     integrity: IntegrityConfig,
     retention: RetentionConfig,
+    shelfLife: ShelfLifeConfig,
     logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
       default: 'info',
       description: 'pino log level. Default info.',

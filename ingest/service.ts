@@ -20,6 +20,7 @@ import { openPostgresStore } from './store/postgres/store.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
 import { freshTrailVersion } from './version.js';
+import { ShelfLifeModel } from '../models/runner.js';
 
 export const SQLITE_FILE_NAME = 'ingest.sqlite';
 
@@ -56,6 +57,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   };
   try {
     checkTransportConfig(config);
+    await checkShelfLifeModel(config);
     const store = deps.store ?? (await openStore(config));
     closers.push(() => store.close());
     const metrics = new IngestMetrics();
@@ -137,6 +139,17 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
 function checkTransportConfig(config: IngestConfig): void {
   if (config.mqtt.shareGroup !== undefined && config.mqtt.url === undefined) {
     throw new FreshTrailError('FT_ERR_CONFIG', 'mqtt.shareGroup needs an external broker (mqtt.url): the embedded broker has no shared subscriptions; run one instance with the embedded broker, or several on Mosquitto/EMQX/HiveMQ');
+  }
+}
+
+/** A configured model that cannot be used stops the start, naming what is wrong with it. */
+async function checkShelfLifeModel(config: IngestConfig): Promise<void> {
+  const path = config.shelfLife.modelPath;
+  if (!config.shelfLife.enabled || path === undefined) return;
+  try {
+    await (await ShelfLifeModel.load(path)).close();
+  } catch (err) {
+    throw new FreshTrailError('FT_ERR_CONFIG', `shelfLife.modelPath: ${errorMessage(err)}`, { cause: err });
   }
 }
 

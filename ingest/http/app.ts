@@ -10,6 +10,7 @@ import type { Logger } from '../../common/log.js';
 import { installErrorHandling } from './errors.js';
 import { alertRoutes } from './routes/alerts.js';
 import { consumerRoutes } from './routes/consumers.js';
+import { lotRoutes } from './routes/lots.js';
 import { batchRoutes } from './routes/batches.js';
 import { gatewayRoutes } from './routes/gateways.js';
 import { healthRoutes } from './routes/health.js';
@@ -33,7 +34,7 @@ export async function buildApp(services: ApiServices, logger: Logger): Promise<F
   await app.register(swagger, {
     openapi: {
       info: { title: 'FreshTrail ingest API', version: services.version, description: 'Verified cold-chain readings: signed batches in, evidence out.' },
-      tags: [{ name: 'batches' }, { name: 'gateways' }, { name: 'readings' }, { name: 'integrity' }, { name: 'alerts' }, { name: 'service' }],
+      tags: [{ name: 'batches' }, { name: 'gateways' }, { name: 'readings' }, { name: 'integrity' }, { name: 'alerts' }, { name: 'lots' }, { name: 'service' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -44,6 +45,7 @@ export async function buildApp(services: ApiServices, logger: Logger): Promise<F
   await app.register(integrityRoutes, options);
   await app.register(alertRoutes, options);
   await app.register(consumerRoutes, options);
+  await app.register(lotRoutes, options);
   await app.register(readingRoutes, options);
   await app.register(statsRoutes, options);
   await app.register(batchRoutes, options);

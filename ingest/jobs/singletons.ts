@@ -16,13 +16,15 @@ import type { IngestPipeline } from '../pipeline.js';
 import type { Store } from '../store/types.js';
 import type { BatchConsumer } from '../consumers/consumer.js';
 import { IntegrityMonitor } from './integrity-monitor.js';
+import { ShelfLifeModel } from '../../models/runner.js';
+import { SHELF_LIFE_CONSUMER, ShelfLifeConsumer } from '../shelf-life/consumer.js';
 import { RetentionJob, retentionHorizons } from './retention.js';
 
 const INFLUX_CONSUMER = 'influx';
 
 /** Names (cursor names) of the after-commit consumers the configuration enables. */
 export function configuredConsumers(config: IngestConfig): string[] {
-  return config.sinks?.influx ? [INFLUX_CONSUMER] : [];
+  return [...(config.sinks?.influx ? [INFLUX_CONSUMER] : []), ...(config.shelfLife.enabled ? [SHELF_LIFE_CONSUMER] : [])];
 }
 
 /** What the jobs work on. */
@@ -57,6 +59,10 @@ function singletonJobs(config: IngestConfig, { store, metrics, pipeline }: JobDe
   if (influx) {
     const token = influx.token ?? process.env.FRESHTRAIL_INFLUX_TOKEN;
     jobs.push(consumerJob(INFLUX_CONSUMER, () => new InfluxSink({ ...influx, name: INFLUX_CONSUMER, token })));
+  }
+  if (config.shelfLife.enabled) {
+    const modelPath = config.shelfLife.modelPath;
+    jobs.push(consumerJob(SHELF_LIFE_CONSUMER, () => new ShelfLifeConsumer({ store, loadModel: () => ShelfLifeModel.load(modelPath), logger: logger.child({ component: 'shelf-life' }) })));
   }
 
   const integrityLogger = logger.child({ component: 'integrity' });
