@@ -87,6 +87,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         startedAt: Date.now(),
         bodyLimitBytes: config.http.bodyLimitBytes,
         consumers: configuredConsumers(config),
+        shelfLifeModelPath: config.shelfLife.modelPath,
         transportsReady: () => !closing && subscriber?.connected === true,
       },
       logger.child({ component: 'http' }),

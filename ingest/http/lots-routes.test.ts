@@ -73,4 +73,26 @@ describe('HTTP API: lots', () => {
     expect((await get('/locations/empty/fefo')).json()).toEqual({ location: 'empty', lots: [] });
     expect((await get('/lots/NOPE/shelf-life')).statusCode).toBe(404);
   });
+
+  it('predicts the shelf life left on arrival at the planned transit temperature, and flags one below the receiver\'s minimum', async () => {
+    await api.close();
+    api = await openTestApi({ now: () => T0 });
+    await post('/lots', { id: 'BERRIES', commodity: 'strawberry', location: 'farm-cooler' });
+    const warm = await post('/shipments', { id: 'SH-WARM', lot: 'BERRIES', destination: 'store-12', eta: iso(T0 + 24 * HOUR), transitTempC: 10, minDaysOnArrival: 2 });
+    expect(warm.statusCode).toBe(201);
+    // 24 h at 10 °C with Q10 4.7 use 4.7 days' worth of a 6-day life: 1.3 days left.
+    expect(warm.json().arrival.remainingDays).toBeCloseTo(6 - 4.7, 3);
+    expect(warm.json().arrival.belowMinimum).toBe(true);
+    const cold = await post('/shipments', { id: 'SH-COLD', lot: 'BERRIES', destination: 'store-13', eta: iso(T0 + 24 * HOUR), transitTempC: 0, minDaysOnArrival: 2 });
+    expect(cold.json().arrival).toMatchObject({ belowMinimum: false });
+    expect(cold.json().arrival.remainingDays).toBeCloseTo(5, 3);
+    expect((await post('/shipments', { id: 'SH-COLD', lot: 'BERRIES', destination: 'store-13', eta: iso(T0 + 24 * HOUR), transitTempC: 0, minDaysOnArrival: 2 })).statusCode).toBe(200);
+    expect((await post('/shipments', { id: 'SH-COLD', lot: 'BERRIES', destination: 'elsewhere', eta: iso(T0 + 24 * HOUR), transitTempC: 0 })).statusCode).toBe(409);
+    expect((await post('/shipments', { id: 'SH-X', lot: 'NOPE', destination: 'x', eta: iso(T0), transitTempC: 0 })).statusCode).toBe(404);
+    const view = (await get('/lots/BERRIES/shelf-life')).json();
+    expect(view.shipments.map((s: { id: string; arrival: { belowMinimum: boolean } }) => [s.id, s.arrival.belowMinimum])).toEqual([
+      ['SH-COLD', false],
+      ['SH-WARM', true],
+    ]);
+  });
 });

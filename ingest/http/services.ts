@@ -12,6 +12,8 @@ export interface ApiServices {
   startedAt: number;
   /** Largest request body, bytes (config http.bodyLimitBytes). */
   bodyLimitBytes: number;
+  /** Path of the shelf-life model for arrival predictions; default the built-in one. */
+  shelfLifeModelPath?: string;
   /** Names of the configured after-commit consumers (their cursor names); default none. */
   consumers?: readonly string[];
   /** Whether the transports can take batches (the MQTT subscriber is connected). */

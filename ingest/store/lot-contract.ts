@@ -92,5 +92,18 @@ export function describeLotContract(name: string, open: () => Promise<OpenedStor
       ]);
       expect(await store.freshnessHistory('A', 1)).toHaveLength(1);
     });
+
+    it('records a shipment once; the same id with other content is a conflict', async () => {
+      await store.createLot({ id: 'A', commodity: 'apple', createdAt: T0, location: 'room-1' });
+      const shipment = { id: 'SH-1', lot: 'A', destination: 'store-12', eta: T0 + 30 * HOUR, transitTempC: 2, minDaysOnArrival: 20, createdAt: T0 };
+      expect(await store.createShipment(shipment)).toEqual({ status: 'created', shipment });
+      expect((await store.createShipment({ ...shipment, createdAt: T0 + 1 })).status).toBe('exists');
+      expect(await store.createShipment({ ...shipment, destination: 'store-13' })).toMatchObject({ status: 'conflict', shipment: { destination: 'store-12' } });
+      const { minDaysOnArrival: _min, ...withoutMinimum } = { ...shipment, id: 'SH-0', eta: T0 + HOUR };
+      await store.createShipment(withoutMinimum);
+      expect((await store.lotShipments('A')).map((s) => s.id)).toEqual(['SH-0', 'SH-1']);
+      expect((await store.lotShipments('A'))[0]).toEqual(withoutMinimum);
+      expect(await store.lotShipments('B')).toEqual([]);
+    });
   });
 }

@@ -3,7 +3,7 @@
  * `?` placeholders (numbered for PostgreSQL by integrity-sql.ts `numbered`) and row mappers.
  * Upserts use ON CONFLICT … DO UPDATE, which both databases accept in this form.
  */
-import type { CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness } from './lot-types.js';
+import type { CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, Shipment } from './lot-types.js';
 import type { Row } from './sqlite-rows.js';
 
 export const INSERT_LOT_SQL = 'INSERT INTO lots (id, commodity, label, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING';
@@ -95,3 +95,27 @@ export function toLocationPoint(r: Row): LocationPoint {
 export const freshnessParams = (f: LotFreshness): unknown[] => [f.lot, f.usedFraction, f.waterLossPct, f.chillDegreeHours, f.quality, f.remainingDays, f.throughTs];
 export const historyParams = (h: FreshnessPoint & { lot: string }): unknown[] => [h.lot, h.ts, h.usedFraction, h.waterLossPct, h.chillDegreeHours, h.quality, h.remainingDays];
 export const seriesParams = (p: LocationPoint): unknown[] => [p.location, p.ts ?? null, p.tempC ?? null, p.rh ?? null, p.rhTs ?? null];
+
+export const INSERT_SHIPMENT_SQL = `INSERT INTO shipments (id, lot, destination, eta, transit_temp_c, min_days_on_arrival, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO NOTHING`;
+export const GET_SHIPMENT_SQL = 'SELECT * FROM shipments WHERE id = ?';
+export const SHIPMENTS_OF_LOT_SQL = 'SELECT * FROM shipments WHERE lot = ? ORDER BY eta, id';
+
+export function toShipment(r: Row): Shipment {
+  const min = num(r.min_days_on_arrival);
+  return {
+    id: String(r.id),
+    lot: String(r.lot),
+    destination: String(r.destination),
+    eta: Number(r.eta),
+    transitTempC: Number(r.transit_temp_c),
+    ...(min === undefined ? {} : { minDaysOnArrival: min }),
+    createdAt: Number(r.created_at),
+  };
+}
+
+export const shipmentParams = (s: Shipment): unknown[] => [s.id, s.lot, s.destination, s.eta, s.transitTempC, s.minDaysOnArrival ?? null, s.createdAt];
+
+/** Same id: same shipment (exists) or different content (conflict). */
+export const sameShipment = (a: Shipment, b: Shipment): boolean =>
+  a.lot === b.lot && a.destination === b.destination && a.eta === b.eta && a.transitTempC === b.transitTempC && a.minDaysOnArrival === b.minDaysOnArrival;

@@ -69,3 +69,19 @@ export interface ShelfLifeUpdate {
   freshness: LotFreshness[];
   history: Array<FreshnessPoint & { lot: string }>;
 }
+
+/** A lot on its way to a destination. */
+export interface Shipment {
+  id: string;
+  lot: string;
+  destination: string;
+  /** Expected arrival, UTC ms. */
+  eta: number;
+  /** Planned transit temperature, °C. */
+  transitTempC: number;
+  /** The receiver's minimum remaining shelf life on arrival, days. */
+  minDaysOnArrival?: number;
+  createdAt: number;
+}
+
+export type CreateShipmentResult = { status: 'created' | 'exists' | 'conflict'; shipment: Shipment };

@@ -25,8 +25,14 @@ import {
   UPSERT_FRESHNESS_SQL,
   UPSERT_HISTORY_SQL,
   UPSERT_SERIES_SQL,
+  GET_SHIPMENT_SQL,
+  INSERT_SHIPMENT_SQL,
+  sameShipment,
+  shipmentParams,
+  SHIPMENTS_OF_LOT_SQL,
+  toShipment,
 } from './lot-sql.js';
-import type { CreateLotResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate } from './lot-types.js';
+import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from './lot-types.js';
 import type { SqliteContext } from './sqlite-identity.js';
 import type { Row } from './sqlite-rows.js';
 
@@ -95,3 +101,16 @@ export function saveShelfLife({ db, sql }: SqliteContext, update: ShelfLifeUpdat
 }
 
 export const freshnessHistory = ({ sql }: SqliteContext, lot: string, limit: number): FreshnessPoint[] => (sql(HISTORY_SQL).all(lot, limit) as Row[]).map(toFreshnessPoint);
+
+export function createShipment({ db, sql }: SqliteContext, shipment: Shipment): CreateShipmentResult {
+  return db
+    .transaction((): CreateShipmentResult => {
+      const inserted = sql(INSERT_SHIPMENT_SQL).run(...shipmentParams(shipment));
+      if (inserted.changes === 1) return { status: 'created', shipment };
+      const stored = toShipment(sql(GET_SHIPMENT_SQL).get(shipment.id) as Row);
+      return { status: sameShipment(stored, shipment) ? 'exists' : 'conflict', shipment: stored };
+    })
+    .immediate();
+}
+
+export const lotShipments = ({ sql }: SqliteContext, lot: string): Shipment[] => (sql(SHIPMENTS_OF_LOT_SQL).all(lot) as Row[]).map(toShipment);

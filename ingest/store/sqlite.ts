@@ -35,6 +35,8 @@ import type {
   Backlog,
   BatchHeader,
   CreateLotResult,
+  CreateShipmentResult,
+  Shipment,
   CustodyInterval,
   FreshnessPoint,
   LocationPoint,
@@ -214,6 +216,14 @@ export class SqliteStore implements Store {
   }
 
   /** What the identity and lot modules need of this store. */
+  async createShipment(shipment: Shipment): Promise<CreateShipmentResult> {
+    return this.run(() => lots.createShipment(this.context(), shipment));
+  }
+
+  async lotShipments(lot: string): Promise<Shipment[]> {
+    return this.run(() => lots.lotShipments(this.context(), lot));
+  }
+
   private context(): identity.SqliteContext {
     return { db: this.db, sql: (text) => this.sql(text) };
   }

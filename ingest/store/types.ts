@@ -31,8 +31,8 @@ import type {
 import type { JoinRequest, JoinRequestStatus, JoinToken, NewJoinRequest, RedeemResult, Revocation, RevokeResult } from './identity-types.js';
 
 export type { JoinRequest, JoinRequestStatus, JoinToken, NewJoinRequest, RedeemResult, Revocation, RevokeResult } from './identity-types.js';
-import type { CreateLotResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate } from './lot-types.js';
-export type { CreateLotResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate } from './lot-types.js';
+import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from './lot-types.js';
+export type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from './lot-types.js';
 
 export type Transport = 'mqtt' | 'http';
 
@@ -364,6 +364,10 @@ export interface Store {
   saveShelfLife(update: ShelfLifeUpdate): Promise<void>;
   /** A lot's freshness history, newest first, at most `limit` points. */
   freshnessHistory(lot: string, limit: number): Promise<FreshnessPoint[]>;
+  /** Records a shipment of a known lot; idempotent on the id (same content: exists; other: conflict). */
+  createShipment(shipment: Shipment): Promise<CreateShipmentResult>;
+  /** A lot's shipments by ETA. */
+  lotShipments(lot: string): Promise<Shipment[]>;
 
   counts(): Promise<StoreCounts>;
   /** Resolves when the store answers a trivial query; for health checks. */

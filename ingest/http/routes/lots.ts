@@ -9,7 +9,9 @@ import type { FastifyInstance } from 'fastify';
 import { FreshTrailError } from '../../../common/errors.js';
 import { COMMODITIES, commodity, parameterRow, type Commodity } from '../../../models/commodities.js';
 import { assess } from '../../../models/reference.js';
-import type { CustodyInterval, LotFreshness, Store } from '../../store/types.js';
+import { ShelfLifeModel } from '../../../models/runner.js';
+import { STATE_COUNT } from '../../../models/signature.js';
+import type { CustodyInterval, LotFreshness, Shipment, Store } from '../../store/types.js';
 import { errorResponses, iso, IsoTime } from '../schemas.js';
 import type { RouteOptions } from '../services.js';
 
@@ -27,6 +29,29 @@ const CreateLotBody = Type.Object(
   { additionalProperties: false },
 );
 const MoveBody = Type.Object({ location: ID, at: Time }, { additionalProperties: false });
+const ShipmentBody = Type.Object(
+  {
+    id: ID,
+    lot: ID,
+    destination: ID,
+    eta: Type.String({ format: 'date-time', description: 'Expected arrival, ISO 8601' }),
+    transitTempC: Type.Number({ minimum: -40, maximum: 60, description: 'Planned transit temperature, °C' }),
+    minDaysOnArrival: Type.Optional(Type.Number({ minimum: 0, description: 'The receiver\'s minimum remaining shelf life on arrival, days' })),
+  },
+  { additionalProperties: false },
+);
+const ShipmentView = Type.Object({
+  id: Type.String(),
+  destination: Type.String(),
+  eta: IsoTime('Expected arrival'),
+  transitTempC: Type.Number(),
+  minDaysOnArrival: Type.Optional(Type.Number()),
+  arrival: Type.Object({
+    remainingDays: Type.Number({ description: 'Predicted remaining shelf life on arrival at the commodity\'s best temperature, days' }),
+    quality: Type.Number(),
+    belowMinimum: Type.Boolean({ description: 'remainingDays below minDaysOnArrival' }),
+  }),
+});
 
 const Custody = Type.Object({ location: Type.String(), from: IsoTime('Arrival'), to: Type.Optional(IsoTime('Departure')) });
 const LotView = Type.Object({ id: Type.String(), commodity: Type.String(), label: Type.Optional(Type.String()), createdAt: IsoTime('Creation'), custody: Type.Array(Custody) });
@@ -86,9 +111,64 @@ async function lotView(store: Store, id: string) {
   return { id: lot.id, commodity: lot.commodity, ...(lot.label ? { label: lot.label } : {}), createdAt: iso(lot.createdAt), custody: (await store.lotCustody(id)).map(custodyView) };
 }
 
+/**
+ * The freshness a lot will have on arrival: its state now, then the transit until the ETA at
+ * the planned temperature and the commodity's recommended RH, through the configured model.
+ */
+async function arrivalOf(model: ShelfLifeModel, c: Commodity, stored: LotFreshness | undefined, shipment: Shipment, now: number) {
+  const from = Math.max(now, stored?.throughTs ?? now);
+  const hours = Math.max(0, shipment.eta - from) / 3_600_000;
+  const result = await model.evaluate({
+    tempC: Float32Array.of(shipment.transitTempC),
+    rh: Float32Array.of(c.rhBest),
+    dtH: Float32Array.of(hours),
+    params: Float32Array.from(parameterRow(c)),
+    state: stored ? Float32Array.of(stored.usedFraction, stored.waterLossPct, stored.chillDegreeHours) : new Float32Array(STATE_COUNT),
+    lots: 1,
+    steps: 1,
+  });
+  const remainingDays = result.remainingDays[0]!;
+  return { remainingDays, quality: result.quality[0]!, belowMinimum: shipment.minDaysOnArrival !== undefined && remainingDays < shipment.minDaysOnArrival };
+}
+
 export async function lotRoutes(app: FastifyInstance, { services }: RouteOptions): Promise<void> {
   const { store } = services;
   const now = services.now ?? Date.now;
+  let model: Promise<ShelfLifeModel> | undefined;
+  const loadModel = (): Promise<ShelfLifeModel> =>
+    (model ??= ShelfLifeModel.load(services.shelfLifeModelPath).catch((err: unknown) => {
+      model = undefined;
+      throw err;
+    }));
+  app.addHook('onClose', async () => {
+    if (model) await (await model.catch(() => undefined))?.close();
+  });
+  const shipmentView = async (c: Commodity, stored: LotFreshness | undefined, s: Shipment) => ({
+    id: s.id,
+    destination: s.destination,
+    eta: iso(s.eta),
+    transitTempC: s.transitTempC,
+    ...(s.minDaysOnArrival === undefined ? {} : { minDaysOnArrival: s.minDaysOnArrival }),
+    arrival: await arrivalOf(await loadModel(), c, stored, s, now()),
+  });
+
+  app.post<{ Body: Static<typeof ShipmentBody> }>('/shipments', {
+    schema: {
+      tags: ['lots'],
+      summary: 'Records a shipment of a lot and predicts its shelf life on arrival (idempotent on the id)',
+      body: ShipmentBody,
+      response: { 200: ShipmentView, 201: ShipmentView, ...errorResponses(400, 404, 409) },
+    },
+  }, async (request, reply) => {
+    const { id, lot: lotId, destination, eta, transitTempC, minDaysOnArrival } = request.body;
+    const lot = await store.getLot(lotId);
+    if (!lot) throw new FreshTrailError('FT_ERR_NOT_FOUND', `no lot "${lotId}": create it with POST /api/v1/lots`);
+    const shipment: Shipment = { id, lot: lotId, destination, eta: Date.parse(eta), transitTempC, ...(minDaysOnArrival === undefined ? {} : { minDaysOnArrival }), createdAt: now() };
+    const result = await store.createShipment(shipment);
+    if (result.status === 'conflict') throw new FreshTrailError('FT_ERR_CONFLICT', `shipment "${id}" exists with other details (lot ${result.shipment.lot} to ${result.shipment.destination})`);
+    const [stored] = await store.lotFreshness([lotId]);
+    return reply.status(result.status === 'created' ? 201 : 200).send(await shipmentView(knownCommodity(lot.commodity), stored, result.shipment));
+  });
 
   app.get('/commodities', {
     schema: { tags: ['lots'], summary: 'Commodities the shelf-life model knows, with their best storage conditions', response: { 200: Type.Object({ commodities: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), bestTempC: Type.Number(), bestRh: Type.Number(), shelfLifeDays: Type.Number() })) }) } },
@@ -122,15 +202,18 @@ export async function lotRoutes(app: FastifyInstance, { services }: RouteOptions
       summary: 'A lot\'s freshness: remaining shelf life, quality, water loss, chilling dose, flags, and its history (newest first)',
       params: Type.Object({ id: Type.String() }),
       querystring: Type.Object({ history: Type.Integer({ minimum: 0, maximum: 10_000, default: 500, description: 'Most history points' }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ lot: LotView, freshness: Freshness, history: Type.Array(HistoryPoint) }), ...errorResponses(400, 404) },
+      response: { 200: Type.Object({ lot: LotView, freshness: Freshness, shipments: Type.Array(ShipmentView), history: Type.Array(HistoryPoint) }), ...errorResponses(400, 404) },
     },
   }, async (request) => {
     const lot = await lotView(store, request.params.id);
     const [stored] = await store.lotFreshness([lot.id]);
     const history = await store.freshnessHistory(lot.id, request.query.history ?? 500);
+    const c = knownCommodity(lot.commodity);
+    const shipments = await Promise.all((await store.lotShipments(lot.id)).map((s) => shipmentView(c, stored, s)));
     return {
       lot,
-      freshness: freshnessView(knownCommodity(lot.commodity), stored),
+      freshness: freshnessView(c, stored),
+      shipments,
       history: history.map(({ ts, ...p }) => ({ time: iso(ts), ...p })),
     };
   });

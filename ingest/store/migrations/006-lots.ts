@@ -9,6 +9,8 @@
  *   outputs; lot_freshness_history: points of it over time, for the curve in the dashboard.
  * - location_series: where each location's reading series stands (last temperature and
  *   humidity), so the next readings continue it.
+ * - shipments: a lot on its way to a destination, with the planned transit temperature, the
+ *   ETA and the receiver's minimum remaining shelf life on arrival.
  */
 import type { Migration } from './index.js';
 
@@ -60,5 +62,16 @@ CREATE TABLE location_series (
   rh        REAL,
   rh_ts     INTEGER
 );
+
+CREATE TABLE shipments (
+  id                   TEXT PRIMARY KEY,
+  lot                  TEXT NOT NULL REFERENCES lots(id),
+  destination          TEXT NOT NULL,
+  eta                  INTEGER NOT NULL,
+  transit_temp_c       REAL NOT NULL,
+  min_days_on_arrival  REAL,
+  created_at           INTEGER NOT NULL
+);
+CREATE INDEX shipments_by_lot ON shipments (lot, eta);
 `,
 };

@@ -28,8 +28,14 @@ import {
   UPSERT_FRESHNESS_SQL,
   UPSERT_HISTORY_SQL,
   UPSERT_SERIES_SQL,
+  GET_SHIPMENT_SQL,
+  INSERT_SHIPMENT_SQL,
+  sameShipment,
+  shipmentParams,
+  SHIPMENTS_OF_LOT_SQL,
+  toShipment,
 } from '../lot-sql.js';
-import type { CreateLotResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate } from '../lot-types.js';
+import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from '../lot-types.js';
 import type { Row } from '../sqlite-rows.js';
 import { inTransaction } from './transaction.js';
 
@@ -100,4 +106,16 @@ export function saveShelfLife(pool: pg.Pool, update: ShelfLifeUpdate): Promise<v
 
 export async function freshnessHistory(pool: pg.Pool, lot: string, limit: number): Promise<FreshnessPoint[]> {
   return (await q(pool, HISTORY_SQL, [lot, limit])).rows.map(toFreshnessPoint);
+}
+
+export async function createShipment(pool: pg.Pool, shipment: Shipment): Promise<CreateShipmentResult> {
+  // The primary key settles a race between instances: the loser reads the winner's row.
+  const inserted = await q(pool, INSERT_SHIPMENT_SQL, shipmentParams(shipment));
+  if (inserted.rowCount === 1) return { status: 'created', shipment };
+  const stored = toShipment((await q(pool, GET_SHIPMENT_SQL, [shipment.id])).rows[0]!);
+  return { status: sameShipment(stored, shipment) ? 'exists' : 'conflict', shipment: stored };
+}
+
+export async function lotShipments(pool: pg.Pool, lot: string): Promise<Shipment[]> {
+  return (await q(pool, SHIPMENTS_OF_LOT_SQL, [lot])).rows.map(toShipment);
 }

@@ -15,6 +15,8 @@ import type {
   Backlog,
   BatchHeader,
   CreateLotResult,
+  CreateShipmentResult,
+  Shipment,
   CustodyInterval,
   FreshnessPoint,
   LocationPoint,
@@ -198,6 +200,14 @@ export class PostgresStore implements Store {
 
   async freshnessHistory(lot: string, limit: number): Promise<FreshnessPoint[]> {
     return this.run(() => lots.freshnessHistory(this.pool, lot, limit));
+  }
+
+  async createShipment(shipment: Shipment): Promise<CreateShipmentResult> {
+    return this.run(() => lots.createShipment(this.pool, shipment));
+  }
+
+  async lotShipments(lot: string): Promise<Shipment[]> {
+    return this.run(() => lots.lotShipments(this.pool, lot));
   }
 
   // Gateway identity (identity.ts).

@@ -52,5 +52,16 @@ CREATE TABLE location_series (
   rh        DOUBLE PRECISION,
   rh_ts     BIGINT
 );
+
+CREATE TABLE shipments (
+  id                   TEXT COLLATE "C" PRIMARY KEY,
+  lot                  TEXT COLLATE "C" NOT NULL REFERENCES lots(id),
+  destination          TEXT NOT NULL,
+  eta                  BIGINT NOT NULL,
+  transit_temp_c       DOUBLE PRECISION NOT NULL,
+  min_days_on_arrival  DOUBLE PRECISION,
+  created_at           BIGINT NOT NULL
+);
+CREATE INDEX shipments_by_lot ON shipments (lot, eta);
 `,
 };
