@@ -2,7 +2,7 @@
 import { benchEdge } from './edge.js';
 import { benchIngest } from './ingest.js';
 import { benchIngestTransports } from './ingest-transport.js';
-import { benchModel } from './model.js';
+import { benchLotUpdatesWithStore, benchModel } from './model.js';
 import { benchOutbox } from './outbox.js';
 import { benchProtocol } from './protocol.js';
 import type { Report } from './report.js';
@@ -17,6 +17,11 @@ export const BENCHMARKS: Record<string, { summary: string; run: (report: Report)
       await benchIngestTransports(report);
     },
   },
-  model: { summary: 'shelf-life model: reading-steps/s through ONNX (batched, one thread) and the reference implementation, lot updates/s, p99 of one lot update', run: benchModel },
+  model: {
+    summary: 'shelf-life model: reading-steps/s through ONNX (batched, one thread) and the reference implementation; lot updates/s and p99 of one lot update, model only and through the consumer with its SQLite store', run: async (report) => {
+      await benchModel(report);
+      await benchLotUpdatesWithStore(report);
+    },
+  },
   outbox: { summary: 'edge outbox durable appends (fdatasync per write group) and sealing, readings/s', run: benchOutbox },
 };
