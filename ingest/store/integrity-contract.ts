@@ -129,7 +129,7 @@ export function describeIntegrityContract(name: string, open: () => Promise<Open
       expect(first.opened).toBe(true);
       expect(first.alert).toEqual({
         id: expect.any(Number), kind: 'fork', severity: 'critical', gateway: gw.id, subject: undefined, dedupeKey: `fork:${gw.id}:2`, status: 'open',
-        openedAt: T0, lastSeenAt: T0, occurrences: 1, acknowledgedAt: undefined, resolvedAt: undefined, message: 'fork at 2', details: { seq: 2 },
+        openedAt: T0, lastSeenAt: T0, occurrences: 1, acknowledgedAt: undefined, acknowledgedBy: undefined, resolvedAt: undefined, resolvedBy: undefined, note: undefined, message: 'fork at 2', details: { seq: 2 },
       });
       const again = await store.raiseAlert(alert({ at: T0 + 500, message: 'fork at 2 again', details: { seq: 2, envelopes: 2 } }));
       expect(again.opened).toBe(false);
@@ -146,6 +146,20 @@ export function describeIntegrityContract(name: string, open: () => Promise<Open
       const all = await store.listAlerts({ limit: 10 });
       expect(all.map((a) => [a.status, a.occurrences])).toEqual([['open', 1], ['resolved', 3]]);
       expect(all[1]).toMatchObject({ resolvedAt: T0 + 900 });
+    });
+
+    it('takes an alert from open to acknowledged to resolved, with who, when and a note, each once', async () => {
+      const { alert: opened } = await store.raiseAlert(alert());
+      const acked = await store.actOnAlert(opened.id, { action: 'acknowledge', by: 'ana@farm', at: T0 + 10, note: 'checking the reefer' });
+      expect(acked).toMatchObject({ changed: true, alert: { status: 'acknowledged', acknowledgedAt: T0 + 10, acknowledgedBy: 'ana@farm', note: 'checking the reefer' } });
+      expect(await store.actOnAlert(opened.id, { action: 'acknowledge', by: 'bo', at: T0 + 20 })).toMatchObject({ changed: false, alert: { acknowledgedBy: 'ana@farm' } });
+      // Raised again while acknowledged: still acknowledged, one more occurrence.
+      expect((await store.raiseAlert(alert({ at: T0 + 30 }))).alert).toMatchObject({ id: opened.id, status: 'acknowledged', occurrences: 2 });
+      const resolved = await store.actOnAlert(opened.id, { action: 'resolve', by: 'bo', at: T0 + 40 });
+      expect(resolved).toMatchObject({ changed: true, alert: { status: 'resolved', resolvedAt: T0 + 40, resolvedBy: 'bo', note: 'checking the reefer' } });
+      expect(await store.actOnAlert(opened.id, { action: 'acknowledge', by: 'cy', at: T0 + 50 })).toMatchObject({ changed: false, alert: { status: 'resolved' } });
+      expect(await store.actOnAlert(opened.id, { action: 'resolve', by: 'cy', at: T0 + 50 })).toMatchObject({ changed: false, alert: { resolvedBy: 'bo' } });
+      expect(await store.actOnAlert(999_999, { action: 'resolve', by: 'cy', at: T0 })).toBeUndefined();
     });
 
     it('lists alerts newest first, filtered by status, kind and gateway', async () => {

@@ -6,6 +6,7 @@
  */
 import type {
   Alert,
+  AlertAction,
   AlertKind,
   AlertQuery,
   AlertSeverity,
@@ -111,7 +112,10 @@ export function toAlert(r: Row): Alert {
     lastSeenAt: Number(r.last_seen_at),
     occurrences: Number(r.occurrences),
     acknowledgedAt: opt(r.acknowledged_at, Number),
+    acknowledgedBy: opt(r.acknowledged_by, String),
     resolvedAt: opt(r.resolved_at, Number),
+    resolvedBy: opt(r.resolved_by, String),
+    note: opt(r.note, String),
     message: String(r.message),
     details,
   };
@@ -119,6 +123,15 @@ export function toAlert(r: Row): Alert {
 
 export const INSERT_ALERT_COLUMNS = '(kind, severity, gateway, subject, dedupe_key, status, opened_at, last_seen_at, occurrences, message, details)';
 export const RESOLVE_ALERT_SQL = "UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE dedupe_key = ? AND status <> 'resolved'";
+/** Open → acknowledged; only an open alert changes. */
+export const ACKNOWLEDGE_ALERT_BY_ID_SQL = "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, note = COALESCE(?, note) WHERE id = ? AND status = 'open' RETURNING *";
+/** Open or acknowledged → resolved. */
+export const RESOLVE_ALERT_BY_ID_SQL = "UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = ?, note = COALESCE(?, note) WHERE id = ? AND status <> 'resolved' RETURNING *";
+export const ALERT_BY_ID_SQL = 'SELECT * FROM alerts WHERE id = ?';
+
+export function alertActionSql(action: AlertAction['action']): string {
+  return action === 'acknowledge' ? ACKNOWLEDGE_ALERT_BY_ID_SQL : RESOLVE_ALERT_BY_ID_SQL;
+}
 
 /** SELECT of listAlerts with its parameters: newest opened first. */
 export function listAlertsSql(q: AlertQuery): { sql: string; params: Array<string | number> } {

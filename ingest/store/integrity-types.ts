@@ -80,7 +80,13 @@ export interface Alert {
   /** How many raises this alert has absorbed, the first included. */
   occurrences: number;
   acknowledgedAt?: number;
+  /** Who acknowledged it (as the caller named themselves). */
+  acknowledgedBy?: string;
   resolvedAt?: number;
+  /** Who resolved it; absent when the service resolved it because the condition went away. */
+  resolvedBy?: string;
+  /** The latest note given when acknowledging or resolving. */
+  note?: string;
   /** Message of the latest raise. */
   message: string;
   details: Record<string, unknown>;
@@ -150,3 +156,17 @@ export interface PruneBatchesResult {
 
 /** Records other than batches that retention deletes by age. */
 export type ExpiringRecords = 'rejections' | 'quarantine' | 'resolved_alerts';
+
+/** A person acting on an alert (the lifecycle open → acknowledged → resolved). */
+export interface AlertAction {
+  action: 'acknowledge' | 'resolve';
+  by: string;
+  at: number;
+  note?: string;
+}
+
+/** The alert after an action; changed false when it was already in that state (or past it). */
+export interface AlertActionResult {
+  alert: Alert;
+  changed: boolean;
+}

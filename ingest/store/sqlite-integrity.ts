@@ -19,6 +19,8 @@ import {
   PRUNE_RECORDS_SQL,
   REJECTION_SQL,
   RESOLVE_ALERT_SQL,
+  ALERT_BY_ID_SQL,
+  alertActionSql,
   RETENTION_FLOOR_SQL,
   toAlert,
   toForkReports,
@@ -29,6 +31,8 @@ import {
 } from './integrity-sql.js';
 import type {
   Alert,
+  AlertAction,
+  AlertActionResult,
   AlertInput,
   AlertQuery,
   ChainGap,
@@ -93,6 +97,13 @@ export class SqliteIntegrity {
 
   resolveAlert(dedupeKey: string, at: number): boolean {
     return this.sql(RESOLVE_ALERT_SQL).run(at, dedupeKey).changes > 0;
+  }
+
+  actOnAlert(id: number, a: AlertAction): AlertActionResult | undefined {
+    const changed = this.sql(alertActionSql(a.action)).get(a.at, a.by, a.note ?? null, id) as Row | undefined;
+    if (changed) return { alert: toAlert(changed), changed: true };
+    const row = this.sql(ALERT_BY_ID_SQL).get(id) as Row | undefined;
+    return row ? { alert: toAlert(row), changed: false } : undefined;
   }
 
   listAlerts(query: AlertQuery): Alert[] {

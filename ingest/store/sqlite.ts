@@ -15,6 +15,8 @@ import * as identity from './sqlite-identity.js';
 import * as lots from './sqlite-lots.js';
 import type {
   Alert,
+  AlertAction,
+  AlertActionResult,
   AlertInput,
   AlertQuery,
   ChainGap,
@@ -361,6 +363,10 @@ export class SqliteStore implements Store {
 
   async listEvidenceHolds(gateway?: string): Promise<EvidenceHold[]> {
     return this.run(() => this.integrity().listEvidenceHolds(gateway));
+  }
+
+  async actOnAlert(id: number, action: AlertAction): Promise<AlertActionResult | undefined> {
+    return this.run(() => this.integrity().actOnAlert(id, action));
   }
 
   async listConsumerCursors(): Promise<ConsumerCursor[]> {

@@ -15,6 +15,8 @@ import type { SealedBatch } from '../../protocol/batch.js';
 import type { TimestampSource } from '../../protocol/reading.js';
 import type {
   Alert,
+  AlertAction,
+  AlertActionResult,
   AlertInput,
   AlertQuery,
   ChainGap,
@@ -300,6 +302,8 @@ export interface Store {
   raiseAlert(input: AlertInput): Promise<RaiseResult>;
   /** Resolves the not-resolved alert with this key; true when there was one. */
   resolveAlert(dedupeKey: string, at: number): Promise<boolean>;
+  /** A person acknowledges or resolves alert `id`; undefined when there is no such alert. */
+  actOnAlert(id: number, action: AlertAction): Promise<AlertActionResult | undefined>;
   /** Matching alerts, newest opened first, at most `limit`. */
   listAlerts(query: AlertQuery): Promise<Alert[]>;
 

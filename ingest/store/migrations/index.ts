@@ -9,6 +9,7 @@ import { consumerCursors } from './003-consumer-cursors.js';
 import { gatewayIdentity } from './004-gateway-identity.js';
 import { integrityRetention } from './005-integrity-retention.js';
 import { lots } from './006-lots.js';
+import { alertLifecycle } from './007-alert-lifecycle.js';
 
 export interface Migration {
   /** 1, 2, 3, …: applied in ascending order, each exactly once. */
@@ -17,7 +18,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots];
+export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle];
 
 /**
  * The migrations a database still needs, in version order, given the versions it has applied.

@@ -22,6 +22,8 @@ import {
   PRUNE_RECORDS_SQL,
   REJECTION_SQL,
   RESOLVE_ALERT_SQL,
+  ALERT_BY_ID_SQL,
+  alertActionSql,
   RETENTION_FLOOR_SQL,
   toAlert,
   toForkReports,
@@ -32,6 +34,8 @@ import {
 } from '../integrity-sql.js';
 import type {
   Alert,
+  AlertAction,
+  AlertActionResult,
   AlertInput,
   AlertQuery,
   ChainGap,
@@ -97,6 +101,13 @@ export class PostgresIntegrity {
 
   async resolveAlert(dedupeKey: string, at: number): Promise<boolean> {
     return ((await this.pool.query(numbered(RESOLVE_ALERT_SQL), [at, dedupeKey])).rowCount ?? 0) > 0;
+  }
+
+  async actOnAlert(id: number, a: AlertAction): Promise<AlertActionResult | undefined> {
+    const changed = (await this.rows(numbered(alertActionSql(a.action)), [a.at, a.by, a.note ?? null, id]))[0];
+    if (changed) return { alert: toAlert(changed), changed: true };
+    const row = (await this.rows(numbered(ALERT_BY_ID_SQL), [id]))[0];
+    return row ? { alert: toAlert(row), changed: false } : undefined;
   }
 
   async listAlerts(query: AlertQuery): Promise<Alert[]> {

@@ -54,6 +54,8 @@ import * as identity from './identity.js';
 import * as lots from './lots.js';
 import type {
   Alert,
+  AlertAction,
+  AlertActionResult,
   AlertInput,
   AlertQuery,
   ChainGap,
@@ -373,6 +375,10 @@ export class PostgresStore implements Store {
 
   async listEvidenceHolds(gateway?: string): Promise<EvidenceHold[]> {
     return this.run(() => this.integrity().listEvidenceHolds(gateway));
+  }
+
+  async actOnAlert(id: number, action: AlertAction): Promise<AlertActionResult | undefined> {
+    return this.run(() => this.integrity().actOnAlert(id, action));
   }
 
   async listConsumerCursors(): Promise<ConsumerCursor[]> {

@@ -9,5 +9,6 @@ import { consumerCursors } from './002-consumer-cursors.js';
 import { gatewayIdentity } from './003-gateway-identity.js';
 import { integrityRetention } from './004-integrity-retention.js';
 import { lots } from './005-lots.js';
+import { alertLifecycle } from './006-alert-lifecycle.js';
 
-export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots];
+export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle];
