@@ -8,6 +8,7 @@
  * that commits wait for beyond the rows it deletes.
  */
 import type pg from 'pg';
+import { inTransaction } from './transaction.js';
 import {
   FORKS_SQL,
   gapsSql,
@@ -129,11 +130,8 @@ export class PostgresIntegrity {
   }
 
   /** One retention step in one transaction on one pooled connection (see Store.pruneBatches). */
-  async pruneBatches(step: PruneBatchesStep): Promise<PruneBatchesResult> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+  pruneBatches(step: PruneBatchesStep): Promise<PruneBatchesResult> {
+    return inTransaction(this.pool, async (client) => {
       const after = step.after ?? { receivedAt: Number.MIN_SAFE_INTEGER, rid: 0 };
       const limit = Math.max(1, step.maxRows);
       const candidates = (await client.query<Row>(numbered(PRUNE_CANDIDATES_SQL), [step.receivedBefore, after.receivedAt, after.receivedAt, after.rid, limit])).rows.map(toPruneCandidate);
@@ -147,15 +145,8 @@ export class PostgresIntegrity {
         const gateways = [...plan.floors.keys()];
         await client.query(RAISE_FLOORS_SQL, [gateways, gateways.map((g) => plan.floors.get(g)), gateways.map(() => Date.now())]);
       }
-      await client.query('COMMIT');
       return { deletedBatches: plan.remove.length, deletedReadings, held: plan.held, unconsumed: plan.unconsumed, next: plan.next };
-    } catch (err) {
-      broken = err instanceof Error ? err : new Error(String(err));
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   async pruneRecords(kind: ExpiringRecords, before: number, maxRows: number): Promise<number> {
