@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../common/log.js';
 import { startDemo, type DemoSummary, type RunningDemo } from '../cli/demo/run.js';
-import { FARM_GATEWAY, TRUCK_GATEWAY } from '../cli/demo/site.js';
+import { DEMO_LOTS, FARM_GATEWAY, TRUCK_GATEWAY } from '../cli/demo/site.js';
+import { commodity } from '../models/commodities.js';
+import { waitFor } from './support/wait.js';
 import type { EmittedValue } from '../firmware-sim/device.js';
 import type { StoredReading } from '../ingest/store/types.js';
 import { GENESIS_PREV, decodeEnvelope, encodeEnvelope, sealBatch, verifySealedBatch } from '../protocol/batch.js';
@@ -54,6 +56,20 @@ describe.skipIf(skip)('sensors → edge agents → ingest, end to end', () => {
 
   const arrived = (sensor: string) => readings.filter((r) => r.sensor === sensor).map((r) => ({ tempC: r.tempC, rh: r.rh }));
   const sent = (values: EmittedValue[]) => values.map((v) => ({ tempC: v.tempC, rh: v.rh }));
+
+  it('keeps each demo lot\'s freshness from its location\'s readings', async () => {
+    // The shelf-life consumer follows the store (polling each second): wait until it has every reading.
+    for (const lot of DEMO_LOTS) {
+      const lastTs = Math.max(...readings.filter((r) => r.location === lot.location).map((r) => r.ts));
+      await waitFor(async () => (await demo.ingest.store.lotFreshness([lot.id]))[0]?.throughTs === lastTs, `${lot.id} freshness through its last reading`, 15_000);
+      const view = (await (await fetch(`${demo.ingest.httpUrl}/api/v1/lots/${lot.id}/shelf-life`)).json()) as { freshness: { remainingDays: number; flags: string[] }; history: unknown[] };
+      expect(view.freshness.flags).not.toContain('no_readings');
+      expect(view.freshness.remainingDays).toBeGreaterThan(0);
+      expect(view.freshness.remainingDays).toBeLessThan(commodity(lot.commodity).slRefDays);
+      expect(view.history.length).toBeGreaterThan(0);
+    }
+    expect(summary.lots.map((l) => l.id)).toEqual(DEMO_LOTS.map((l) => l.id));
+  });
 
   it('delivers everything and rejects nothing', () => {
     expect(summary.drained).toBe(true);

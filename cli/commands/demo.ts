@@ -6,7 +6,7 @@ import { FreshTrailError } from '../../common/errors.js';
 import { intOption, parseCommandArgs, print } from '../args.js';
 import { untilSignal } from '../lifecycle.js';
 import { startDemo, type DemoSummary, type RunningDemo } from '../demo/run.js';
-import { COLD_ROOM } from '../demo/site.js';
+import { COLD_ROOM, DEMO_LOTS } from '../demo/site.js';
 
 const USAGE = `usage: freshtrail demo [--duration SECONDS] [--http-port PORT] [--data-dir DIR]
 
@@ -45,6 +45,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   print(`FreshTrail demo running. API ${api}/api/v1 · OpenAPI ${api}/docs · metrics ${api}/metrics`);
   print(`try: curl '${api}/api/v1/readings?location=${COLD_ROOM}&limit=5'`);
+  print(`     curl '${api}/api/v1/lots/${DEMO_LOTS[0].id}/shelf-life?history=3'`);
   print(`data: ${dataDir}${values['data-dir'] ? '' : ' (temporary)'} · stop with Ctrl-C${duration !== undefined ? ` or wait ${duration} s` : ''}`);
 
   const started = Date.now();
@@ -70,7 +71,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const summary = await stop();
   if (values['data-dir'] === undefined) await rm(dataDir, { recursive: true, force: true });
   if (!summary.drained) print('note: some batches were still in an outbox when the demo stopped; they were not lost, but the demo data is temporary');
-  print(JSON.stringify({ gateways: summary.gateways, verified: summary.verified, rejected: summary.rejected, quarantined: summary.quarantined }));
+  print(JSON.stringify({ gateways: summary.gateways, verified: summary.verified, rejected: summary.rejected, quarantined: summary.quarantined, lots: summary.lots }));
   return 0;
 }
 

@@ -14,7 +14,7 @@ import { startSimulator, type SimulatorHandle } from '../../firmware-sim/simulat
 import { defaultIngestConfig } from '../../ingest/config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../ingest/mqtt/embedded-broker.js';
 import { startIngest, type IngestHandle } from '../../ingest/service.js';
-import { siteEdgeConfigs, siteSimulatorConfig, type SiteOptions } from './site.js';
+import { DEMO_LOTS, siteEdgeConfigs, siteSimulatorConfig, type SiteOptions } from './site.js';
 
 export interface DemoOptions {
   dataDir: string;
@@ -49,6 +49,8 @@ export interface DemoSummary {
   quarantined: number;
   /** Every sealed batch was acknowledged before the demo stopped. */
   drained: boolean;
+  /** The demo lots' freshness when it stopped (absent for a lot whose readings were not processed yet). */
+  lots: Array<{ id: string; commodity: string; remainingDays?: number; quality?: number }>;
 }
 
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
@@ -90,6 +92,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       agents.push(agent);
       cleanup.unshift(() => agent.stop());
     }
+    for (const lot of DEMO_LOTS) await ingest.store.createLot({ ...lot, createdAt: Date.now() });
     sim.resume();
 
     return {
@@ -129,11 +132,21 @@ async function enrollOverHttp(httpUrl: string, id: string, publicKey: string): P
 }
 
 async function summarize(ingest: IngestHandle): Promise<Omit<DemoSummary, 'drained'>> {
-  const [gateways, counts, rejections] = await Promise.all([ingest.store.listGateways(), ingest.store.counts(), ingest.metrics.rejections.get()]);
+  const [gateways, counts, rejections, freshness] = await Promise.all([
+    ingest.store.listGateways(),
+    ingest.store.counts(),
+    ingest.metrics.rejections.get(),
+    ingest.store.lotFreshness(DEMO_LOTS.map((l) => l.id)),
+  ]);
+  const byLot = new Map(freshness.map((f) => [f.lot, f]));
   return {
     gateways: gateways.filter((g) => g.batches > 0).length,
     verified: counts.readings,
     rejected: rejections.values.reduce((sum, v) => sum + v.value, 0),
     quarantined: counts.quarantined,
+    lots: DEMO_LOTS.map(({ id, commodity }) => {
+      const f = byLot.get(id);
+      return { id, commodity, ...(f ? { remainingDays: Math.round(f.remainingDays * 100) / 100, quality: Math.round(f.quality * 100) / 100 } : {}) };
+    }),
   };
 }

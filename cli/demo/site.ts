@@ -11,6 +11,11 @@ import { validateConfig } from '../../common/config.js';
 export const COLD_ROOM = 'farm-a/cold-room-1';
 export const TRUCK = 'truck-7/compartment-1';
 export const FARM_GATEWAY = 'farm-a-gw1';
+/** Lots the demo stores: strawberries in the farm's cold room, romaine in the truck. */
+export const DEMO_LOTS = [
+  { id: 'LOT-STRAWBERRY-0412', commodity: 'strawberry', location: COLD_ROOM, label: 'farm A, field 3' },
+  { id: 'LOT-ROMAINE-0977', commodity: 'lettuce-romaine', location: TRUCK, label: 'to DC east' },
+] as const;
 export const TRUCK_GATEWAY = 'truck-7-gw';
 
 export interface SiteOptions {
