@@ -29,6 +29,7 @@ describe('IngestConfig', () => {
       integrity: { intervalSeconds: 60, gapGraceSeconds: 300 },
       retention: { enabled: true, intervalMinutes: 60, readingsDays: 730, rejectionsDays: 730, quarantineDays: 90, resolvedAlertsDays: 730 },
       shelfLife: { enabled: true },
+      alerts: { rules: [] },
       logLevel: 'info',
     });
   });

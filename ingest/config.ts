@@ -217,6 +217,28 @@ export const RetentionConfig = Type.Object(
 );
 export type RetentionConfig = Static<typeof RetentionConfig>;
 
+export const AlertRule = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Rule name, part of the alert\'s dedupe key. Default: none, required.' }),
+    measure: StringEnum(['temperature', 'humidity'] as const, { default: 'temperature', description: 'What the rule watches: temperature (°C) or relative humidity (%). Default temperature.' }),
+    location: Type.Optional(Type.String({ minLength: 1, description: 'A location id, or a prefix ending in * (truck-*). Default: every location.' })),
+    commodity: Type.Optional(Type.String({ minLength: 1, description: 'Only while the location holds a lot of this commodity (models/commodities.ts). Default: whatever it holds.' })),
+    above: Type.Optional(Type.Number({ description: 'Alert when the location\'s worst sensor is above this. Default: no upper limit.' })),
+    below: Type.Optional(Type.Number({ description: 'Alert when the location\'s worst sensor is below this. Default: no lower limit.' })),
+    forMinutes: Type.Number({ minimum: 0, default: 15, description: 'How long the excursion must last (reading time) before it raises an alert. Default 15.' }),
+    hysteresis: Type.Number({ minimum: 0, default: 0.5, description: 'How far back inside a limit the value must be to count as recovered (°C or % RH). Default 0.5.' }),
+    clearAfterMinutes: Type.Number({ minimum: 0, default: 5, description: 'How long it must stay recovered before the alert resolves. Default 5.' }),
+    severity: StringEnum(['warning', 'critical'] as const, { default: 'warning', description: 'Severity of the alert. Default warning.' }),
+  },
+  { additionalProperties: false },
+);
+export type AlertRule = Static<typeof AlertRule>;
+
+export const AlertsConfig = Type.Object(
+  { rules: Type.Array(AlertRule, { default: [], description: 'Threshold rules over the readings of each location (docs/operations.md §2.1). Default none.' }) },
+  { additionalProperties: false, default: {}, description: 'Alert rules; integrity alerts (gaps, forks, bad signatures) need none.' },
+);
+
 export const ShelfLifeConfig = Type.Object(
   {
     enabled: Type.Boolean({ default: true, description: 'Whether lots\' freshness is computed from the readings of their locations. Default true.' }),
@@ -238,6 +260,7 @@ export const IngestConfig = Type.Object(
     integrity: IntegrityConfig,
     retention: RetentionConfig,
     shelfLife: ShelfLifeConfig,
+    alerts: AlertsConfig,
     logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
       default: 'info',
       description: 'pino log level. Default info.',

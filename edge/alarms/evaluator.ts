@@ -11,7 +11,7 @@ import type { EdgeMetrics } from '../metrics.js';
 import type { ActiveAlarm } from '../status-types.js';
 import { resolveAlarmsConfig, type AlarmRule, type AlarmSettings, type AlarmsConfig } from './config.js';
 import { alarmTopic, hookEnv, type AlarmEvent, type AlarmState } from './event.js';
-import { Excursion, classify, severity, type Side } from './excursion.js';
+import { Excursion, classify, severity, type Side } from '../../common/excursion.js';
 import { HookQueue } from './hook.js';
 
 /** Publishes on the local broker; LocalBroker.publish fits. Must resolve or reject, not hang. */

@@ -4,7 +4,7 @@
  * Fields are only added, never renamed (`v` changes if that ever has to happen).
  */
 import type { Measure } from './config.js';
-import type { Side } from './excursion.js';
+import type { Side } from '../../common/excursion.js';
 
 export type AlarmState = 'raised' | 'cleared';
 

@@ -16,6 +16,7 @@ import type { IngestPipeline } from '../pipeline.js';
 import type { Store } from '../store/types.js';
 import type { BatchConsumer } from '../consumers/consumer.js';
 import { IntegrityMonitor } from './integrity-monitor.js';
+import { ALERT_RULES_CONSUMER, AlertRuleConsumer } from '../alerts/rule-consumer.js';
 import { ShelfLifeModel } from '../../models/runner.js';
 import { SHELF_LIFE_CONSUMER, ShelfLifeConsumer } from '../shelf-life/consumer.js';
 import { RetentionJob, retentionHorizons } from './retention.js';
@@ -24,7 +25,11 @@ const INFLUX_CONSUMER = 'influx';
 
 /** Names (cursor names) of the after-commit consumers the configuration enables. */
 export function configuredConsumers(config: IngestConfig): string[] {
-  return [...(config.sinks?.influx ? [INFLUX_CONSUMER] : []), ...(config.shelfLife.enabled ? [SHELF_LIFE_CONSUMER] : [])];
+  return [
+    ...(config.sinks?.influx ? [INFLUX_CONSUMER] : []),
+    ...(config.shelfLife.enabled ? [SHELF_LIFE_CONSUMER] : []),
+    ...(config.alerts.rules.length > 0 ? [ALERT_RULES_CONSUMER] : []),
+  ];
 }
 
 /** What the jobs work on. */
@@ -59,6 +64,10 @@ function singletonJobs(config: IngestConfig, { store, metrics, pipeline }: JobDe
   if (influx) {
     const token = influx.token ?? process.env.FRESHTRAIL_INFLUX_TOKEN;
     jobs.push(consumerJob(INFLUX_CONSUMER, () => new InfluxSink({ ...influx, name: INFLUX_CONSUMER, token })));
+  }
+  if (config.alerts.rules.length > 0) {
+    const rules = config.alerts.rules;
+    jobs.push(consumerJob(ALERT_RULES_CONSUMER, () => new AlertRuleConsumer({ store, rules, logger: logger.child({ component: 'alert-rules' }) })));
   }
   if (config.shelfLife.enabled) {
     const modelPath = config.shelfLife.modelPath;

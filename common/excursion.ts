@@ -1,5 +1,6 @@
 /**
- * The life of one alarm (one rule at one location), free of I/O: when a value is beyond its
+ * The life of one alarm or alert (one rule at one location), free of I/O, shared by the edge
+ * agent's local alarms and the ingest's alert rules: when a value is beyond its
  * threshold, when it is back inside, and when an excursion has lasted long enough to raise or
  * has been over long enough to clear. Reading timestamps measure durations; the gateway clock
  * only extends them while no reading arrives.
