@@ -240,9 +240,19 @@ export const COMMODITIES: readonly Commodity[] = [
 
 const byId = new Map(COMMODITIES.map((c) => [c.id, c]));
 
+/** The commodity, or undefined for an id the table does not have. */
+export function findCommodity(id: string): Commodity | undefined {
+  return byId.get(id);
+}
+
+/** Why `id` is not a commodity, naming the known ones (for error messages). */
+export function unknownCommodityMessage(id: string): string {
+  return `unknown commodity "${id}"; known: ${COMMODITIES.map((c) => c.id).join(', ')}`;
+}
+
 export function commodity(id: string): Commodity {
   const found = byId.get(id);
-  if (!found) throw new Error(`unknown commodity "${id}"; known: ${COMMODITIES.map((c) => c.id).join(', ')}`);
+  if (!found) throw new Error(unknownCommodityMessage(id));
   return found;
 }
 

@@ -1,4 +1,4 @@
-import { COMMODITIES, commodity, parameterRow, type Commodity } from '../../models/commodities.js';
+import { COMMODITIES, findCommodity, parameterRow, unknownCommodityMessage, type Commodity } from '../../models/commodities.js';
 import { ShelfLifeModel } from '../../models/runner.js';
 import { STATE_COUNT } from '../../models/signature.js';
 import { parseCommandArgs, print, UsageError } from '../args.js';
@@ -21,11 +21,9 @@ function numberOption(value: string | undefined, name: string): number | undefin
 }
 
 function knownCommodity(id: string): Commodity {
-  try {
-    return commodity(id);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const found = findCommodity(id);
+  if (!found) throw new UsageError(unknownCommodityMessage(id));
+  return found;
 }
 
 export async function modelCommand(argv: string[]): Promise<number> {

@@ -11,7 +11,7 @@
  * counted twice. Humidity before any sensor reported it is the commodity's recommended RH.
  */
 import type { Logger } from '../../common/log.js';
-import { commodity, parameterRow, type Commodity } from '../../models/commodities.js';
+import { findCommodity, parameterRow, type Commodity } from '../../models/commodities.js';
 import type { ShelfLifeModel } from '../../models/runner.js';
 import type { BatchConsumer } from '../consumers/consumer.js';
 import type { CommittedBatch, LocationPoint, LotFreshness, ShelfLifeUpdate, Store, StoredReading } from '../store/types.js';
@@ -53,7 +53,7 @@ export class ShelfLifeConsumer implements BatchConsumer {
         if (mine.length === 0) continue;
         let window = windows.get(interval.lot);
         if (!window) {
-          const known = knownCommodity(interval.commodity);
+          const known = findCommodity(interval.commodity);
           if (!known) {
             logger.warn({ lot: interval.lot, commodity: interval.commodity }, 'lot of an unknown commodity: no shelf life computed');
             continue;
@@ -128,12 +128,4 @@ function readingsByLocation(batches: readonly CommittedBatch[]): Map<string, Sto
     }
   }
   return byLocation;
-}
-
-function knownCommodity(id: string): Commodity | undefined {
-  try {
-    return commodity(id);
-  } catch {
-    return undefined;
-  }
 }

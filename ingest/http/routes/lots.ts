@@ -7,7 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { FreshTrailError } from '../../../common/errors.js';
-import { COMMODITIES, commodity, parameterRow, type Commodity } from '../../../models/commodities.js';
+import { COMMODITIES, findCommodity, parameterRow, unknownCommodityMessage, type Commodity } from '../../../models/commodities.js';
 import { assess } from '../../../models/reference.js';
 import { ShelfLifeModel } from '../../../models/runner.js';
 import { STATE_COUNT } from '../../../models/signature.js';
@@ -95,11 +95,9 @@ function freshnessView(c: Commodity, stored: LotFreshness | undefined): Freshnes
 }
 
 function knownCommodity(id: string): Commodity {
-  try {
-    return commodity(id);
-  } catch (err) {
-    throw new FreshTrailError('FT_ERR_SCHEMA', (err as Error).message);
-  }
+  const found = findCommodity(id);
+  if (!found) throw new FreshTrailError('FT_ERR_SCHEMA', unknownCommodityMessage(id));
+  return found;
 }
 
 const timeOf = (at: string | undefined, now: number): number => (at === undefined ? now : Date.parse(at));
