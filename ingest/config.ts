@@ -220,7 +220,7 @@ export type RetentionConfig = Static<typeof RetentionConfig>;
 export const AlertRule = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Rule name, part of the alert\'s dedupe key. Default: none, required.' }),
-    measure: StringEnum(['temperature', 'humidity'] as const, { default: 'temperature', description: 'What the rule watches: temperature (°C) or relative humidity (%). Default temperature.' }),
+    measure: StringEnum(['temperature', 'humidity', 'battery'] as const, { default: 'temperature', description: 'What the rule watches: temperature (°C), relative humidity (%) or sensor battery (%, alerting per location on its weakest sensor). Default temperature.' }),
     location: Type.Optional(Type.String({ minLength: 1, description: 'A location id, or a prefix ending in * (truck-*). Default: every location.' })),
     commodity: Type.Optional(Type.String({ minLength: 1, description: 'Only while the location holds a lot of this commodity (models/commodities.ts). Default: whatever it holds.' })),
     above: Type.Optional(Type.Number({ description: 'Alert when the location\'s worst sensor is above this. Default: no upper limit.' })),

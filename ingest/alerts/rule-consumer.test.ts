@@ -88,4 +88,11 @@ describe('AlertRuleConsumer', () => {
     expect(cold).toBeDefined();
     expect(cold!.openedAt).toBe(T0 + 115 * MINUTE); // from minute 100, when the lot arrived, + 15 min
   });
+
+  it('warns of a sensor battery running low, per location on its weakest sensor', async () => {
+    const consumer = new AlertRuleConsumer({ store, rules: [rule({ name: 'battery', measure: 'battery', location: undefined, above: undefined, below: 20, forMinutes: 0, hysteresis: 5 })], logger: silentLogger() });
+    const readings = Array.from({ length: 10 }, (_, i) => testReading({ sensor: 'door', location: 'cold-room-1', ts: T0 + i * MINUTE, battery: 25 - i }));
+    await consumer.consume(await commit(readings));
+    expect(await alerts()).toMatchObject([{ kind: 'battery_low', status: 'open', subject: 'cold-room-1', details: { side: 'below', limit: 20, peak: 19 } }]); // raised at the first reading below the limit
+  });
 });

@@ -53,7 +53,7 @@ export class AlertRuleConsumer implements BatchConsumer {
         if (!locationMatches(rule, location)) continue;
         const inScope = await this.commodityScope(rule, location, readings);
         for (const r of readings) {
-          const value = rule.measure === 'humidity' ? r.rh : r.tempC;
+          const value = measured(rule, r);
           if (value === undefined || !inScope(r.ts)) continue;
           await this.apply(rule, location, r, value);
         }
@@ -99,10 +99,10 @@ export class AlertRuleConsumer implements BatchConsumer {
   }
 
   private async raise(rule: AlertRule, location: string, key: string, watch: Watch, at: number): Promise<void> {
-    const unit = rule.measure === 'humidity' ? '% RH' : '°C';
+    const { unit, kind } = MEASURES[rule.measure];
     const limit = watch.side === 'below' ? rule.below : rule.above;
     const alert: AlertInput = {
-      kind: rule.measure === 'humidity' ? 'humidity_excursion' : 'temperature_excursion',
+      kind,
       severity: rule.severity,
       subject: location,
       dedupeKey: key,
@@ -113,6 +113,16 @@ export class AlertRuleConsumer implements BatchConsumer {
     const { opened } = await this.options.store.raiseAlert(alert);
     this.options.logger.warn({ rule: rule.name, location, opened }, 'excursion: alert raised');
   }
+}
+
+const MEASURES = {
+  temperature: { unit: '°C', kind: 'temperature_excursion' },
+  humidity: { unit: '% RH', kind: 'humidity_excursion' },
+  battery: { unit: '% battery', kind: 'battery_low' },
+} as const;
+
+function measured(rule: AlertRule, r: StoredReading): number | undefined {
+  return rule.measure === 'humidity' ? r.rh : rule.measure === 'battery' ? r.battery : r.tempC;
 }
 
 function locationMatches(rule: AlertRule, location: string): boolean {
