@@ -5,7 +5,7 @@
  * over MQTT to a broker or over HTTP to one of several ingest instances.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { ERRORS } from '../common/errors.js';
+import { settlementOf } from '../edge/forward/settle.js';
 import { ackTopic, batchTopic, parseAck, type Ack } from '../protocol/ack.js';
 import { encodeEnvelope, GENESIS_PREV, sealBatch } from '../protocol/batch.js';
 import type { GatewayKeyPair } from '../protocol/keys.js';
@@ -91,10 +91,9 @@ export class SimulatedGateway {
     }
   }
 
-  /** With an ack timeout (a gateway, not a bench), a retryable refusal is sent again, as the edge does. */
+  /** With an ack timeout (a gateway, not a bench), what the edge would send again is sent again. */
   private retryable(ack: Ack): boolean {
-    if (this.options.ackTimeoutMs === undefined || ack.status !== 'rejected' || ack.code === undefined) return false;
-    return (ERRORS as Record<string, { class: string } | undefined>)[ack.code]?.class === 'retryable';
+    return this.options.ackTimeoutMs !== undefined && settlementOf(ack) === 'retry';
   }
 
   private async post(envelope: Buffer): Promise<Ack> {

@@ -16,8 +16,9 @@ import type { Logger } from '../../common/log.js';
 import { classify, Excursion, severity, type Side, type Thresholds } from '../../common/excursion.js';
 import type { AlertRule } from '../config.js';
 import type { BatchConsumer } from '../consumers/consumer.js';
+import { readingsByLocation } from '../consumers/readings-by-location.js';
 import type { AlertInput } from '../store/integrity-types.js';
-import type { CommittedBatch, Store, StoredReading } from '../store/types.js';
+import type { CommittedBatch, CustodyInterval, Store, StoredReading } from '../store/types.js';
 
 export const ALERT_RULES_CONSUMER = 'alert-rules';
 const MINUTE = 60_000;
@@ -45,13 +46,14 @@ export class AlertRuleConsumer implements BatchConsumer {
   constructor(private readonly options: RuleConsumerOptions) {}
 
   async consume(batches: readonly CommittedBatch[]): Promise<void> {
-    const byLocation = new Map<string, StoredReading[]>();
-    for (const b of batches) for (const r of b.readings) (byLocation.get(r.location) ?? byLocation.set(r.location, []).get(r.location)!).push(r);
-    for (const [location, readings] of byLocation) {
+    for (const [location, readings] of readingsByLocation(batches)) {
       readings.sort((a, b) => a.ts - b.ts || a.index - b.index);
+      // Custody of the round's time span at this location, read once for all commodity rules.
+      let custody: Promise<Array<CustodyInterval & { commodity: string }>> | undefined;
+      const custodyHere = () => (custody ??= this.options.store.custodyAt(location, readings[0]!.ts, readings[readings.length - 1]!.ts));
       for (const rule of this.options.rules) {
         if (!locationMatches(rule, location)) continue;
-        const inScope = await this.commodityScope(rule, location, readings);
+        const inScope = await commodityScope(rule, custodyHere);
         for (const r of readings) {
           const value = measured(rule, r);
           if (value === undefined || !inScope(r.ts)) continue;
@@ -62,13 +64,6 @@ export class AlertRuleConsumer implements BatchConsumer {
   }
 
   async close(): Promise<void> {}
-
-  /** For a rule with a commodity: whether the location held a lot of it at a time. */
-  private async commodityScope(rule: AlertRule, location: string, readings: readonly StoredReading[]): Promise<(ts: number) => boolean> {
-    if (rule.commodity === undefined) return () => true;
-    const custody = (await this.options.store.custodyAt(location, readings[0]!.ts, readings[readings.length - 1]!.ts)).filter((c) => c.commodity === rule.commodity);
-    return (ts) => custody.some((c) => c.fromTs <= ts && (c.toTs === undefined || ts < c.toTs));
-  }
 
   private async apply(rule: AlertRule, location: string, r: StoredReading, value: number): Promise<void> {
     const key = `rule:${rule.name}:${location}`;
@@ -123,6 +118,13 @@ const MEASURES = {
 
 function measured(rule: AlertRule, r: StoredReading): number | undefined {
   return rule.measure === 'humidity' ? r.rh : rule.measure === 'battery' ? r.battery : r.tempC;
+}
+
+/** For a rule with a commodity: whether the location held a lot of it at a time. */
+async function commodityScope(rule: AlertRule, custodyHere: () => Promise<Array<CustodyInterval & { commodity: string }>>): Promise<(ts: number) => boolean> {
+  if (rule.commodity === undefined) return () => true;
+  const custody = (await custodyHere()).filter((c) => c.commodity === rule.commodity);
+  return (ts) => custody.some((c) => c.fromTs <= ts && (c.toTs === undefined || ts < c.toTs));
 }
 
 function locationMatches(rule: AlertRule, location: string): boolean {

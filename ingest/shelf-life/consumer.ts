@@ -14,6 +14,7 @@ import type { Logger } from '../../common/log.js';
 import { findCommodity, parameterRow, type Commodity } from '../../models/commodities.js';
 import type { ShelfLifeModel } from '../../models/runner.js';
 import type { BatchConsumer } from '../consumers/consumer.js';
+import { readingsByLocation } from '../consumers/readings-by-location.js';
 import type { CommittedBatch, LocationPoint, LotFreshness, ShelfLifeUpdate, Store, StoredReading } from '../store/types.js';
 import { evaluateLots, type LotWindow } from './lot-evaluator.js';
 import { LocationSeries, type TimedStep } from './location-series.js';
@@ -35,7 +36,7 @@ export class ShelfLifeConsumer implements BatchConsumer {
 
   async consume(batches: readonly CommittedBatch[]): Promise<void> {
     const { store, logger } = this.options;
-    const byLocation = readingsByLocation(batches);
+    const byLocation = readingsByLocation(batches, (r) => r.tempC !== undefined || r.rh !== undefined);
     if (byLocation.size === 0) return;
     const positions = new Map((await store.locationSeries([...byLocation.keys()])).map((p) => [p.location, p]));
 
@@ -115,17 +116,4 @@ export class ShelfLifeConsumer implements BatchConsumer {
     });
     return this.model;
   }
-}
-
-function readingsByLocation(batches: readonly CommittedBatch[]): Map<string, StoredReading[]> {
-  const byLocation = new Map<string, StoredReading[]>();
-  for (const batch of batches) {
-    for (const r of batch.readings) {
-      if (r.tempC === undefined && r.rh === undefined) continue;
-      let list = byLocation.get(r.location);
-      if (!list) byLocation.set(r.location, (list = []));
-      list.push(r);
-    }
-  }
-  return byLocation;
 }
