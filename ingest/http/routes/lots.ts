@@ -8,7 +8,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { FreshTrailError } from '../../../common/errors.js';
 import { COMMODITIES, findCommodity, parameterRow, unknownCommodityMessage, type Commodity } from '../../../models/commodities.js';
-import { assess } from '../../../models/reference.js';
 import { ShelfLifeModel } from '../../../models/runner.js';
 import { STATE_COUNT } from '../../../models/signature.js';
 import type { CustodyInterval, LotFreshness, Shipment, Store } from '../../store/types.js';
@@ -71,11 +70,25 @@ const HistoryPoint = Type.Object({ time: IsoTime('Update time'), remainingDays: 
 
 type FreshnessView = Static<typeof Freshness>;
 
-/** What the API shows for a lot: its stored freshness, or a fresh lot's before any reading. */
-function freshnessView(c: Commodity, stored: LotFreshness | undefined): FreshnessView {
-  const params = parameterRow(c);
+/** A lot's outputs with no readings yet, from the configured model, for several lots in one call. */
+async function freshOutputs(model: ShelfLifeModel, commodities: readonly Commodity[]): Promise<Array<{ quality: number; remainingDays: number }>> {
+  const lots = commodities.length;
+  const result = await model.evaluate({
+    tempC: new Float32Array(0),
+    rh: new Float32Array(0),
+    dtH: new Float32Array(0),
+    params: Float32Array.from(commodities.flatMap((c) => parameterRow(c))),
+    state: new Float32Array(lots * STATE_COUNT),
+    lots,
+    steps: 0,
+  });
+  return commodities.map((_, i) => ({ quality: result.quality[i]!, remainingDays: result.remainingDays[i]! }));
+}
+
+/** What the API shows for a lot: its stored freshness, or (`fresh`) a fresh lot's before any reading. */
+function freshnessView(c: Commodity, stored: LotFreshness | undefined, fresh: { quality: number; remainingDays: number } | undefined): FreshnessView {
   const state = stored ? [stored.usedFraction, stored.waterLossPct, stored.chillDegreeHours] : [0, 0, 0];
-  const { quality, remainingDays } = stored ?? assess(state, params);
+  const { quality, remainingDays } = stored ?? fresh!;
   const flags: Array<(typeof FLAGS)[number]> = [];
   if (!stored) flags.push('no_readings');
   if (remainingDays <= 0) flags.push('expired');
@@ -210,7 +223,7 @@ export async function lotRoutes(app: FastifyInstance, { services }: RouteOptions
     const shipments = await Promise.all((await store.lotShipments(lot.id)).map((s) => shipmentView(c, stored, s)));
     return {
       lot,
-      freshness: freshnessView(c, stored),
+      freshness: freshnessView(c, stored, stored ? undefined : (await freshOutputs(await loadModel(), [c]))[0]),
       shipments,
       history: history.map(({ ts, ...p }) => ({ time: iso(ts), ...p })),
     };
@@ -227,8 +240,11 @@ export async function lotRoutes(app: FastifyInstance, { services }: RouteOptions
     const location = request.params.id;
     const here = await store.lotsAt(location);
     const stored = new Map((await store.lotFreshness(here.map((c) => c.lot))).map((f) => [f.lot, f]));
+    const unread = here.filter((c) => !stored.has(c.lot));
+    const fresh = unread.length === 0 ? [] : await freshOutputs(await loadModel(), unread.map((c) => knownCommodity(c.commodity)));
+    const freshByLot = new Map(unread.map((c, i) => [c.lot, fresh[i]!]));
     const lots = here
-      .map((c) => ({ id: c.lot, commodity: c.commodity, since: iso(c.fromTs), freshness: freshnessView(knownCommodity(c.commodity), stored.get(c.lot)) }))
+      .map((c) => ({ id: c.lot, commodity: c.commodity, since: iso(c.fromTs), freshness: freshnessView(knownCommodity(c.commodity), stored.get(c.lot), freshByLot.get(c.lot)) }))
       .sort((a, b) => a.freshness.remainingDays - b.freshness.remainingDays || a.id.localeCompare(b.id));
     return { location, lots };
   });
