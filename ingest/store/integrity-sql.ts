@@ -122,7 +122,7 @@ export function toAlert(r: Row): Alert {
 }
 
 export const INSERT_ALERT_COLUMNS = '(kind, severity, gateway, subject, dedupe_key, status, opened_at, last_seen_at, occurrences, message, details)';
-export const RESOLVE_ALERT_SQL = "UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE dedupe_key = ? AND status <> 'resolved'";
+export const RESOLVE_ALERT_SQL = "UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE dedupe_key = ? AND status <> 'resolved' RETURNING *";
 /** Open → acknowledged; only an open alert changes. */
 export const ACKNOWLEDGE_ALERT_BY_ID_SQL = "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, note = COALESCE(?, note) WHERE id = ? AND status = 'open' RETURNING *";
 /** Open or acknowledged → resolved. */

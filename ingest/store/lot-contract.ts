@@ -105,5 +105,19 @@ export function describeLotContract(name: string, open: () => Promise<OpenedStor
       expect((await store.lotShipments('A'))[0]).toEqual(withoutMinimum);
       expect(await store.lotShipments('B')).toEqual([]);
     });
+
+    it('lists the shipments of several lots still under way (ETA after a time), by lot and ETA', async () => {
+      for (const id of ['A', 'B', 'C']) await store.createLot({ id, commodity: 'apple', createdAt: T0, location: 'room-1' });
+      const shipment = (id: string, lot: string, eta: number) => ({ id, lot, destination: 'store-12', eta, transitTempC: 2, createdAt: T0 });
+      const b2 = { ...shipment('SH-B2', 'B', T0 + 2 * HOUR), minDaysOnArrival: 20 };
+      for (const s of [shipment('SH-A5', 'A', T0 + 5 * HOUR), shipment('SH-A1', 'A', T0 + HOUR), b2, shipment('SH-B0', 'B', T0), shipment('SH-C9', 'C', T0 + 9 * HOUR)]) {
+        await store.createShipment(s);
+      }
+      expect((await store.shipmentsOfLots(['B', 'A'], T0)).map((s) => s.id)).toEqual(['SH-A1', 'SH-A5', 'SH-B2']); // SH-B0 arrived at T0: not after it
+      expect((await store.shipmentsOfLots(['A', 'B', 'C'], T0 + 2 * HOUR)).map((s) => s.id)).toEqual(['SH-A5', 'SH-C9']);
+      expect(await store.shipmentsOfLots(['B'], T0 + HOUR)).toEqual([b2]);
+      expect(await store.shipmentsOfLots(['nope'], 0)).toEqual([]);
+      expect(await store.shipmentsOfLots([], 0)).toEqual([]);
+    });
   });
 }

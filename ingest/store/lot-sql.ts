@@ -100,6 +100,8 @@ export const INSERT_SHIPMENT_SQL = `INSERT INTO shipments (id, lot, destination,
 ON CONFLICT (id) DO NOTHING`;
 export const GET_SHIPMENT_SQL = 'SELECT * FROM shipments WHERE id = ?';
 export const SHIPMENTS_OF_LOT_SQL = 'SELECT * FROM shipments WHERE lot = ? ORDER BY eta, id';
+/** Shipments of n lots arriving after a time (the index shipments_by_lot (lot, eta) serves it); lots first, then the time. */
+export const shipmentsOfLotsSql = (n: number): string => `SELECT * FROM shipments WHERE lot IN ${inList(n)} AND eta > ? ORDER BY lot, eta, id`;
 
 export function toShipment(r: Row): Shipment {
   const min = num(r.min_days_on_arrival);

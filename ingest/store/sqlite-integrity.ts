@@ -47,6 +47,8 @@ import type {
   StoredRejection,
 } from './integrity-types.js';
 import type { Row } from './sqlite-rows.js';
+import { alertEventParams, INSERT_ALERT_EVENT_SQL, raiseEventType, type AlertEventSignal } from './alert-delivery-sql.js';
+import type { AlertEventType } from './alert-delivery-types.js';
 
 type Statement = (sql: string) => Database.Statement;
 
@@ -54,6 +56,7 @@ export class SqliteIntegrity {
   constructor(
     private readonly db: Database.Database,
     private readonly sql: Statement,
+    private readonly signal: AlertEventSignal,
   ) {}
 
   getRejection(gateway: string, rejectionId: number): StoredRejection | undefined {
@@ -75,35 +78,59 @@ export class SqliteIntegrity {
   }
 
   raiseAlert(input: AlertInput): RaiseResult {
-    return this.db
-      .transaction((): RaiseResult => {
-        const details = JSON.stringify(input.details ?? {});
-        const existing = this.sql("SELECT id FROM alerts WHERE dedupe_key = ? AND status <> 'resolved'").get(input.dedupeKey) as Row | undefined;
-        if (existing) {
-          const row = this.sql(
-            `UPDATE alerts SET last_seen_at = MAX(last_seen_at, ?), occurrences = occurrences + 1, message = ?, details = ?,
-               severity = CASE WHEN ? = 'critical' THEN 'critical' ELSE severity END
-             WHERE id = ? RETURNING *`,
-          ).get(input.at, input.message, details, input.severity, existing.id) as Row;
-          return { alert: toAlert(row), opened: false };
-        }
+    return this.withEvents(() => {
+      const details = JSON.stringify(input.details ?? {});
+      const existing = this.sql("SELECT id, severity FROM alerts WHERE dedupe_key = ? AND status <> 'resolved'").get(input.dedupeKey) as Row | undefined;
+      let result: RaiseResult;
+      if (existing) {
+        const row = this.sql(
+          `UPDATE alerts SET last_seen_at = MAX(last_seen_at, ?), occurrences = occurrences + 1, message = ?, details = ?,
+             severity = CASE WHEN ? = 'critical' THEN 'critical' ELSE severity END
+           WHERE id = ? RETURNING *`,
+        ).get(input.at, input.message, details, input.severity, existing.id) as Row;
+        result = { alert: toAlert(row), opened: false };
+      } else {
         const row = this.sql(`INSERT INTO alerts ${INSERT_ALERT_COLUMNS} VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 1, ?, ?) RETURNING *`).get(
           input.kind, input.severity, input.gateway ?? null, input.subject ?? null, input.dedupeKey, input.at, input.at, input.message, details,
         ) as Row;
-        return { alert: toAlert(row), opened: true };
-      })
-      .immediate();
+        result = { alert: toAlert(row), opened: true };
+      }
+      const type = raiseEventType(result.opened, existing?.severity as string | undefined, result.alert);
+      return { result, events: type ? [{ type, alert: result.alert, at: input.at }] : [] };
+    });
   }
 
   resolveAlert(dedupeKey: string, at: number): boolean {
-    return this.sql(RESOLVE_ALERT_SQL).run(at, dedupeKey).changes > 0;
+    return this.withEvents(() => {
+      const rows = (this.sql(RESOLVE_ALERT_SQL).all(at, dedupeKey) as Row[]).map(toAlert);
+      return { result: rows.length > 0, events: rows.map((alert) => ({ type: 'resolved' as const, alert, at })) };
+    });
   }
 
   actOnAlert(id: number, a: AlertAction): AlertActionResult | undefined {
-    const changed = this.sql(alertActionSql(a.action)).get(a.at, a.by, a.note ?? null, id) as Row | undefined;
-    if (changed) return { alert: toAlert(changed), changed: true };
-    const row = this.sql(ALERT_BY_ID_SQL).get(id) as Row | undefined;
-    return row ? { alert: toAlert(row), changed: false } : undefined;
+    return this.withEvents<AlertActionResult | undefined>(() => {
+      const changed = this.sql(alertActionSql(a.action)).get(a.at, a.by, a.note ?? null, id) as Row | undefined;
+      if (changed) {
+        const alert = toAlert(changed);
+        return { result: { alert, changed: true }, events: [{ type: a.action === 'acknowledge' ? 'acknowledged' : 'resolved', alert, at: a.at }] };
+      }
+      const row = this.sql(ALERT_BY_ID_SQL).get(id) as Row | undefined;
+      return { result: row ? { alert: toAlert(row), changed: false } : undefined, events: [] };
+    });
+  }
+
+  /** `change` in an IMMEDIATE transaction with the alert events it reports; listeners hear of them after the commit. */
+  private withEvents<T>(change: () => { result: T; events: Array<{ type: AlertEventType; alert: Alert; at: number }> }): T {
+    const { result, events } = this.db
+      .transaction(() => {
+        const outcome = change();
+        const now = Date.now();
+        for (const e of outcome.events) this.sql(INSERT_ALERT_EVENT_SQL).run(...alertEventParams(e.type, e.alert, e.at, now));
+        return outcome;
+      })
+      .immediate();
+    if (events.length > 0) this.signal.emit();
+    return result;
   }
 
   listAlerts(query: AlertQuery): Alert[] {

@@ -30,6 +30,7 @@ import {
   sameShipment,
   shipmentParams,
   SHIPMENTS_OF_LOT_SQL,
+  shipmentsOfLotsSql,
   toShipment,
 } from './lot-sql.js';
 import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from './lot-types.js';
@@ -114,3 +115,9 @@ export function createShipment({ db, sql }: SqliteContext, shipment: Shipment): 
 }
 
 export const lotShipments = ({ sql }: SqliteContext, lot: string): Shipment[] => (sql(SHIPMENTS_OF_LOT_SQL).all(lot) as Row[]).map(toShipment);
+
+export function shipmentsOfLots({ db }: SqliteContext, lots: readonly string[], etaAfter: number): Shipment[] {
+  if (lots.length === 0) return [];
+  // Not cached: the text depends on the number of ids.
+  return (db.prepare(shipmentsOfLotsSql(lots.length)).all(...lots, etaAfter) as Row[]).map(toShipment);
+}

@@ -5,6 +5,7 @@ import { FreshTrailError } from '../../common/errors.js';
 import { T0, TestGateway, tempDir } from '../test-helpers.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { openSqliteStore } from './sqlite.js';
+import { describeAlertDeliveryContract } from './alert-delivery-contract.js';
 import { describeIdentityContract } from './identity-contract.js';
 import { describeIntegrityContract } from './integrity-contract.js';
 import { describeLotContract } from './lot-contract.js';
@@ -26,6 +27,7 @@ describeStoreContract('SQLite', openTempSqlite);
 describeIdentityContract('SQLite', openTempSqlite);
 describeIntegrityContract('SQLite', openTempSqlite);
 describeLotContract('SQLite', openTempSqlite);
+describeAlertDeliveryContract('SQLite', openTempSqlite);
 
 describe('SQLite store', () => {
   const dirs: Array<() => void> = [];

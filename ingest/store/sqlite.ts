@@ -13,6 +13,9 @@ import { MIGRATIONS, pendingMigrations, type Migration } from './migrations/inde
 import { BatchWriter } from './sqlite-commit.js';
 import * as identity from './sqlite-identity.js';
 import * as lots from './sqlite-lots.js';
+import * as delivery from './sqlite-alert-delivery.js';
+import { AlertEventSignal } from './alert-delivery-sql.js';
+import type { AlertDeliveryWithEvent, AlertEvent, DeliveryOutcome, DeliveryQuery } from './alert-delivery-types.js';
 import type {
   Alert,
   AlertAction,
@@ -226,6 +229,10 @@ export class SqliteStore implements Store {
     return this.run(() => lots.lotShipments(this.context(), lot));
   }
 
+  async shipmentsOfLots(ids: readonly string[], etaAfter: number): Promise<Shipment[]> {
+    return this.run(() => lots.shipmentsOfLots(this.context(), ids, etaAfter));
+  }
+
   private context(): identity.SqliteContext {
     return { db: this.db, sql: (text) => this.sql(text) };
   }
@@ -381,9 +388,48 @@ export class SqliteStore implements Store {
     return this.run(() => this.integrity().pruneRecords(kind, before, maxRows));
   }
 
+  // Alert events and their deliveries (sqlite-alert-delivery.ts).
+  private readonly alertEvents = new AlertEventSignal();
+
+  async alertEventsAfter(afterId: number, limit: number): Promise<AlertEvent[]> {
+    return this.run(() => delivery.alertEventsAfter(this.context(), afterId, limit));
+  }
+
+  async latestAlertEventId(createdBefore?: number): Promise<number> {
+    return this.run(() => delivery.latestAlertEventId(this.context(), createdBefore));
+  }
+
+  async channelPosition(channel: string): Promise<number | undefined> {
+    return this.run(() => delivery.channelPosition(this.context(), channel));
+  }
+
+  async queueDeliveries(channel: string, expectedPosition: number | undefined, eventIds: readonly number[], throughId: number, at: number): Promise<boolean> {
+    return this.run(() => delivery.queueDeliveries(this.context(), channel, expectedPosition, eventIds, throughId, at));
+  }
+
+  async pendingDeliveries(channel: string, limit: number): Promise<AlertDeliveryWithEvent[]> {
+    return this.run(() => delivery.pendingDeliveries(this.context(), channel, limit));
+  }
+
+  async recordDeliveryAttempt(id: number, outcome: DeliveryOutcome): Promise<boolean> {
+    return this.run(() => delivery.recordDeliveryAttempt(this.context(), id, outcome));
+  }
+
+  async listDeliveries(query: DeliveryQuery): Promise<AlertDeliveryWithEvent[]> {
+    return this.run(() => delivery.listDeliveries(this.context(), query));
+  }
+
+  async retryDelivery(id: number, at: number): Promise<AlertDeliveryWithEvent | undefined> {
+    return this.run(() => delivery.retryDelivery(this.context(), id, at));
+  }
+
+  onAlertEvent(listener: () => void): () => void {
+    return this.alertEvents.on(listener);
+  }
+
   private integrityPart: SqliteIntegrity | undefined;
   private integrity(): SqliteIntegrity {
-    this.integrityPart ??= new SqliteIntegrity(this.db, (text) => this.sql(text));
+    this.integrityPart ??= new SqliteIntegrity(this.db, (text) => this.sql(text), this.alertEvents);
     return this.integrityPart;
   }
 

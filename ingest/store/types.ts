@@ -10,6 +10,7 @@
  * - Batches are unique on (gateway, seq) and on id; readings are unique on (batchId, index).
  * - Times are UTC milliseconds.
  */
+import type { AlertDeliveryStore } from './alert-delivery-types.js';
 import type { ErrorCode } from '../../common/errors.js';
 import type { SealedBatch } from '../../protocol/batch.js';
 import type { TimestampSource } from '../../protocol/reading.js';
@@ -219,7 +220,7 @@ export interface StoreCounts {
   rejectedByCode: Partial<Record<ErrorCode, number>>;
 }
 
-export interface Store {
+export interface Store extends AlertDeliveryStore {
   /** Stores a gateway unless its id exists; see {@link EnrollResult}. */
   enrollGateway(gateway: Gateway): Promise<EnrollResult>;
   getGateway(id: string): Promise<Gateway | undefined>;
@@ -372,6 +373,7 @@ export interface Store {
   createShipment(shipment: Shipment): Promise<CreateShipmentResult>;
   /** A lot's shipments by ETA. */
   lotShipments(lot: string): Promise<Shipment[]>;
+  shipmentsOfLots(lots: readonly string[], etaAfter: number): Promise<Shipment[]>; // those with an ETA after etaAfter (still under way), by lot, ETA, id
 
   counts(): Promise<StoreCounts>;
   /** Resolves when the store answers a trivial query; for health checks. */

@@ -9,6 +9,8 @@
  */
 import type pg from 'pg';
 import { inTransaction } from './transaction.js';
+import { raiseEventType, type AlertEventSignal } from '../alert-delivery-sql.js';
+import { withAlertEvents } from './alert-delivery.js';
 import {
   FORKS_SQL,
   gapsSql,
@@ -75,7 +77,10 @@ const RAISE_FLOORS_SQL = `INSERT INTO retention_marks (gateway, deleted_through_
     updated_at = EXCLUDED.updated_at`;
 
 export class PostgresIntegrity {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly signal: AlertEventSignal,
+  ) {}
 
   async getRejection(gateway: string, rejectionId: number): Promise<StoredRejection | undefined> {
     const row = (await this.rows(numbered(REJECTION_SQL), [gateway, rejectionId]))[0];
@@ -96,19 +101,33 @@ export class PostgresIntegrity {
 
   async raiseAlert(a: AlertInput): Promise<RaiseResult> {
     const params = [a.kind, a.severity, a.gateway ?? null, a.subject ?? null, a.dedupeKey, a.at, a.message, JSON.stringify(a.details ?? {})];
-    const row = (await this.rows(RAISE_ALERT_SQL, params))[0]!;
-    return { alert: toAlert(row), opened: row.inserted === true };
+    return withAlertEvents(this.pool, this.signal, async (client) => {
+      // Under the alert lock no other raise of this key runs: the severity read here is the one replaced.
+      const before = (await client.query<Row>("SELECT severity FROM alerts WHERE dedupe_key = $1 AND status <> 'resolved'", [a.dedupeKey])).rows[0];
+      const row = (await client.query<Row>(RAISE_ALERT_SQL, params)).rows[0]!;
+      const result = { alert: toAlert(row), opened: row.inserted === true };
+      const type = raiseEventType(result.opened, before?.severity as string | undefined, result.alert);
+      return { result, events: type ? [{ type, alert: result.alert, at: a.at }] : [] };
+    });
   }
 
   async resolveAlert(dedupeKey: string, at: number): Promise<boolean> {
-    return ((await this.pool.query(numbered(RESOLVE_ALERT_SQL), [at, dedupeKey])).rowCount ?? 0) > 0;
+    return withAlertEvents(this.pool, this.signal, async (client) => {
+      const resolved = (await client.query<Row>(numbered(RESOLVE_ALERT_SQL), [at, dedupeKey])).rows.map(toAlert);
+      return { result: resolved.length > 0, events: resolved.map((alert) => ({ type: 'resolved' as const, alert, at })) };
+    });
   }
 
   async actOnAlert(id: number, a: AlertAction): Promise<AlertActionResult | undefined> {
-    const changed = (await this.rows(numbered(alertActionSql(a.action)), [a.at, a.by, a.note ?? null, id]))[0];
-    if (changed) return { alert: toAlert(changed), changed: true };
-    const row = (await this.rows(numbered(ALERT_BY_ID_SQL), [id]))[0];
-    return row ? { alert: toAlert(row), changed: false } : undefined;
+    return withAlertEvents<AlertActionResult | undefined>(this.pool, this.signal, async (client) => {
+      const changed = (await client.query<Row>(numbered(alertActionSql(a.action)), [a.at, a.by, a.note ?? null, id])).rows[0];
+      if (changed) {
+        const alert = toAlert(changed);
+        return { result: { alert, changed: true }, events: [{ type: a.action === 'acknowledge' ? ('acknowledged' as const) : ('resolved' as const), alert, at: a.at }] };
+      }
+      const row = (await client.query<Row>(numbered(ALERT_BY_ID_SQL), [id])).rows[0];
+      return { result: row ? { alert: toAlert(row), changed: false } : undefined, events: [] };
+    });
   }
 
   async listAlerts(query: AlertQuery): Promise<Alert[]> {

@@ -33,6 +33,7 @@ import {
   sameShipment,
   shipmentParams,
   SHIPMENTS_OF_LOT_SQL,
+  shipmentsOfLotsSql,
   toShipment,
 } from '../lot-sql.js';
 import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from '../lot-types.js';
@@ -118,4 +119,9 @@ export async function createShipment(pool: pg.Pool, shipment: Shipment): Promise
 
 export async function lotShipments(pool: pg.Pool, lot: string): Promise<Shipment[]> {
   return (await q(pool, SHIPMENTS_OF_LOT_SQL, [lot])).rows.map(toShipment);
+}
+
+export async function shipmentsOfLots(pool: pg.Pool, lots: readonly string[], etaAfter: number): Promise<Shipment[]> {
+  if (lots.length === 0) return [];
+  return (await q(pool, shipmentsOfLotsSql(lots.length), [...lots, etaAfter])).rows.map(toShipment);
 }

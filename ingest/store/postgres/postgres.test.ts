@@ -15,6 +15,7 @@ import { defaultIngestConfig } from '../../config.js';
 import { openStore } from '../../service.js';
 import { T0, TestGateway, testReadings } from '../../test-helpers.js';
 import type { Migration } from '../migrations/index.js';
+import { describeAlertDeliveryContract } from '../alert-delivery-contract.js';
 import { describeIdentityContract } from '../identity-contract.js';
 import { describeIntegrityContract } from '../integrity-contract.js';
 import { describeLotContract } from '../lot-contract.js';
@@ -37,29 +38,17 @@ describe.skipIf(skip)('PostgreSQL store', () => {
     await db?.drop();
   });
 
-  describeStoreContract('PostgreSQL', async () => {
+  /** A store on the test database, emptied. */
+  const freshStore = async () => {
     const store = await openPostgresStore({ url: db.url, poolSize: 4 });
     await truncateStore(db.url);
     return { store, dispose: () => store.close() };
-  });
-
-  describeIdentityContract('PostgreSQL', async () => {
-    const store = await openPostgresStore({ url: db.url, poolSize: 4 });
-    await truncateStore(db.url);
-    return { store, dispose: () => store.close() };
-  });
-
-  describeIntegrityContract('PostgreSQL', async () => {
-    const store = await openPostgresStore({ url: db.url, poolSize: 4 });
-    await truncateStore(db.url);
-    return { store, dispose: () => store.close() };
-  });
-
-  describeLotContract('PostgreSQL', async () => {
-    const store = await openPostgresStore({ url: db.url, poolSize: 4 });
-    await truncateStore(db.url);
-    return { store, dispose: () => store.close() };
-  });
+  };
+  describeStoreContract('PostgreSQL', freshStore);
+  describeIdentityContract('PostgreSQL', freshStore);
+  describeIntegrityContract('PostgreSQL', freshStore);
+  describeLotContract('PostgreSQL', freshStore);
+  describeAlertDeliveryContract('PostgreSQL', freshStore);
 
   describe('migrations', () => {
     const versions = async (store: PostgresStore): Promise<Array<{ version: number; name: string }>> =>

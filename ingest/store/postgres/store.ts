@@ -52,6 +52,9 @@ import { assembleCommittedBatches, COMMITTED_HEADER_COLUMNS, readingRidSpan } fr
 import { COMMIT_ORDER_LOCK_KEY, commitBatchesOn } from './commit.js';
 import * as identity from './identity.js';
 import * as lots from './lots.js';
+import * as delivery from './alert-delivery.js';
+import { AlertEventSignal } from '../alert-delivery-sql.js';
+import type { AlertDeliveryWithEvent, AlertEvent, DeliveryOutcome, DeliveryQuery } from '../alert-delivery-types.js';
 import type {
   Alert,
   AlertAction,
@@ -210,6 +213,10 @@ export class PostgresStore implements Store {
 
   async lotShipments(lot: string): Promise<Shipment[]> {
     return this.run(() => lots.lotShipments(this.pool, lot));
+  }
+
+  async shipmentsOfLots(ids: readonly string[], etaAfter: number): Promise<Shipment[]> {
+    return this.run(() => lots.shipmentsOfLots(this.pool, ids, etaAfter));
   }
 
   // Gateway identity (identity.ts).
@@ -393,9 +400,48 @@ export class PostgresStore implements Store {
     return this.run(() => this.integrity().pruneRecords(kind, before, maxRows));
   }
 
+  // Alert events and their deliveries (alert-delivery.ts).
+  private readonly alertEvents = new AlertEventSignal();
+
+  async alertEventsAfter(afterId: number, limit: number): Promise<AlertEvent[]> {
+    return this.run(() => delivery.alertEventsAfter(this.pool, afterId, limit));
+  }
+
+  async latestAlertEventId(createdBefore?: number): Promise<number> {
+    return this.run(() => delivery.latestAlertEventId(this.pool, createdBefore));
+  }
+
+  async channelPosition(channel: string): Promise<number | undefined> {
+    return this.run(() => delivery.channelPosition(this.pool, channel));
+  }
+
+  async queueDeliveries(channel: string, expectedPosition: number | undefined, eventIds: readonly number[], throughId: number, at: number): Promise<boolean> {
+    return this.run(() => delivery.queueDeliveries(this.pool, channel, expectedPosition, eventIds, throughId, at));
+  }
+
+  async pendingDeliveries(channel: string, limit: number): Promise<AlertDeliveryWithEvent[]> {
+    return this.run(() => delivery.pendingDeliveries(this.pool, channel, limit));
+  }
+
+  async recordDeliveryAttempt(id: number, outcome: DeliveryOutcome): Promise<boolean> {
+    return this.run(() => delivery.recordDeliveryAttempt(this.pool, id, outcome));
+  }
+
+  async listDeliveries(query: DeliveryQuery): Promise<AlertDeliveryWithEvent[]> {
+    return this.run(() => delivery.listDeliveries(this.pool, query));
+  }
+
+  async retryDelivery(id: number, at: number): Promise<AlertDeliveryWithEvent | undefined> {
+    return this.run(() => delivery.retryDelivery(this.pool, id, at));
+  }
+
+  onAlertEvent(listener: () => void): () => void {
+    return this.alertEvents.on(listener);
+  }
+
   private integrityPart: PostgresIntegrity | undefined;
   private integrity(): PostgresIntegrity {
-    this.integrityPart ??= new PostgresIntegrity(this.pool);
+    this.integrityPart ??= new PostgresIntegrity(this.pool, this.alertEvents);
     return this.integrityPart;
   }
 

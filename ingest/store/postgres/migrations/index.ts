@@ -10,5 +10,6 @@ import { gatewayIdentity } from './003-gateway-identity.js';
 import { integrityRetention } from './004-integrity-retention.js';
 import { lots } from './005-lots.js';
 import { alertLifecycle } from './006-alert-lifecycle.js';
+import { alertDelivery } from './007-alert-delivery.js';
 
-export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle];
+export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery];
