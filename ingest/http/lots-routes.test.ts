@@ -95,4 +95,46 @@ describe('HTTP API: lots', () => {
       ['SH-WARM', true],
     ]);
   });
+
+  it('raises arrival_below_minimum when a shipment is recorded below the receiver\'s minimum; colder readings than planned resolve it', async () => {
+    await api.close();
+    let clock = T0;
+    api = await openTestApi({ now: () => clock, limits: { maxClockSkewMs: 1e12 } });
+    await post('/lots', { id: 'BERRIES', commodity: 'strawberry', location: 'farm-cooler' });
+    const alerts = () => api.store.listAlerts({ kind: 'arrival_below_minimum', limit: 10 });
+
+    // 1.3 days left on arrival against a minimum of 1 day: met, no alert.
+    expect((await post('/shipments', { id: 'SH-OK', lot: 'BERRIES', destination: 'store-13', eta: iso(T0 + 24 * HOUR), transitTempC: 10, minDaysOnArrival: 1 })).statusCode).toBe(201);
+    expect((await post('/shipments', { id: 'SH-NOMIN', lot: 'BERRIES', destination: 'store-14', eta: iso(T0 + 48 * HOUR), transitTempC: 20 })).statusCode).toBe(201);
+    expect(await alerts()).toEqual([]);
+
+    const body = { id: 'SH-WARM', lot: 'BERRIES', destination: 'store-12', eta: iso(T0 + 24 * HOUR), transitTempC: 10, minDaysOnArrival: 2 };
+    const warm = await post('/shipments', body);
+    expect(warm.statusCode).toBe(201);
+    expect(warm.json().arrival.belowMinimum).toBe(true);
+    const [alert] = await alerts();
+    expect(alert).toMatchObject({ kind: 'arrival_below_minimum', severity: 'warning', status: 'open', subject: 'BERRIES', dedupeKey: 'arrival:SH-WARM', openedAt: T0, occurrences: 1 });
+    expect(alert!.message).toContain('lot BERRIES (Strawberry) to store-12, ETA 2026-01-16T08:00:00.000Z: predicted 1.3 days of shelf life on arrival, below the receiver\'s minimum of 2 days');
+    expect((await post('/shipments', body)).statusCode).toBe(200); // repeated: the same alert, bumped
+    expect(await alerts()).toMatchObject([{ id: alert!.id, status: 'open', occurrences: 2 }]);
+
+    // The berries then spend 20 h at 0 °C instead of 10 °C: with 4 h of transit left, the
+    // shelf-life consumer predicts 6 − 20/24 − 4.7/6 ≈ 4.4 days on arrival and resolves the alert.
+    const gw = new TestGateway('gw-1');
+    await api.pipeline.enroll({ id: gw.id, publicKey: gw.publicKey });
+    const readings = Array.from({ length: 21 }, (_, i) => testReading({ location: 'farm-cooler', ts: T0 + i * HOUR, tempC: 0, rh: 92 }));
+    expect((await api.pipeline.submit(envelopeBytes(gw.next(readings)), { transport: 'http' })).status).toBe('accepted');
+    const consumer = new ShelfLifeConsumer({ store: api.store, loadModel: () => ShelfLifeModel.load(), logger: silentLogger() });
+    await consumer.consume(await api.store.committedBatchesAfter(0, 10));
+    await consumer.close();
+    expect(await alerts()).toMatchObject([{ id: alert!.id, status: 'resolved', resolvedAt: T0 + 20 * HOUR }]);
+    clock = T0 + 20 * HOUR;
+    const view = (await get('/lots/BERRIES/shelf-life')).json();
+    expect(view.shipments.find((s: { id: string }) => s.id === 'SH-WARM').arrival.belowMinimum).toBe(false);
+
+    // A repeated request that predicts the minimum met resolves an open alert of the shipment too.
+    await api.store.raiseAlert({ kind: 'arrival_below_minimum', severity: 'warning', dedupeKey: 'arrival:SH-WARM', message: 'raised again for the test', at: T0 + 20 * HOUR });
+    expect((await post('/shipments', body)).json().arrival.belowMinimum).toBe(false);
+    expect((await alerts()).map((a) => a.status)).toEqual(['resolved', 'resolved']);
+  });
 });

@@ -2,7 +2,9 @@
  * The shelf-life consumer on a real SQLite store fed through the real pipeline and the real
  * ONNX model: a lot's freshness equals the reference model over the steps its location's
  * readings make; a lot moved mid-stream takes steps from each location for the time it was
- * there; a redelivered round changes nothing.
+ * there; a redelivered round changes nothing. The lot alerts: one chilling_exposure alert per
+ * chilled lot (escalated, never resolved by the service), and arrival_below_minimum raised when
+ * new readings push a shipment's predicted arrival below the minimum and resolved when it recovers.
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,9 +17,11 @@ import { IngestPipeline } from '../pipeline.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
 import type { Reading } from '../../protocol/reading.js';
 import { T0, TestGateway, envelopeBytes, tempDir, testReading } from '../test-helpers.js';
+import { chillingInjuryDose } from './chilling.js';
 import { ShelfLifeConsumer } from './consumer.js';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 describe('ShelfLifeConsumer', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -93,5 +97,97 @@ describe('ShelfLifeConsumer', () => {
     expect(got!.usedFraction).toBeCloseTo(expected.state[0]!, 5);
     expect(got!.chillDegreeHours).toBeGreaterThan(0);
     expect(got!.chillDegreeHours).toBeCloseTo(expected.state[2]!, 3);
+  });
+
+  describe('lot alerts', () => {
+    /** Sends readings and has the consumer take every batch not yet handled (a round). */
+    let handled = 0;
+    beforeEach(() => {
+      handled = 0;
+    });
+    const round = async (rs: Reading[]) => {
+      await send(rs);
+      const all = await committed();
+      await consumer.consume(all.slice(handled));
+      handled = all.length;
+    };
+    const alerts = (kind: 'chilling_exposure' | 'arrival_below_minimum') => store.listAlerts({ kind, limit: 10 });
+
+    it('raises one chilling_exposure alert for a banana lot held at 5 °C, however many rounds and redeliveries', async () => {
+      await store.createLot({ id: 'LOT-B', commodity: 'banana-green', createdAt: T0 - MINUTE, location: 'ripening-room' });
+      await round(readings('ripening-room', T0, 13, () => 13.5)); // 2 h at its best temperature
+      expect(await alerts('chilling_exposure')).toEqual([]);
+
+      const start = T0 + 2 * HOUR + 10 * MINUTE;
+      await round(readings('ripening-room', start, 13, () => 5));
+      await round(readings('ripening-room', start + 13 * 10 * MINUTE, 13, () => 5));
+      await round(readings('ripening-room', start + 26 * 10 * MINUTE, 13, () => 5));
+      await consumer.consume(await committed()); // every round redelivered
+
+      const [got] = await store.lotFreshness(['LOT-B']);
+      expect(got!.chillDegreeHours).toBeGreaterThan(6 * 7 - 1); // ~6 h at 7 °C below the 12 °C threshold
+      const raised = await alerts('chilling_exposure');
+      expect(raised).toHaveLength(1);
+      expect(raised[0]).toMatchObject({ severity: 'warning', status: 'open', subject: 'LOT-B', dedupeKey: 'chilling:LOT-B', occurrences: 1 });
+      expect(raised[0]!.details).toMatchObject({ lot: 'LOT-B', commodity: 'banana-green', locations: ['ripening-room'], chillingThresholdC: 12 });
+      expect(raised[0]!.details.chillDegreeHours).toBeGreaterThan(0);
+      expect(raised[0]!.message).toContain('below its chilling threshold of 12 °C at ripening-room');
+    });
+
+    it('escalates the same chilling alert to critical once the dose reaches the injury dose, and never resolves it', async () => {
+      await store.createLot({ id: 'LOT-B', commodity: 'banana-green', createdAt: T0 - MINUTE, location: 'reefer-3' });
+      const injury = chillingInjuryDose(commodity('banana-green'))!; // 24 h × 28 d / 0.5 = 1344 °C·h
+      expect(injury).toBeCloseTo(1344, 6);
+      // Hourly readings at 2 °C (10 °C below the threshold): 10 h, then 140 h more.
+      const hourly = (from: number, count: number) => Array.from({ length: count }, (_, i) => testReading({ location: 'reefer-3', ts: from + i * HOUR, tempC: 2, rh: 92 }));
+      await round(hourly(T0, 11));
+      expect((await alerts('chilling_exposure'))[0]).toMatchObject({ severity: 'warning', occurrences: 1 });
+      await round(hourly(T0 + 11 * HOUR, 140));
+      expect((await store.lotFreshness(['LOT-B']))[0]!.chillDegreeHours).toBeGreaterThan(injury);
+      const [alert] = await alerts('chilling_exposure');
+      expect(alert).toMatchObject({ severity: 'critical', status: 'open', occurrences: 2 });
+      expect(alert!.message).toContain('expect visible injury');
+      expect(await store.listAlerts({ kind: 'chilling_exposure', status: ['resolved'], limit: 10 })).toEqual([]);
+    });
+
+    it('raises no chilling alert for an apple lot at 0 °C (not chilling-sensitive)', async () => {
+      await store.createLot({ id: 'LOT-A', commodity: 'apple', createdAt: T0 - MINUTE, location: 'ca-room' });
+      await round(readings('ca-room', T0, 30, () => 0));
+      await round(readings('ca-room', T0 + 30 * 10 * MINUTE, 30, () => -0.5));
+      expect((await store.lotFreshness(['LOT-A']))[0]!.chillDegreeHours).toBe(0);
+      expect(await alerts('chilling_exposure')).toEqual([]);
+    });
+
+    it('raises arrival_below_minimum when warm readings push a shipment below the minimum, and resolves it when the prediction recovers', async () => {
+      await store.createLot({ id: 'LOT-L', commodity: 'lettuce-iceberg', createdAt: T0 - MINUTE, location: 'dock-2' });
+      // Recorded at T0: 96 h of transit at 10 °C from a fresh lot leave 24.5 − 4 × 2.8 = 13.3 days ≥ 10.
+      await store.createShipment({ id: 'SH-1', lot: 'LOT-L', destination: 'store-12', eta: T0 + 96 * HOUR, transitTempC: 10, minDaysOnArrival: 10, createdAt: T0 });
+      // Already arrived (ETA before the readings end) and one without a minimum: never alerted.
+      await store.createShipment({ id: 'SH-PAST', lot: 'LOT-L', destination: 'store-9', eta: T0 + HOUR, transitTempC: 10, minDaysOnArrival: 100, createdAt: T0 });
+      await store.createShipment({ id: 'SH-NOMIN', lot: 'LOT-L', destination: 'store-8', eta: T0 + 96 * HOUR, transitTempC: 30, createdAt: T0 });
+
+      // 24 h on a warm dock at 25 °C: 6.8 days used, 72 h of transit left (8.4 days) → 9.3 days on arrival.
+      await round(readings('dock-2', T0, 145, () => 25));
+      const [raised] = await alerts('arrival_below_minimum');
+      expect(await alerts('arrival_below_minimum')).toHaveLength(1);
+      expect(raised).toMatchObject({ severity: 'warning', status: 'open', subject: 'LOT-L', dedupeKey: 'arrival:SH-1', lastSeenAt: T0 + 24 * HOUR });
+      expect(raised!.details).toMatchObject({ shipment: 'SH-1', lot: 'LOT-L', destination: 'store-12', minDaysOnArrival: 10 });
+      expect(raised!.details.predictedDays).toBeCloseTo(9.34, 1);
+      expect(raised!.message).toContain('lot LOT-L (Lettuce, iceberg) to store-12, ETA 2026-01-19T08:00:00.000Z: predicted 9.3 days');
+      expect(raised!.message).toContain('minimum of 10 days');
+
+      // Another warm hour: still below, no second raise.
+      await round(readings('dock-2', T0 + 24 * HOUR + 10 * MINUTE, 6, () => 25));
+      expect((await alerts('arrival_below_minimum'))[0]).toMatchObject({ status: 'open', occurrences: 1 });
+
+      // Then 48 h at 0 °C instead of the planned 10 °C: the remaining transit shrinks faster than
+      // the lot ages, and the prediction is back above 10 days.
+      await round(readings('dock-2', T0 + 25 * HOUR + 10 * MINUTE, 289, () => 0));
+      const [resolved] = await alerts('arrival_below_minimum');
+      expect(resolved).toMatchObject({ dedupeKey: 'arrival:SH-1', status: 'resolved', resolvedAt: T0 + 73 * HOUR + 10 * MINUTE });
+      expect(resolved!.resolvedBy).toBeUndefined();
+      await consumer.consume(await committed()); // redelivered: nothing changes
+      expect(await alerts('arrival_below_minimum')).toEqual([resolved]);
+    });
   });
 });

@@ -5,7 +5,9 @@
  *     series where it stood;
  *  2. gives each step to the lots in custody at that location when the step ended;
  *  3. updates those lots in batched model calls from their carried state (lot-evaluator.ts);
- *  4. writes the series positions, the lots' freshness and one history point per lot in one
+ *  4. raises the lot alerts whose condition starts (or ends) in this round (lot-alerts.ts:
+ *     chilling exposure, a shipment now predicted to arrive below the receiver's minimum);
+ *  5. writes the series positions, the lots' freshness and one history point per lot in one
  *     transaction (store.saveShelfLife).
  * A round redelivered after a crash finds the series already past its readings, so nothing is
  * counted twice. Humidity before any sensor reported it is the commodity's recommended RH.
@@ -16,6 +18,7 @@ import type { ShelfLifeModel } from '../../models/runner.js';
 import type { BatchConsumer } from '../consumers/consumer.js';
 import { readingsByLocation } from '../consumers/readings-by-location.js';
 import type { CommittedBatch, LocationPoint, LotFreshness, ShelfLifeUpdate, Store, StoredReading } from '../store/types.js';
+import { raiseLotAlerts, type LotChange } from './lot-alerts.js';
 import { evaluateLots, type LotWindow } from './lot-evaluator.js';
 import { LocationSeries, type TimedStep } from './location-series.js';
 
@@ -41,7 +44,7 @@ export class ShelfLifeConsumer implements BatchConsumer {
     const positions = new Map((await store.locationSeries([...byLocation.keys()])).map((p) => [p.location, p]));
 
     const series: LocationPoint[] = [];
-    const windows = new Map<string, { commodity: Commodity; steps: TimedStep[] }>();
+    const windows = new Map<string, { commodity: Commodity; steps: Array<TimedStep & { location: string }> }>();
     for (const [location, readings] of byLocation) {
       const line = new LocationSeries(positions.get(location) ?? {});
       // NaN marks "no humidity known yet"; each lot fills it with its commodity's recommended RH.
@@ -62,7 +65,7 @@ export class ShelfLifeConsumer implements BatchConsumer {
           window = { commodity: known, steps: [] };
           windows.set(interval.lot, window);
         }
-        window.steps.push(...mine);
+        window.steps.push(...mine.map((s) => ({ ...s, location })));
       }
     }
 
@@ -70,13 +73,14 @@ export class ShelfLifeConsumer implements BatchConsumer {
     if (windows.size > 0) {
       const stored = new Map((await store.lotFreshness([...windows.keys()])).map((f) => [f.lot, f]));
       const lotWindows: LotWindow[] = [];
-      const through = new Map<string, number>();
+      const changes = new Map<string, Omit<LotChange, 'next'> & { throughTs: number }>();
       for (const [lot, { commodity: c, steps }] of windows) {
         const previous = stored.get(lot);
         // A lot moved between locations in this round: its steps in time order.
         const ordered = steps.filter((s) => previous === undefined || s.endTs > previous.throughTs).sort((a, b) => a.endTs - b.endTs);
         if (ordered.length === 0) continue;
-        through.set(lot, ordered[ordered.length - 1]!.endTs);
+        const chilledAt = new Set(ordered.filter((s) => s.tempC < c.tChillC).map((s) => s.location));
+        changes.set(lot, { lot, commodity: c, ...(previous ? { previous } : {}), chilledAt: [...chilledAt], throughTs: ordered[ordered.length - 1]!.endTs });
         lotWindows.push({
           lot,
           params: parameterRow(c),
@@ -84,8 +88,11 @@ export class ShelfLifeConsumer implements BatchConsumer {
           steps: ordered.map((s) => ({ tempC: s.tempC, rh: Number.isNaN(s.rh) ? c.rhBest : s.rh, dtH: s.dtH })),
         });
       }
-      const results = await evaluateLots(await this.loadModel(), lotWindows);
+      const model = await this.loadModel();
+      const results = await evaluateLots(model, lotWindows);
+      const updated: LotChange[] = [];
       for (const [lot, result] of results) {
+        const { throughTs, ...change } = changes.get(lot)!;
         const freshness: LotFreshness = {
           lot,
           usedFraction: result.state[0]!,
@@ -93,12 +100,14 @@ export class ShelfLifeConsumer implements BatchConsumer {
           chillDegreeHours: result.state[2]!,
           quality: result.quality,
           remainingDays: result.remainingDays,
-          throughTs: through.get(lot)!,
+          throughTs,
         };
         update.freshness.push(freshness);
-        const { lot: _lot, throughTs, ...point } = freshness;
-        update.history.push({ lot, ts: throughTs, ...point });
+        updated.push({ ...change, next: freshness });
+        const { lot: _lot, throughTs: ts, ...point } = freshness;
+        update.history.push({ lot, ts, ...point });
       }
+      await raiseLotAlerts({ store, model, logger }, updated);
     }
     await store.saveShelfLife(update);
   }

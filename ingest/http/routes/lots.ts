@@ -10,6 +10,7 @@ import { FreshTrailError } from '../../../common/errors.js';
 import { COMMODITIES, findCommodity, parameterRow, unknownCommodityMessage, type Commodity } from '../../../models/commodities.js';
 import { ShelfLifeModel } from '../../../models/runner.js';
 import { STATE_COUNT } from '../../../models/signature.js';
+import { predictArrivals, reportArrival } from '../../shelf-life/arrival.js';
 import type { CustodyInterval, LotFreshness, Shipment, Store } from '../../store/types.js';
 import { errorResponses, iso, IsoTime } from '../schemas.js';
 import type { RouteOptions } from '../services.js';
@@ -122,26 +123,6 @@ async function lotView(store: Store, id: string) {
   return { id: lot.id, commodity: lot.commodity, ...(lot.label ? { label: lot.label } : {}), createdAt: iso(lot.createdAt), custody: (await store.lotCustody(id)).map(custodyView) };
 }
 
-/**
- * The freshness a lot will have on arrival: its state now, then the transit until the ETA at
- * the planned temperature and the commodity's recommended RH, through the configured model.
- */
-async function arrivalOf(model: ShelfLifeModel, c: Commodity, stored: LotFreshness | undefined, shipment: Shipment, now: number) {
-  const from = Math.max(now, stored?.throughTs ?? now);
-  const hours = Math.max(0, shipment.eta - from) / 3_600_000;
-  const result = await model.evaluate({
-    tempC: Float32Array.of(shipment.transitTempC),
-    rh: Float32Array.of(c.rhBest),
-    dtH: Float32Array.of(hours),
-    params: Float32Array.from(parameterRow(c)),
-    state: stored ? Float32Array.of(stored.usedFraction, stored.waterLossPct, stored.chillDegreeHours) : new Float32Array(STATE_COUNT),
-    lots: 1,
-    steps: 1,
-  });
-  const remainingDays = result.remainingDays[0]!;
-  return { remainingDays, quality: result.quality[0]!, belowMinimum: shipment.minDaysOnArrival !== undefined && remainingDays < shipment.minDaysOnArrival };
-}
-
 export async function lotRoutes(app: FastifyInstance, { services }: RouteOptions): Promise<void> {
   const { store } = services;
   const now = services.now ?? Date.now;
@@ -154,19 +135,24 @@ export async function lotRoutes(app: FastifyInstance, { services }: RouteOptions
   app.addHook('onClose', async () => {
     if (model) await (await model.catch(() => undefined))?.close();
   });
-  const shipmentView = async (c: Commodity, stored: LotFreshness | undefined, s: Shipment) => ({
-    id: s.id,
-    destination: s.destination,
-    eta: iso(s.eta),
-    transitTempC: s.transitTempC,
-    ...(s.minDaysOnArrival === undefined ? {} : { minDaysOnArrival: s.minDaysOnArrival }),
-    arrival: await arrivalOf(await loadModel(), c, stored, s, now()),
-  });
+  /** The shipments of one lot with their arrival predicted as of `at` (shelf-life/arrival.ts), in one model call. */
+  const shipmentViews = async (c: Commodity, stored: LotFreshness | undefined, shipments: readonly Shipment[], at: number) => {
+    if (shipments.length === 0) return [];
+    const predictions = await predictArrivals(await loadModel(), shipments.map((shipment) => ({ commodity: c, shipment, from: at, ...(stored ? { freshness: stored } : {}) })));
+    return shipments.map((s, i) => ({
+      id: s.id,
+      destination: s.destination,
+      eta: iso(s.eta),
+      transitTempC: s.transitTempC,
+      ...(s.minDaysOnArrival === undefined ? {} : { minDaysOnArrival: s.minDaysOnArrival }),
+      arrival: predictions[i]!,
+    }));
+  };
 
   app.post<{ Body: Static<typeof ShipmentBody> }>('/shipments', {
     schema: {
       tags: ['lots'],
-      summary: 'Records a shipment of a lot and predicts its shelf life on arrival (idempotent on the id)',
+      summary: 'Records a shipment of a lot and predicts its shelf life on arrival (idempotent on the id); raises arrival_below_minimum when that is below the receiver\'s minimum',
       body: ShipmentBody,
       response: { 200: ShipmentView, 201: ShipmentView, ...errorResponses(400, 404, 409) },
     },
@@ -174,11 +160,17 @@ export async function lotRoutes(app: FastifyInstance, { services }: RouteOptions
     const { id, lot: lotId, destination, eta, transitTempC, minDaysOnArrival } = request.body;
     const lot = await store.getLot(lotId);
     if (!lot) throw new FreshTrailError('FT_ERR_NOT_FOUND', `no lot "${lotId}": create it with POST /api/v1/lots`);
-    const shipment: Shipment = { id, lot: lotId, destination, eta: Date.parse(eta), transitTempC, ...(minDaysOnArrival === undefined ? {} : { minDaysOnArrival }), createdAt: now() };
+    const at = now();
+    const shipment: Shipment = { id, lot: lotId, destination, eta: Date.parse(eta), transitTempC, ...(minDaysOnArrival === undefined ? {} : { minDaysOnArrival }), createdAt: at };
     const result = await store.createShipment(shipment);
     if (result.status === 'conflict') throw new FreshTrailError('FT_ERR_CONFLICT', `shipment "${id}" exists with other details (lot ${result.shipment.lot} to ${result.shipment.destination})`);
     const [stored] = await store.lotFreshness([lotId]);
-    return reply.status(result.status === 'created' ? 201 : 200).send(await shipmentView(knownCommodity(lot.commodity), stored, result.shipment));
+    const c = knownCommodity(lot.commodity);
+    const [view] = await shipmentViews(c, stored, [result.shipment], at);
+    // The shipment is stored before the alert: a failed raise fails the request, and a retry
+    // (idempotent: 200) raises again. A repeated POST that predicts the minimum met resolves it.
+    await reportArrival(store, { shipment: result.shipment, commodity: c, prediction: view!.arrival, at });
+    return reply.status(result.status === 'created' ? 201 : 200).send(view);
   });
 
   app.get('/commodities', {
@@ -220,7 +212,7 @@ export async function lotRoutes(app: FastifyInstance, { services }: RouteOptions
     const [stored] = await store.lotFreshness([lot.id]);
     const history = await store.freshnessHistory(lot.id, request.query.history ?? 500);
     const c = knownCommodity(lot.commodity);
-    const shipments = await Promise.all((await store.lotShipments(lot.id)).map((s) => shipmentView(c, stored, s)));
+    const shipments = await shipmentViews(c, stored, await store.lotShipments(lot.id), now());
     return {
       lot,
       freshness: freshnessView(c, stored, stored ? undefined : (await freshOutputs(await loadModel(), [c]))[0]),
