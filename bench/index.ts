@@ -1,4 +1,5 @@
 /** The benchmark registry behind `freshtrail bench NAME`. */
+import { benchAlerts } from './alerts.js';
 import { benchEdge } from './edge.js';
 import { benchIngest } from './ingest.js';
 import { benchIngestTransports } from './ingest-transport.js';
@@ -23,5 +24,6 @@ export const BENCHMARKS: Record<string, { summary: string; run: (report: Report)
       await benchLotUpdatesWithStore(report);
     },
   },
+  alerts: { summary: 'alert delivery: latency from sending a batch (its verification and commit included) to the signed webhook at a local receiver, p50/p99, idle and under 20,000 readings/s of background load (SQLite, HTTP)', run: benchAlerts },
   outbox: { summary: 'edge outbox durable appends (fdatasync per write group) and sealing, readings/s', run: benchOutbox },
 };

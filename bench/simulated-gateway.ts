@@ -10,6 +10,7 @@ import { ackTopic, batchTopic, parseAck, type Ack } from '../protocol/ack.js';
 import { encodeEnvelope, GENESIS_PREV, sealBatch } from '../protocol/batch.js';
 import type { GatewayKeyPair } from '../protocol/keys.js';
 import { sampleBatch } from './protocol.js';
+import type { Reading } from '../protocol/reading.js';
 
 export type GatewayTransport = 'mqtt' | 'http';
 
@@ -61,11 +62,12 @@ export class SimulatedGateway {
     await this.client.subscribeAsync(ackTopic(this.id), { qos: 1 });
   }
 
-  /** The next batch of the chain, signed now (createdAt = now). */
-  seal(): SealedForSending {
+  /** The next batch of the chain, signed now (createdAt = now): `readings`, or readingsPerBatch sample ones. */
+  seal(readings?: readonly Reading[]): SealedForSending {
     const createdAt = Date.now();
     this.seq++;
-    const sealed = sealBatch({ ...sampleBatch(this.options.readingsPerBatch, this.seq), gateway: this.id, seq: this.seq, prev: this.prev, createdAt }, this.options.keys.privateKey);
+    const sample = sampleBatch(readings ? 0 : this.options.readingsPerBatch, this.seq);
+    const sealed = sealBatch({ ...sample, readings: readings ? [...readings] : sample.readings, gateway: this.id, seq: this.seq, prev: this.prev, createdAt }, this.options.keys.privateKey);
     this.prev = sealed.id;
     return { seq: this.seq, id: sealed.id, envelope: encodeEnvelope(sealed), createdAt };
   }

@@ -5,9 +5,14 @@
  */
 export class InterruptibleSleep {
   private wakeCurrent: (() => void) | undefined;
+  private latched = false;
 
-  /** Resolves after `ms`, or earlier on wake(); at once for ms ≤ 0. */
+  /** Resolves after `ms`, or earlier on wake(); at once for ms ≤ 0 or after a poke() no sleep took yet. */
   sleep(ms: number): Promise<void> {
+    if (this.latched) {
+      this.latched = false;
+      return Promise.resolve();
+    }
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
@@ -23,5 +28,14 @@ export class InterruptibleSleep {
   /** Ends the current sleep, if any. */
   wake(): void {
     this.wakeCurrent?.();
+  }
+
+  /**
+   * New work arrived: ends the current sleep, or when none is under way the next one, so work
+   * that arrives while the loop is busy is not left waiting a whole interval.
+   */
+  poke(): void {
+    if (this.wakeCurrent) this.wakeCurrent();
+    else this.latched = true;
   }
 }

@@ -29,7 +29,13 @@ describe('IngestConfig', () => {
       integrity: { intervalSeconds: 60, gapGraceSeconds: 300 },
       retention: { enabled: true, intervalMinutes: 60, readingsDays: 730, rejectionsDays: 730, quarantineDays: 90, resolvedAlertsDays: 730 },
       shelfLife: { enabled: true },
-      alerts: { rules: [] },
+      alerts: {
+        silentSensors: { enabled: true, afterMinutes: 30, severity: 'warning', forgetAfterDays: 7, intervalSeconds: 60 },
+        rules: [],
+        webhooks: [],
+        mqtt: { enabled: false, topicPrefix: 'freshtrail/v1/alerts', minSeverity: 'warning' },
+        delivery: { maxAttempts: 15, initialBackoffSeconds: 2, maxBackoffSeconds: 3600, pollIntervalMs: 1000, backfillMinutes: 10 },
+      },
       logLevel: 'info',
     });
   });

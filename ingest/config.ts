@@ -6,9 +6,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { validateConfig } from '../common/config.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../protocol/batch.js';
+import { ALERT_EVENT_TYPES } from './store/alert-delivery-types.js';
+import { ALERT_KINDS } from './store/integrity-types.js';
 
 /** A string enum as JSON Schema `enum` (not anyOf), so a wrong value gets a "must be one of" message. */
-function StringEnum<T extends readonly string[]>(values: T, options: { default: T[number]; description: string }) {
+function StringEnum<T extends readonly string[]>(values: T, options: { default?: T[number]; description?: string } = {}) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
@@ -206,7 +208,7 @@ export const RetentionConfig = Type.Object(
     readingsDays: RetentionDays('signed batches (their exact bytes) and their readings', 730, FSMA_204_RETENTION),
     rejectionsDays: RetentionDays('refused envelopes (the evidence of forks, bad signatures, broken chains)', 730, FSMA_204_RETENTION),
     quarantineDays: RetentionDays('envelopes of gateways that were never enrolled', 90, 'They are not records of an enrolled gateway yet.'),
-    resolvedAlertsDays: RetentionDays('resolved alerts', 730, 'Open and acknowledged alerts are never deleted.'),
+    resolvedAlertsDays: RetentionDays('resolved alerts', 730, 'Open and acknowledged alerts are never deleted. Alert events and finished deliveries (who was told what, when) are kept as long; pending deliveries are never deleted.'),
   },
   {
     additionalProperties: false,
@@ -234,9 +236,66 @@ export const AlertRule = Type.Object(
 );
 export type AlertRule = Static<typeof AlertRule>;
 
+const EventFilterFields = {
+  kinds: Type.Optional(Type.Array(StringEnum(ALERT_KINDS), { minItems: 1, uniqueItems: true, description: 'Only alerts of these kinds. Default: every kind.' })),
+  minSeverity: StringEnum(['warning', 'critical'] as const, { default: 'warning', description: 'Only alerts at least this severe. Default warning (all).' }),
+  events: Type.Optional(Type.Array(StringEnum(ALERT_EVENT_TYPES), { minItems: 1, uniqueItems: true, description: 'Only these changes (opened, escalated, acknowledged, resolved). Default: all.' })),
+};
+
+export const WebhookConfig = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Webhook name: the channel is webhook:<name> in the delivery list and metrics. Default: none, required.' }),
+    url: Type.String({ pattern: '^https?://', description: 'Where alert events are POSTed (docs/alerts.md §3). Use https:// outside a trusted network. Default: none, required.' }),
+    secret: Type.Optional(Type.String({ minLength: 16, description: 'HMAC-SHA256 key of the FreshTrail-Signature header, shared with the receiver. Prefer secretEnv. One of secret, secretEnv is required.' })),
+    secretEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Name of an environment variable holding the secret (at least 16 characters), so it stays out of the config file.' })),
+    timeoutSeconds: Type.Number({ exclusiveMinimum: 0, default: 10, description: 'How long to wait for the receiver\'s answer; no answer counts as a failed attempt. Default 10.' }),
+    ...EventFilterFields,
+  },
+  { additionalProperties: false },
+);
+export type WebhookConfig = Static<typeof WebhookConfig>;
+
+export const AlertMqttConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false, description: 'Publish alert events to <topicPrefix>/<severity>/<kind> with QoS 1 on the ingest\'s broker (the embedded one or mqtt.url). Default false.' }),
+    topicPrefix: Type.String({ minLength: 1, pattern: '^[^#+]+[^/#+]$', default: 'freshtrail/v1/alerts', description: 'Topic prefix. Default freshtrail/v1/alerts.' }),
+    ...EventFilterFields,
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const AlertDeliveryConfig = Type.Object(
+  {
+    maxAttempts: Type.Integer({ minimum: 1, default: 15, description: 'Attempts before a delivery is dead (listed at GET /api/v1/alerts/deliveries?status=dead). With the default backoff 15 attempts span about 5 hours. Default 15.' }),
+    initialBackoffSeconds: Type.Number({ exclusiveMinimum: 0, default: 2, description: 'Wait after the first failed attempt; doubles each attempt (±20 % jitter). Default 2.' }),
+    maxBackoffSeconds: Type.Number({ exclusiveMinimum: 0, default: 3600, description: 'Longest wait between attempts. Default 3600.' }),
+    pollIntervalMs: Type.Integer({ minimum: 10, default: 1000, description: 'How often the delivery job looks for new alert events written by other instances (this instance\'s own are sent at once). Default 1000.' }),
+    backfillMinutes: Type.Number({ minimum: 0, default: 10, description: 'A channel added to the configuration first receives the alert events of this many minutes before it started. Default 10.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const SilentSensorsConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Raise a sensor_silent alert for a sensor the ingest has received nothing from for afterMinutes. Default true.' }),
+    afterMinutes: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Silence (by receipt time of its latest reading) before the alert. Default 30.' }),
+    severity: StringEnum(['warning', 'critical'] as const, { default: 'warning', description: 'Severity of the alert. Default warning.' }),
+    locations: Type.Optional(Type.String({ minLength: 1, description: 'Only sensors at this location, or at locations starting with a prefix ending in * (truck-*). Default: every location.' })),
+    forgetAfterDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'A silence that began longer ago than this and was never alerted raises nothing (a sensor removed before the check was turned on). Default 7.' }),
+    intervalSeconds: Type.Integer({ minimum: 1, default: 60, description: 'How often silences are checked. Default 60.' }),
+  },
+  { additionalProperties: false, default: {}, description: 'Silent sensors (docs/operations.md §2.1): one alert per silence, resolved when the sensor is heard again.' },
+);
+
 export const AlertsConfig = Type.Object(
-  { rules: Type.Array(AlertRule, { default: [], description: 'Threshold rules over the readings of each location (docs/operations.md §2.1). Default none.' }) },
-  { additionalProperties: false, default: {}, description: 'Alert rules; integrity alerts (gaps, forks, bad signatures) need none.' },
+  {
+    silentSensors: SilentSensorsConfig,
+    rules: Type.Array(AlertRule, { default: [], description: 'Threshold rules over the readings of each location (docs/operations.md §2.1). Default none.' }),
+    webhooks: Type.Array(WebhookConfig, { default: [], description: 'Webhooks that receive alert events (docs/alerts.md). Default none.' }),
+    mqtt: AlertMqttConfig,
+    delivery: AlertDeliveryConfig,
+  },
+  { additionalProperties: false, default: {}, description: 'Alert rules and where alerts are delivered; integrity alerts (gaps, forks, bad signatures) need no rule. Alerts are also served at GET /api/v1/alerts and streamed at GET /api/v1/alerts/stream.' },
 );
 
 export const ShelfLifeConfig = Type.Object(

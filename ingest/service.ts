@@ -58,6 +58,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   try {
     checkTransportConfig(config);
     await checkShelfLifeModel(config);
+    const webhookSecrets = resolveWebhookSecrets(config.alerts.webhooks);
     const store = deps.store ?? (await openStore(config));
     closers.push(() => store.close());
     const metrics = new IngestMetrics();
@@ -65,9 +66,6 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     closers.push(() => pipeline.close());
     await pipeline.init();
     await pipeline.admitAllQuarantined();
-    const jobs = createSingletonJobs(config, { store, metrics, pipeline }, logger);
-    jobs.start();
-    closers.push(() => jobs.stop());
 
     let broker: EmbeddedBroker | undefined;
     if (config.mqtt.url === undefined) {
@@ -75,6 +73,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       closers.push(() => broker!.close());
     }
     const subscribeUrl = config.mqtt.url ?? broker!.url;
+    // After the broker: alert delivery publishes to it.
+    const jobs = createSingletonJobs(config, { store, metrics, pipeline, brokerUrl: subscribeUrl, webhookSecrets }, logger);
+    jobs.start();
+    closers.push(() => jobs.stop());
 
     let subscriber: BatchSubscriber | undefined;
     let closing = false;
@@ -87,6 +89,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         startedAt: Date.now(),
         bodyLimitBytes: config.http.bodyLimitBytes,
         consumers: configuredConsumers(config),
+        alertPollIntervalMs: config.alerts.delivery.pollIntervalMs,
         shelfLifeModelPath: config.shelfLife.modelPath,
         transportsReady: () => !closing && subscriber?.connected === true,
       },
@@ -141,6 +144,25 @@ function checkTransportConfig(config: IngestConfig): void {
   if (config.mqtt.shareGroup !== undefined && config.mqtt.url === undefined) {
     throw new FreshTrailError('FT_ERR_CONFIG', 'mqtt.shareGroup needs an external broker (mqtt.url): the embedded broker has no shared subscriptions; run one instance with the embedded broker, or several on Mosquitto/EMQX/HiveMQ');
   }
+}
+
+/**
+ * Each webhook's signing secret, from the file or the named environment variable; a webhook
+ * without one, or with a short one, stops the start (an unsigned alert could be forged).
+ */
+export function resolveWebhookSecrets(webhooks: IngestConfig['alerts']['webhooks']): Map<string, string> {
+  const secrets = new Map<string, string>();
+  for (const w of webhooks) {
+    const where = `alerts.webhooks "${w.name}"`;
+    if (secrets.has(w.name)) throw new FreshTrailError('FT_ERR_CONFIG', `${where}: two webhooks with this name; names must be unique`);
+    if ((w.secret === undefined) === (w.secretEnv === undefined)) throw new FreshTrailError('FT_ERR_CONFIG', `${where}: set exactly one of secret, secretEnv (the HMAC key receivers check the FreshTrail-Signature header with)`);
+    const secret = w.secret ?? process.env[w.secretEnv!];
+    if (secret === undefined || secret.length < 16) {
+      throw new FreshTrailError('FT_ERR_CONFIG', `${where}: environment variable ${w.secretEnv} ${secret === undefined ? 'is not set' : 'is shorter than 16 characters'}; generate one with: openssl rand -hex 32`);
+    }
+    secrets.set(w.name, secret);
+  }
+  return secrets;
 }
 
 /** A configured model that cannot be used stops the start, naming what is wrong with it. */

@@ -29,7 +29,10 @@ export interface ConsumerRunnerOptions {
 export class ConsumerRunner {
   private stopping = false;
   private loop: Promise<void> | undefined;
+  /** The wait between polls, cut short by a commit. */
   private readonly pause = new InterruptibleSleep();
+  /** The wait after a failure: only stop() cuts it short, so a stream of commits does not hammer a failing sink. */
+  private readonly backoffPause = new InterruptibleSleep();
   private readonly batchesPerRound: number;
   private readonly pollIntervalMs: number;
   private readonly initialBackoffMs: number;
@@ -51,9 +54,9 @@ export class ConsumerRunner {
     this.loop ??= this.run();
   }
 
-  /** Ends a poll or backoff wait early, e.g. right after a commit. */
+  /** New batches were committed: the next round starts at once (after the one under way, if any). */
   poke(): void {
-    this.pause.wake();
+    this.pause.poke();
   }
 
   /**
@@ -86,6 +89,7 @@ export class ConsumerRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     this.pause.wake();
+    this.backoffPause.wake();
     await this.loop;
     this.loop = Promise.resolve();
     await this.closeConsumer();
@@ -107,7 +111,7 @@ export class ConsumerRunner {
       } catch (err) {
         this.options.metrics?.errors.inc({ consumer: this.name });
         this.options.logger?.warn({ consumer: this.name, err: errorMessage(err), retryInMs: backoff }, 'after-commit consumer failed; retrying the same batches');
-        await this.sleep(backoff);
+        if (!this.stopping) await this.backoffPause.sleep(backoff);
         backoff = Math.min(backoff * 2, this.maxBackoffMs);
         continue;
       }

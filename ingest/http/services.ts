@@ -16,6 +16,8 @@ export interface ApiServices {
   shelfLifeModelPath?: string;
   /** Names of the configured after-commit consumers (their cursor names); default none. */
   consumers?: readonly string[];
+  /** How often the alert event stream looks for events other instances wrote, ms; default 1000. */
+  alertPollIntervalMs?: number;
   /** Whether the transports can take batches (the MQTT subscriber is connected). */
   transportsReady(): boolean;
   /** Clock of join tokens and revocations, UTC ms; default Date.now (tests inject one). */

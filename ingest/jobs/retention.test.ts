@@ -61,7 +61,7 @@ function describeRetentionJob(name: string, open: () => Promise<OpenedStore>): v
       await store.addEvidenceHold({ gateway: gw.id, fromSeq: 2, toSeq: 3, reason: 'epoch 1 anchored', createdAt: T0 });
       await store.setConsumerCursor('influx', await positionOf(7));
       const summary = await job({ consumers: ['influx'] }).runOnce(NOW);
-      expect(summary).toEqual({ batches: 5, readings: 15, rejections: 0, quarantine: 0, resolvedAlerts: 0, keptHeld: 2, keptUnconsumed: 2 });
+      expect(summary).toEqual({ batches: 5, readings: 15, rejections: 0, quarantine: 0, resolvedAlerts: 0, alertDeliveries: 0, alertEvents: 0, keptHeld: 2, keptUnconsumed: 2 });
       // 3 readings + the batch row = 4 rows: one batch per 5-row transaction.
       expect(steps).toBeGreaterThanOrEqual(5);
       expect(await seqsLeft()).toEqual([2, 3, 8, 9, 10, 11, 12]);

@@ -47,6 +47,8 @@ export interface RetentionSummary {
   rejections: number;
   quarantine: number;
   resolvedAlerts: number;
+  alertDeliveries: number;
+  alertEvents: number;
   /** Expired batches kept because an evidence hold covers them. */
   keptHeld: number;
   /** Expired batches kept because a consumer has not handled them (or they are the newest). */
@@ -74,17 +76,22 @@ export class RetentionJob {
   async runOnce(now: number): Promise<RetentionSummary> {
     const { metrics, logger } = this.options;
     const bound = await this.consumerBound();
-    const summary: RetentionSummary = { batches: 0, readings: 0, rejections: 0, quarantine: 0, resolvedAlerts: 0, keptHeld: 0, keptUnconsumed: 0 };
+    const summary: RetentionSummary = { batches: 0, readings: 0, rejections: 0, quarantine: 0, resolvedAlerts: 0, alertDeliveries: 0, alertEvents: 0, keptHeld: 0, keptUnconsumed: 0 };
     await this.pruneBatches({ receivedBefore: now - this.options.readingsMs, maxPosition: bound?.position, maxRows: this.maxRows }, summary);
     summary.rejections = await this.pruneRecords('rejections', now - this.options.rejectionsMs);
     summary.quarantine = await this.pruneRecords('quarantine', now - this.options.quarantineMs);
     summary.resolvedAlerts = await this.pruneRecords('resolved_alerts', now - this.options.resolvedAlertsMs);
+    // Who was told what, when: kept as long as resolved alerts are.
+    summary.alertDeliveries = await this.pruneRecords('alert_deliveries', now - this.options.resolvedAlertsMs);
+    summary.alertEvents = await this.pruneRecords('alert_events', now - this.options.resolvedAlertsMs);
 
     metrics.retentionDeleted.inc({ record: 'batches' }, summary.batches);
     metrics.retentionDeleted.inc({ record: 'readings' }, summary.readings);
     metrics.retentionDeleted.inc({ record: 'rejections' }, summary.rejections);
     metrics.retentionDeleted.inc({ record: 'quarantine' }, summary.quarantine);
     metrics.retentionDeleted.inc({ record: 'resolved_alerts' }, summary.resolvedAlerts);
+    metrics.retentionDeleted.inc({ record: 'alert_deliveries' }, summary.alertDeliveries);
+    metrics.retentionDeleted.inc({ record: 'alert_events' }, summary.alertEvents);
     metrics.quarantinePending.dec(summary.quarantine);
     metrics.retentionKept.set({ reason: 'held' }, summary.keptHeld);
     metrics.retentionKept.set({ reason: 'unconsumed' }, summary.keptUnconsumed);

@@ -20,6 +20,13 @@ import { ALERT_RULES_CONSUMER, AlertRuleConsumer } from '../alerts/rule-consumer
 import { ShelfLifeModel } from '../../models/runner.js';
 import { SHELF_LIFE_CONSUMER, ShelfLifeConsumer } from '../shelf-life/consumer.js';
 import { RetentionJob, retentionHorizons } from './retention.js';
+import { randomBytes } from 'node:crypto';
+import { mqttChannel, webhookChannel, type DeliveryChannel } from '../alerts/channels.js';
+import { ALERT_DELIVERY_JOB, AlertDeliveryJob } from '../alerts/delivery-job.js';
+import { DeliveryMetrics } from '../alerts/delivery-metrics.js';
+import { SENSOR_ACTIVITY_CONSUMER, SensorActivityConsumer } from '../alerts/sensor-activity.js';
+import { SilentSensorMonitor } from '../alerts/silent-sensors.js';
+import { freshTrailVersion } from '../version.js';
 
 const INFLUX_CONSUMER = 'influx';
 
@@ -29,6 +36,7 @@ export function configuredConsumers(config: IngestConfig): string[] {
     ...(config.sinks?.influx ? [INFLUX_CONSUMER] : []),
     ...(config.shelfLife.enabled ? [SHELF_LIFE_CONSUMER] : []),
     ...(config.alerts.rules.length > 0 ? [ALERT_RULES_CONSUMER] : []),
+    ...(config.alerts.silentSensors.enabled ? [SENSOR_ACTIVITY_CONSUMER] : []),
   ];
 }
 
@@ -37,6 +45,10 @@ export interface JobDeps {
   store: Store;
   metrics: IngestMetrics;
   pipeline: IngestPipeline;
+  /** The broker gateways publish to (the embedded one or mqtt.url): alert events go there too when alerts.mqtt is enabled. */
+  brokerUrl?: string;
+  /** Webhook name → signing secret (service.ts resolveWebhookSecrets). */
+  webhookSecrets?: ReadonlyMap<string, string>;
 }
 
 export function createSingletonJobs(config: IngestConfig, deps: JobDeps, logger: Logger): SingletonJobs {
@@ -48,7 +60,8 @@ export function createSingletonJobs(config: IngestConfig, deps: JobDeps, logger:
   return new SingletonJobs({ jobs: singletonJobs(config, deps, logger), electorFor, logger, registry: deps.metrics.registry });
 }
 
-function singletonJobs(config: IngestConfig, { store, metrics, pipeline }: JobDeps, logger: Logger): SingletonJob[] {
+function singletonJobs(config: IngestConfig, deps: JobDeps, logger: Logger): SingletonJob[] {
+  const { store, metrics, pipeline } = deps;
   const jobs: SingletonJob[] = [];
   const consumerMetrics = new ConsumerMetrics(metrics.registry);
   const consumerJob = (name: string, create: () => BatchConsumer): SingletonJob => ({
@@ -56,7 +69,14 @@ function singletonJobs(config: IngestConfig, { store, metrics, pipeline }: JobDe
     start() {
       const runner = new ConsumerRunner({ store, consumer: create(), metrics: consumerMetrics, logger: logger.child({ component: name }) });
       runner.start();
-      return runner;
+      // A commit of this instance starts the next round at once; other instances' commits are found by polling.
+      const unsubscribe = store.onCommitted(() => runner.poke());
+      return {
+        stop: async () => {
+          unsubscribe();
+          await runner.stop();
+        },
+      };
     },
   });
   const consumers = configuredConsumers(config);
@@ -74,6 +94,36 @@ function singletonJobs(config: IngestConfig, { store, metrics, pipeline }: JobDe
     jobs.push(consumerJob(SHELF_LIFE_CONSUMER, () => new ShelfLifeConsumer({ store, loadModel: () => ShelfLifeModel.load(modelPath), logger: logger.child({ component: 'shelf-life' }) })));
   }
 
+  const silent = config.alerts.silentSensors;
+  if (silent.enabled) {
+    const silentLogger = logger.child({ component: 'silent-sensors' });
+    jobs.push(consumerJob(SENSOR_ACTIVITY_CONSUMER, () => new SensorActivityConsumer({ store, logger: silentLogger })));
+    const monitor = new SilentSensorMonitor({ store, afterMinutes: silent.afterMinutes, severity: silent.severity, locations: silent.locations, forgetAfterDays: silent.forgetAfterDays, logger: silentLogger });
+    jobs.push(periodicJob('silent-sensors', silent.intervalSeconds * 1000, (now) => monitor.runOnce(now), silentLogger));
+  }
+
+  const channels = () => alertChannels(config, deps);
+  if (config.alerts.webhooks.length > 0 || config.alerts.mqtt.enabled) {
+    const { delivery } = config.alerts;
+    const deliveryMetrics = new DeliveryMetrics(metrics.registry);
+    jobs.push({
+      name: ALERT_DELIVERY_JOB,
+      start() {
+        const job = new AlertDeliveryJob({
+          store,
+          channels: channels(),
+          policy: { maxAttempts: delivery.maxAttempts, initialBackoffMs: delivery.initialBackoffSeconds * 1000, maxBackoffMs: delivery.maxBackoffSeconds * 1000 },
+          pollIntervalMs: delivery.pollIntervalMs,
+          backfillMs: delivery.backfillMinutes * 60_000,
+          metrics: deliveryMetrics,
+          logger: logger.child({ component: ALERT_DELIVERY_JOB }),
+        });
+        job.start();
+        return job;
+      },
+    });
+  }
+
   const integrityLogger = logger.child({ component: 'integrity' });
   const monitor = new IntegrityMonitor({ store, metrics, logger: integrityLogger, gapGraceMs: config.integrity.gapGraceSeconds * 1000 });
   jobs.push(periodicJob('integrity', config.integrity.intervalSeconds * 1000, (now) => monitor.runOnce(now), integrityLogger));
@@ -89,4 +139,20 @@ function singletonJobs(config: IngestConfig, { store, metrics, pipeline }: JobDe
     jobs.push(periodicJob('retention', config.retention.intervalMinutes * 60_000, (now) => retention.runOnce(now), retentionLogger));
   }
   return jobs;
+}
+
+/** The delivery channels the configuration names: each webhook, and the MQTT topic when enabled. */
+function alertChannels(config: IngestConfig, deps: JobDeps): DeliveryChannel[] {
+  const userAgent = `FreshTrail/${freshTrailVersion()}`;
+  const channels: DeliveryChannel[] = config.alerts.webhooks.map((w) => {
+    const secret = deps.webhookSecrets?.get(w.name);
+    if (secret === undefined) throw new Error(`no secret resolved for webhook "${w.name}"`);
+    return webhookChannel({ ...w, secret, timeoutMs: w.timeoutSeconds * 1000, userAgent });
+  });
+  const { mqtt } = config.alerts;
+  if (mqtt.enabled) {
+    if (deps.brokerUrl === undefined) throw new Error('alerts.mqtt is enabled but no broker URL was given');
+    channels.push(mqttChannel({ ...mqtt, url: deps.brokerUrl, clientId: `freshtrail-alerts-${randomBytes(4).toString('hex')}`, timeoutMs: 10_000 }));
+  }
+  return channels;
 }

@@ -110,11 +110,27 @@ export function describeAlertDeliveryContract(name: string, open: () => Promise<
       expect(await store.listDeliveries({ channel: 'mqtt', limit: 10 })).toEqual([]);
 
       const retried = await store.retryDelivery(d2!.id, T0 + 3000);
-      expect(retried).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: T0 + 3000, lastError: 'HTTP 410 Gone' });
-      expect(retried!.finishedAt).toBeUndefined();
+      expect(retried).toMatchObject({ retried: true, delivery: { status: 'pending', attempts: 0, nextAttemptAt: T0 + 3000, lastError: 'HTTP 410 Gone' } });
+      expect(retried!.delivery.finishedAt).toBeUndefined();
       // Only a dead delivery goes back; a delivered one stays delivered.
-      expect(await store.retryDelivery(d1!.id, T0 + 3000)).toMatchObject({ status: 'delivered' });
+      expect(await store.retryDelivery(d1!.id, T0 + 3000)).toMatchObject({ retried: false, delivery: { status: 'delivered' } });
       expect(await store.retryDelivery(999_999, T0)).toBeUndefined();
+    });
+
+    it('retention deletes finished deliveries and then the events no delivery refers to; pending ones stay', async () => {
+      await store.raiseAlert(alert({ dedupeKey: 'a' }));
+      await store.raiseAlert(alert({ dedupeKey: 'b' }));
+      await store.raiseAlert(alert({ dedupeKey: 'c' }));
+      const [ea, eb, ec] = await store.alertEventsAfter(0, 10);
+      await store.queueDeliveries('webhook:ops', undefined, [ea!.id, eb!.id], ec!.id, T0);
+      const [da] = await store.pendingDeliveries('webhook:ops', 10);
+      await store.recordDeliveryAttempt(da!.id, { status: 'delivered', at: T0 + 1 });
+      const later = Date.now() + 60_000;
+
+      expect(await store.pruneRecords('alert_deliveries', T0 + 10, 100)).toBe(1); // a's; b's is pending
+      expect(await store.pruneRecords('alert_events', later, 100)).toBe(2); // a's and c's; b's has a pending delivery
+      expect((await store.alertEventsAfter(0, 10)).map((e) => e.id)).toEqual([eb!.id]);
+      expect((await store.pendingDeliveries('webhook:ops', 10)).map((d) => d.eventId)).toEqual([eb!.id]);
     });
   });
 }

@@ -87,26 +87,3 @@ export function toDeliveryWithEvent(r: Row): AlertDeliveryWithEvent {
   const event: AlertEvent = { id: delivery.eventId, type: r.e_type as AlertEventType, at: Number(r.e_at), createdAt: Number(r.e_created_at), alert: parsed(r.e_alert) };
   return { ...delivery, event };
 }
-
-/**
- * Tells this process's listeners that an alert event was committed (the delivery job and the
- * event stream wake at once instead of at their next poll; other instances poll).
- */
-export class AlertEventSignal {
-  private readonly listeners = new Set<() => void>();
-
-  on(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  emit(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch {
-        // A listener only schedules work; its failure is not the writer's.
-      }
-    }
-  }
-}

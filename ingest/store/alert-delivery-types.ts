@@ -61,6 +61,11 @@ export interface DeliveryQuery {
   limit: number;
 }
 
+export interface RetryResult {
+  delivery: AlertDeliveryWithEvent;
+  retried: boolean;
+}
+
 /** The part of the Store that records and delivers alert events. */
 export interface AlertDeliveryStore {
   /** Alert events with id > `afterId`, in id order, at most `limit`. */
@@ -82,8 +87,11 @@ export interface AlertDeliveryStore {
   recordDeliveryAttempt(id: number, outcome: DeliveryOutcome): Promise<boolean>;
   /** Deliveries, newest first. */
   listDeliveries(query: DeliveryQuery): Promise<AlertDeliveryWithEvent[]>;
-  /** A dead delivery back to pending, due `at`, attempts counted from zero; undefined when no such delivery. */
-  retryDelivery(id: number, at: number): Promise<AlertDeliveryWithEvent | undefined>;
+  /**
+   * A dead delivery back to pending, due `at`, attempts counted from zero (retried true); a
+   * delivery in another state is left as it is (retried false); undefined when there is none.
+   */
+  retryDelivery(id: number, at: number): Promise<RetryResult | undefined>;
   /** Calls `listener` after this process commits an alert event; returns the unsubscribe function. */
   onAlertEvent(listener: () => void): () => void;
 }

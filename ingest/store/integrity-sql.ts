@@ -241,4 +241,10 @@ export const PRUNE_RECORDS_SQL: Record<ExpiringRecords, string> = {
     SELECT gateway, id FROM quarantine WHERE received_at < ? ORDER BY received_at LIMIT ?)`,
   resolved_alerts: `DELETE FROM alerts WHERE id IN (
     SELECT id FROM alerts WHERE status = 'resolved' AND resolved_at < ? ORDER BY resolved_at LIMIT ?)`,
+  // Delivered or dead; a pending delivery is kept whatever its age.
+  alert_deliveries: `DELETE FROM alert_deliveries WHERE id IN (
+    SELECT id FROM alert_deliveries WHERE status <> 'pending' AND finished_at < ? ORDER BY finished_at LIMIT ?)`,
+  // Once no delivery refers to it.
+  alert_events: `DELETE FROM alert_events WHERE id IN (
+    SELECT e.id FROM alert_events e WHERE e.created_at < ? AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.event_id = e.id) ORDER BY e.created_at LIMIT ?)`,
 };

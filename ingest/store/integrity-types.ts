@@ -155,7 +155,7 @@ export interface PruneBatchesResult {
 }
 
 /** Records other than batches that retention deletes by age. */
-export type ExpiringRecords = 'rejections' | 'quarantine' | 'resolved_alerts';
+export type ExpiringRecords = 'rejections' | 'quarantine' | 'resolved_alerts' | 'alert_deliveries' | 'alert_events';
 
 /** A person acting on an alert (the lifecycle open → acknowledged → resolved). */
 export interface AlertAction {

@@ -19,7 +19,7 @@ import {
   toAlertEvent,
   toDeliveryWithEvent,
 } from './alert-delivery-sql.js';
-import type { AlertDeliveryWithEvent, AlertEvent, DeliveryOutcome, DeliveryQuery } from './alert-delivery-types.js';
+import type { AlertDeliveryWithEvent, AlertEvent, DeliveryOutcome, DeliveryQuery, RetryResult } from './alert-delivery-types.js';
 import type { SqliteContext } from './sqlite-identity.js';
 import type { Row } from './sqlite-rows.js';
 
@@ -62,8 +62,8 @@ export function listDeliveries({ sql }: SqliteContext, query: DeliveryQuery): Al
   return (sql(text).all(...params) as Row[]).map(toDeliveryWithEvent);
 }
 
-export function retryDelivery({ sql }: SqliteContext, id: number, at: number): AlertDeliveryWithEvent | undefined {
-  sql(RETRY_DELIVERY_SQL).run(at, id);
+export function retryDelivery({ sql }: SqliteContext, id: number, at: number): RetryResult | undefined {
+  const retried = sql(RETRY_DELIVERY_SQL).run(at, id).changes > 0;
   const row = sql(DELIVERY_BY_ID_SQL).get(id) as Row | undefined;
-  return row ? toDeliveryWithEvent(row) : undefined;
+  return row ? { delivery: toDeliveryWithEvent(row), retried } : undefined;
 }

@@ -46,8 +46,9 @@ import type {
   RaiseResult,
   StoredRejection,
 } from './integrity-types.js';
+import type { LocalSignal } from './local-signal.js';
 import type { Row } from './sqlite-rows.js';
-import { alertEventParams, INSERT_ALERT_EVENT_SQL, raiseEventType, type AlertEventSignal } from './alert-delivery-sql.js';
+import { alertEventParams, INSERT_ALERT_EVENT_SQL, raiseEventType } from './alert-delivery-sql.js';
 import type { AlertEventType } from './alert-delivery-types.js';
 
 type Statement = (sql: string) => Database.Statement;
@@ -56,7 +57,7 @@ export class SqliteIntegrity {
   constructor(
     private readonly db: Database.Database,
     private readonly sql: Statement,
-    private readonly signal: AlertEventSignal,
+    private readonly signal: LocalSignal,
   ) {}
 
   getRejection(gateway: string, rejectionId: number): StoredRejection | undefined {

@@ -9,6 +9,7 @@ import { describeAlertDeliveryContract } from './alert-delivery-contract.js';
 import { describeIdentityContract } from './identity-contract.js';
 import { describeIntegrityContract } from './integrity-contract.js';
 import { describeLotContract } from './lot-contract.js';
+import { describeSensorActivityContract } from './sensor-activity-contract.js';
 import { describeStoreContract } from './store-contract.js';
 
 async function openTempSqlite() {
@@ -28,6 +29,7 @@ describeIdentityContract('SQLite', openTempSqlite);
 describeIntegrityContract('SQLite', openTempSqlite);
 describeLotContract('SQLite', openTempSqlite);
 describeAlertDeliveryContract('SQLite', openTempSqlite);
+describeSensorActivityContract('SQLite', openTempSqlite);
 
 describe('SQLite store', () => {
   const dirs: Array<() => void> = [];

@@ -14,8 +14,10 @@ import { BatchWriter } from './sqlite-commit.js';
 import * as identity from './sqlite-identity.js';
 import * as lots from './sqlite-lots.js';
 import * as delivery from './sqlite-alert-delivery.js';
-import { AlertEventSignal } from './alert-delivery-sql.js';
-import type { AlertDeliveryWithEvent, AlertEvent, DeliveryOutcome, DeliveryQuery } from './alert-delivery-types.js';
+import * as activity from './sqlite-sensor-activity.js';
+import { LocalSignal } from './local-signal.js';
+import type { AlertDeliveryWithEvent, AlertEvent, DeliveryOutcome, DeliveryQuery, RetryResult } from './alert-delivery-types.js';
+import type { SensorActivity, SensorActivityQuery, SensorActivityRow, SensorKey, SilenceOver } from './sensor-activity-types.js';
 import type {
   Alert,
   AlertAction,
@@ -238,14 +240,22 @@ export class SqliteStore implements Store {
   }
 
   async commitBatch(sealed: SealedBatch, meta: BatchMeta): Promise<CommitResult> {
-    return this.run(() => this.writer.commit([{ sealed, meta }])[0]!);
+    const result = this.run(() => this.writer.commit([{ sealed, meta }])[0]!);
+    if (result.status === 'committed') this.committed.emit();
+    return result;
   }
 
   async commitBatches(batches: readonly BatchToCommit[]): Promise<CommitResult[]> {
     if (this.closed) throw new FreshTrailError('FT_ERR_STORE', 'the store is closed');
-    return this.writer.commitSoon(batches).catch((err: unknown) => {
+    const results = await this.writer.commitSoon(batches).catch((err: unknown) => {
       throw asStoreError(err);
     });
+    if (results.some((r) => r.status === 'committed')) this.committed.emit();
+    return results;
+  }
+
+  onCommitted(listener: () => void): () => void {
+    return this.committed.on(listener);
   }
 
   async getBatch(gateway: string, seq: number): Promise<StoredBatch | undefined> {
@@ -389,7 +399,8 @@ export class SqliteStore implements Store {
   }
 
   // Alert events and their deliveries (sqlite-alert-delivery.ts).
-  private readonly alertEvents = new AlertEventSignal();
+  private readonly alertEvents = new LocalSignal();
+  private readonly committed = new LocalSignal();
 
   async alertEventsAfter(afterId: number, limit: number): Promise<AlertEvent[]> {
     return this.run(() => delivery.alertEventsAfter(this.context(), afterId, limit));
@@ -419,12 +430,25 @@ export class SqliteStore implements Store {
     return this.run(() => delivery.listDeliveries(this.context(), query));
   }
 
-  async retryDelivery(id: number, at: number): Promise<AlertDeliveryWithEvent | undefined> {
+  async retryDelivery(id: number, at: number): Promise<RetryResult | undefined> {
     return this.run(() => delivery.retryDelivery(this.context(), id, at));
   }
 
   onAlertEvent(listener: () => void): () => void {
     return this.alertEvents.on(listener);
+  }
+
+  // When sensors were last heard (sqlite-sensor-activity.ts).
+  async recordSensorActivity(rows: readonly SensorActivity[]): Promise<SilenceOver[]> {
+    return this.run(() => activity.recordSensorActivity(this.context(), rows));
+  }
+
+  async listSensorActivity(query: SensorActivityQuery): Promise<SensorActivityRow[]> {
+    return this.run(() => activity.listSensorActivity(this.context(), query));
+  }
+
+  async markSilenceAlerted(sensor: SensorKey, lastReceivedAt: number): Promise<boolean> {
+    return this.run(() => activity.markSilenceAlerted(this.context(), sensor, lastReceivedAt));
   }
 
   private integrityPart: SqliteIntegrity | undefined;

@@ -11,6 +11,7 @@
  * - Times are UTC milliseconds.
  */
 import type { AlertDeliveryStore } from './alert-delivery-types.js';
+import type { SensorActivityStore } from './sensor-activity-types.js';
 import type { ErrorCode } from '../../common/errors.js';
 import type { SealedBatch } from '../../protocol/batch.js';
 import type { TimestampSource } from '../../protocol/reading.js';
@@ -220,7 +221,7 @@ export interface StoreCounts {
   rejectedByCode: Partial<Record<ErrorCode, number>>;
 }
 
-export interface Store extends AlertDeliveryStore {
+export interface Store extends AlertDeliveryStore, SensorActivityStore {
   /** Stores a gateway unless its id exists; see {@link EnrollResult}. */
   enrollGateway(gateway: Gateway): Promise<EnrollResult>;
   getGateway(id: string): Promise<Gateway | undefined>;
@@ -255,6 +256,8 @@ export interface Store extends AlertDeliveryStore {
    * enrolled.
    */
   commitBatch(sealed: SealedBatch, meta: BatchMeta): Promise<CommitResult>;
+  /** Calls `listener` after this process committed one or more batches; returns the unsubscribe function. */
+  onCommitted(listener: () => void): () => void;
   /**
    * Commits several batches in one transaction, in order, each exactly as commitBatch would (a
    * later one sees the earlier ones): one durable commit for all, one result per batch. If the

@@ -7,15 +7,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { FreshTrailError } from '../../../common/errors.js';
-import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATUSES, type Alert } from '../../store/integrity-types.js';
+import { AlertEventMessage, alertEventMessage, AlertView, alertView, KindSchema, StatusSchema } from '../../alerts/alert-view.js';
+import { AlertEventStream } from '../../alerts/event-stream.js';
+import type { Logger } from '../../../common/log.js';
+import { DELIVERY_STATUSES, type AlertDeliveryWithEvent } from '../../store/alert-delivery-types.js';
 import { errorResponses, iso, IsoTime } from '../schemas.js';
 import type { RouteOptions } from '../services.js';
 
 export const MAX_ALERTS_PER_QUERY = 1000;
-
-const KindSchema = Type.Union(ALERT_KINDS.map((k) => Type.Literal(k)));
-const StatusSchema = Type.Union(ALERT_STATUSES.map((s) => Type.Literal(s)));
-const SeveritySchema = Type.Union(ALERT_SEVERITIES.map((s) => Type.Literal(s)));
 
 const AlertsQuery = Type.Object(
   {
@@ -27,49 +26,117 @@ const AlertsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const AlertView = Type.Object({
+const DeliveryView = Type.Object({
   id: Type.Integer(),
-  kind: KindSchema,
-  severity: SeveritySchema,
-  gateway: Type.Optional(Type.String()),
-  subject: Type.Optional(Type.String({ description: 'What the alert is about beyond the gateway (a location, a lot)' })),
-  dedupeKey: Type.String({ description: 'One unresolved alert per key: a condition seen again bumps lastSeenAt and occurrences' }),
-  status: StatusSchema,
-  openedAt: IsoTime('When the alert opened'),
-  lastSeenAt: IsoTime('Latest time the condition was seen'),
-  occurrences: Type.Integer({ description: 'How often the condition was seen while the alert was unresolved' }),
-  acknowledgedAt: Type.Optional(IsoTime('When a person acknowledged it')),
-  acknowledgedBy: Type.Optional(Type.String({ description: 'Who acknowledged it' })),
-  resolvedBy: Type.Optional(Type.String({ description: 'Who resolved it; absent when the service resolved it because the condition went away' })),
-  note: Type.Optional(Type.String({ description: 'The latest note given when acknowledging or resolving' })),
-  resolvedAt: Type.Optional(IsoTime('When it was resolved')),
-  message: Type.String(),
-  details: Type.Object({}, { additionalProperties: true, description: 'Kind-specific facts (seq, batch ids, gap range)' }),
+  channel: Type.String({ description: 'webhook:<name> or mqtt' }),
+  status: Type.Union(DELIVERY_STATUSES.map((st) => Type.Literal(st)), { description: 'pending (to send or retry), delivered, dead (refused or out of attempts)' }),
+  attempts: Type.Integer(),
+  nextAttemptAt: Type.Optional(IsoTime('When the next attempt is due (pending only)')),
+  createdAt: IsoTime('When the event was queued for this channel'),
+  finishedAt: Type.Optional(IsoTime('When it was delivered or declared dead')),
+  lastError: Type.Optional(Type.String({ description: 'Why the latest attempt failed' })),
+  event: AlertEventMessage,
 });
 
-function alertView(a: Alert): Static<typeof AlertView> {
+function deliveryView(d: AlertDeliveryWithEvent): Static<typeof DeliveryView> {
   return {
-    id: a.id,
-    kind: a.kind,
-    severity: a.severity,
-    gateway: a.gateway,
-    subject: a.subject,
-    dedupeKey: a.dedupeKey,
-    status: a.status,
-    openedAt: iso(a.openedAt),
-    lastSeenAt: iso(a.lastSeenAt),
-    occurrences: a.occurrences,
-    acknowledgedAt: a.acknowledgedAt === undefined ? undefined : iso(a.acknowledgedAt),
-    acknowledgedBy: a.acknowledgedBy,
-    resolvedBy: a.resolvedBy,
-    note: a.note,
-    resolvedAt: a.resolvedAt === undefined ? undefined : iso(a.resolvedAt),
-    message: a.message,
-    details: a.details,
+    id: d.id,
+    channel: d.channel,
+    status: d.status,
+    attempts: d.attempts,
+    ...(d.status === 'pending' ? { nextAttemptAt: iso(d.nextAttemptAt) } : {}),
+    createdAt: iso(d.createdAt),
+    ...(d.finishedAt === undefined ? {} : { finishedAt: iso(d.finishedAt) }),
+    ...(d.lastError === undefined ? {} : { lastError: d.lastError }),
+    event: alertEventMessage(d.event),
   };
 }
 
+/** A comment line this often keeps proxies and load balancers from closing an idle stream. */
+const KEEPALIVE_MS = 15_000;
+
 export async function alertRoutes(app: FastifyInstance, { services }: RouteOptions): Promise<void> {
+  const now = services.now ?? Date.now;
+  const stream = new AlertEventStream(services.store, services.alertPollIntervalMs ?? 1000, app.log as unknown as Logger);
+  const ends = new Set<() => void>();
+  // Before the server waits for open connections to end: end the streams.
+  app.addHook('preClose', async () => {
+    for (const end of ends) end();
+    await stream.close();
+  });
+
+  app.get<{ Querystring: { after?: number }; Headers: { 'last-event-id'?: string } }>('/alerts/stream', {
+    schema: {
+      tags: ['alerts'],
+      summary: 'Live alert events (server-sent events)',
+      description:
+        'A text/event-stream of alert events: `id: <event id>`, `event: alert`, `data: <AlertEventMessage JSON>` (docs/alerts.md §2). Starts after the event named by the Last-Event-ID header or `after` (0: from the oldest kept), else with the next new event. Browsers\' EventSource reconnects with Last-Event-ID by itself, so nothing is missed or repeated.',
+      querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0, description: 'Send the events after this id' })) }, { additionalProperties: false }),
+      produces: ['text/event-stream'],
+    },
+  }, async (request, reply) => {
+    const header = request.headers['last-event-id'];
+    const fromHeader = header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;
+    const after = fromHeader ?? request.query.after ?? (await stream.latestId());
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no', // nginx: do not buffer the stream
+    });
+    res.write(`retry: 3000\n: alert events after ${after}\n\n`);
+    const remove = stream.add({
+      after,
+      send(events) {
+        res.write(events.map((e) => `id: ${e.id}\nevent: alert\ndata: ${JSON.stringify(alertEventMessage(e))}\n\n`).join(''));
+      },
+    });
+    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    const end = (): void => {
+      clearInterval(keepalive);
+      remove();
+      ends.delete(end);
+      res.end();
+    };
+    ends.add(end);
+    request.raw.on('close', end);
+  });
+
+  const DeliveriesQuery = Type.Object(
+    {
+      status: Type.Optional(Type.Union(DELIVERY_STATUSES.map((st) => Type.Literal(st)))),
+      channel: Type.Optional(Type.String({ description: 'webhook:<name> or mqtt' })),
+      limit: Type.Integer({ minimum: 1, maximum: MAX_ALERTS_PER_QUERY, default: 100 }),
+    },
+    { additionalProperties: false },
+  );
+  app.get<{ Querystring: Static<typeof DeliveriesQuery> }>('/alerts/deliveries', {
+    schema: {
+      tags: ['alerts'],
+      summary: 'Alert deliveries per channel, newest first; status=dead is the dead-letter list',
+      querystring: DeliveriesQuery,
+      response: { 200: Type.Object({ deliveries: Type.Array(DeliveryView) }), ...errorResponses(400) },
+    },
+  }, async (request) => ({ deliveries: (await services.store.listDeliveries(request.query)).map(deliveryView) }));
+
+  app.post<{ Params: { id: number } }>('/alerts/deliveries/:id/retry', {
+    schema: {
+      tags: ['alerts'],
+      summary: 'Sends a dead delivery again (after fixing the receiver): back to pending, attempts from zero',
+      params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      response: { 200: Type.Object({ delivery: DeliveryView }), ...errorResponses(404, 409) },
+    },
+  }, async (request) => {
+    const result = await services.store.retryDelivery(request.params.id, now());
+    if (!result) throw new FreshTrailError('FT_ERR_NOT_FOUND', `no delivery ${request.params.id}: GET /api/v1/alerts/deliveries?status=dead lists the dead ones`);
+    const { delivery } = result;
+    if (!result.retried) throw new FreshTrailError('FT_ERR_CONFLICT', `delivery ${delivery.id} is ${delivery.status}, not dead: only a dead delivery is retried`);
+    request.log.info({ delivery: delivery.id, channel: delivery.channel, event: delivery.eventId }, 'dead alert delivery retried');
+    return { delivery: deliveryView(delivery) };
+  });
+
   app.get<{ Querystring: Static<typeof AlertsQuery> }>('/alerts', {
     schema: {
       tags: ['alerts'],

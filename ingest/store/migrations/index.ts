@@ -11,6 +11,7 @@ import { integrityRetention } from './005-integrity-retention.js';
 import { lots } from './006-lots.js';
 import { alertLifecycle } from './007-alert-lifecycle.js';
 import { alertDelivery } from './008-alert-delivery.js';
+import { sensorActivity } from './009-sensor-activity.js';
 
 export interface Migration {
   /** 1, 2, 3, …: applied in ascending order, each exactly once. */
@@ -19,7 +20,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery];
+export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity];
 
 /**
  * The migrations a database still needs, in version order, given the versions it has applied.

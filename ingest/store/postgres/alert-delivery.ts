@@ -21,11 +21,11 @@ import {
   RETRY_DELIVERY_SQL,
   toAlertEvent,
   toDeliveryWithEvent,
-  type AlertEventSignal,
 } from '../alert-delivery-sql.js';
-import type { AlertDeliveryWithEvent, AlertEvent, AlertEventType, DeliveryOutcome, DeliveryQuery } from '../alert-delivery-types.js';
+import type { AlertDeliveryWithEvent, AlertEvent, AlertEventType, DeliveryOutcome, DeliveryQuery, RetryResult } from '../alert-delivery-types.js';
 import { numbered } from '../integrity-sql.js';
 import type { Alert } from '../integrity-types.js';
+import type { LocalSignal } from '../local-signal.js';
 import type { Row } from '../sqlite-rows.js';
 import { inTransaction } from './transaction.js';
 
@@ -38,7 +38,7 @@ export interface AlertChange<T> {
 }
 
 /** `change` and the events it reports in one transaction under the alert lock; listeners hear of them after the commit. */
-export async function withAlertEvents<T>(pool: pg.Pool, signal: AlertEventSignal, change: (client: pg.PoolClient) => Promise<AlertChange<T>>): Promise<T> {
+export async function withAlertEvents<T>(pool: pg.Pool, signal: LocalSignal, change: (client: pg.PoolClient) => Promise<AlertChange<T>>): Promise<T> {
   const { result, events } = await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [ALERT_EVENTS_LOCK_KEY]);
     const outcome = await change(client);
@@ -96,10 +96,10 @@ export async function listDeliveries(pool: pg.Pool, query: DeliveryQuery): Promi
   return (await rows(pool, sql, params)).map(toDeliveryWithEvent);
 }
 
-export async function retryDelivery(pool: pg.Pool, id: number, at: number): Promise<AlertDeliveryWithEvent | undefined> {
-  await pool.query(numbered(RETRY_DELIVERY_SQL), [at, id]);
+export async function retryDelivery(pool: pg.Pool, id: number, at: number): Promise<RetryResult | undefined> {
+  const retried = ((await pool.query(numbered(RETRY_DELIVERY_SQL), [at, id])).rowCount ?? 0) > 0;
   const [row] = await rows(pool, DELIVERY_BY_ID_SQL, [id]);
-  return row ? toDeliveryWithEvent(row) : undefined;
+  return row ? { delivery: toDeliveryWithEvent(row), retried } : undefined;
 }
 
 async function rows(pool: pg.Pool, sql: string, params: unknown[] = []): Promise<Row[]> {

@@ -9,7 +9,7 @@
  */
 import type pg from 'pg';
 import { inTransaction } from './transaction.js';
-import { raiseEventType, type AlertEventSignal } from '../alert-delivery-sql.js';
+import { raiseEventType } from '../alert-delivery-sql.js';
 import { withAlertEvents } from './alert-delivery.js';
 import {
   FORKS_SQL,
@@ -53,6 +53,7 @@ import type {
   StoredRejection,
 } from '../integrity-types.js';
 import { READING_SLOTS } from '../reading-ids.js';
+import type { LocalSignal } from '../local-signal.js';
 import type { Row } from '../sqlite-rows.js';
 
 // xmax = 0 on the returned row: this statement inserted it (an updated row carries our
@@ -79,7 +80,7 @@ const RAISE_FLOORS_SQL = `INSERT INTO retention_marks (gateway, deleted_through_
 export class PostgresIntegrity {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly signal: AlertEventSignal,
+    private readonly signal: LocalSignal,
   ) {}
 
   async getRejection(gateway: string, rejectionId: number): Promise<StoredRejection | undefined> {

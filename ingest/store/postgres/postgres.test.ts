@@ -19,6 +19,7 @@ import { describeAlertDeliveryContract } from '../alert-delivery-contract.js';
 import { describeIdentityContract } from '../identity-contract.js';
 import { describeIntegrityContract } from '../integrity-contract.js';
 import { describeLotContract } from '../lot-contract.js';
+import { describeSensorActivityContract } from '../sensor-activity-contract.js';
 import { describeStoreContract } from '../store-contract.js';
 import type { BatchMeta, CommitResult } from '../types.js';
 import { PG_MIGRATIONS } from './migrations/index.js';
@@ -49,6 +50,7 @@ describe.skipIf(skip)('PostgreSQL store', () => {
   describeIntegrityContract('PostgreSQL', freshStore);
   describeLotContract('PostgreSQL', freshStore);
   describeAlertDeliveryContract('PostgreSQL', freshStore);
+  describeSensorActivityContract('PostgreSQL', freshStore);
 
   describe('migrations', () => {
     const versions = async (store: PostgresStore): Promise<Array<{ version: number; name: string }>> =>

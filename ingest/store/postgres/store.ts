@@ -53,8 +53,10 @@ import { COMMIT_ORDER_LOCK_KEY, commitBatchesOn } from './commit.js';
 import * as identity from './identity.js';
 import * as lots from './lots.js';
 import * as delivery from './alert-delivery.js';
-import { AlertEventSignal } from '../alert-delivery-sql.js';
-import type { AlertDeliveryWithEvent, AlertEvent, DeliveryOutcome, DeliveryQuery } from '../alert-delivery-types.js';
+import * as activity from './sensor-activity.js';
+import { LocalSignal } from '../local-signal.js';
+import type { AlertDeliveryWithEvent, AlertEvent, DeliveryOutcome, DeliveryQuery, RetryResult } from '../alert-delivery-types.js';
+import type { SensorActivity, SensorActivityQuery, SensorActivityRow, SensorKey, SilenceOver } from '../sensor-activity-types.js';
 import type {
   Alert,
   AlertAction,
@@ -254,7 +256,9 @@ export class PostgresStore implements Store {
       const client = await this.pool.connect();
       let broken: Error | undefined;
       try {
-        return await commitBatchesOn(client, batches);
+        const results = await commitBatchesOn(client, batches);
+        if (results.some((r) => r.status === 'committed')) this.committed.emit();
+        return results;
       } catch (err) {
         // A connection that failed mid-transaction may be unusable: do not return it to the pool.
         broken = err instanceof Error ? err : new Error(String(err));
@@ -401,7 +405,8 @@ export class PostgresStore implements Store {
   }
 
   // Alert events and their deliveries (alert-delivery.ts).
-  private readonly alertEvents = new AlertEventSignal();
+  private readonly alertEvents = new LocalSignal();
+  private readonly committed = new LocalSignal();
 
   async alertEventsAfter(afterId: number, limit: number): Promise<AlertEvent[]> {
     return this.run(() => delivery.alertEventsAfter(this.pool, afterId, limit));
@@ -431,12 +436,29 @@ export class PostgresStore implements Store {
     return this.run(() => delivery.listDeliveries(this.pool, query));
   }
 
-  async retryDelivery(id: number, at: number): Promise<AlertDeliveryWithEvent | undefined> {
+  async retryDelivery(id: number, at: number): Promise<RetryResult | undefined> {
     return this.run(() => delivery.retryDelivery(this.pool, id, at));
   }
 
   onAlertEvent(listener: () => void): () => void {
     return this.alertEvents.on(listener);
+  }
+
+  onCommitted(listener: () => void): () => void {
+    return this.committed.on(listener);
+  }
+
+  // When sensors were last heard (sensor-activity.ts).
+  async recordSensorActivity(rows: readonly SensorActivity[]): Promise<SilenceOver[]> {
+    return this.run(() => activity.recordSensorActivity(this.pool, rows));
+  }
+
+  async listSensorActivity(query: SensorActivityQuery): Promise<SensorActivityRow[]> {
+    return this.run(() => activity.listSensorActivity(this.pool, query));
+  }
+
+  async markSilenceAlerted(sensor: SensorKey, lastReceivedAt: number): Promise<boolean> {
+    return this.run(() => activity.markSilenceAlerted(this.pool, sensor, lastReceivedAt));
   }
 
   private integrityPart: PostgresIntegrity | undefined;

@@ -11,5 +11,6 @@ import { integrityRetention } from './004-integrity-retention.js';
 import { lots } from './005-lots.js';
 import { alertLifecycle } from './006-alert-lifecycle.js';
 import { alertDelivery } from './007-alert-delivery.js';
+import { sensorActivity } from './008-sensor-activity.js';
 
-export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery];
+export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity];
