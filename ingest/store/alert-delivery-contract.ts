@@ -2,10 +2,10 @@
  * Contract tests of alert events and deliveries (alert-delivery-types.ts), run by the SQLite and
  * the PostgreSQL store alike. Call `describeAlertDeliveryContract(name, open)` from a *.test.ts file.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { T0 } from '../test-helpers.js';
 import type { AlertInput } from './integrity-types.js';
-import type { OpenedStore } from './store-contract.js';
+import { storePerTest, type OpenedStore } from './store-contract.js';
 import type { Store } from './types.js';
 
 const alert = (over: Partial<AlertInput> = {}): AlertInput => ({
@@ -20,16 +20,8 @@ const alert = (over: Partial<AlertInput> = {}): AlertInput => ({
 
 export function describeAlertDeliveryContract(name: string, open: () => Promise<OpenedStore>): void {
   describe(`Store alert delivery contract: ${name}`, () => {
-    let opened: OpenedStore;
     let store: Store;
-
-    beforeEach(async () => {
-      opened = await open();
-      store = opened.store;
-    });
-    afterEach(async () => {
-      await opened.dispose();
-    });
+    storePerTest(open, (s) => (store = s));
 
     it('writes one event per change a person should hear of, in order, with the alert as it stood', async () => {
       let heard = 0;

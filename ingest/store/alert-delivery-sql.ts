@@ -4,6 +4,7 @@
  */
 import type { AlertDelivery, AlertDeliveryWithEvent, AlertEvent, AlertEventType, DeliveryOutcome, DeliveryQuery, DeliveryStatus } from './alert-delivery-types.js';
 import type { Alert } from './integrity-types.js';
+import { whereOf } from './sql-where.js';
 import type { Row } from './sqlite-rows.js';
 
 export const INSERT_ALERT_EVENT_SQL = 'INSERT INTO alert_events (alert_id, type, at, alert, created_at) VALUES (?, ?, ?, ?, ?)';
@@ -49,18 +50,8 @@ export function deliveryAttemptSql(id: number, o: DeliveryOutcome): { sql: strin
 
 /** SELECT of listDeliveries with its parameters: newest first. */
 export function listDeliveriesSql(q: DeliveryQuery): { sql: string; params: Array<string | number> } {
-  const where: string[] = [];
-  const params: Array<string | number> = [];
-  if (q.channel !== undefined) {
-    where.push('d.channel = ?');
-    params.push(q.channel);
-  }
-  if (q.status !== undefined) {
-    where.push('d.status = ?');
-    params.push(q.status);
-  }
-  params.push(q.limit);
-  return { sql: `${WITH_EVENT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id DESC LIMIT ?`, params };
+  const { where, params } = whereOf([q.channel !== undefined && ['d.channel = ?', q.channel], q.status !== undefined && ['d.status = ?', q.status]]);
+  return { sql: `${WITH_EVENT} ${where} ORDER BY d.id DESC LIMIT ?`, params: [...params, q.limit] };
 }
 
 function parsed(value: unknown): Alert {

@@ -19,6 +19,7 @@ import type {
   StoredRejection,
 } from './integrity-types.js';
 import { opt, toRejection, type Row } from './sqlite-rows.js';
+import { whereOf } from './sql-where.js';
 import type { Transport } from './types.js';
 
 /** `?` → `$1`, `$2`, … in order, for PostgreSQL. The texts here contain no other `?`. */
@@ -135,22 +136,12 @@ export function alertActionSql(action: AlertAction['action']): string {
 
 /** SELECT of listAlerts with its parameters: newest opened first. */
 export function listAlertsSql(q: AlertQuery): { sql: string; params: Array<string | number> } {
-  const where: string[] = [];
-  const params: Array<string | number> = [];
-  if (q.status && q.status.length > 0) {
-    where.push(`status IN (${q.status.map(() => '?').join(', ')})`);
-    params.push(...q.status);
-  }
-  if (q.kind !== undefined) {
-    where.push('kind = ?');
-    params.push(q.kind);
-  }
-  if (q.gateway !== undefined) {
-    where.push('gateway = ?');
-    params.push(q.gateway);
-  }
-  params.push(q.limit);
-  return { sql: `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id DESC LIMIT ?`, params };
+  const { where, params } = whereOf([
+    q.status !== undefined && q.status.length > 0 && [`status IN (${q.status.map(() => '?').join(', ')})`, ...q.status],
+    q.kind !== undefined && ['kind = ?', q.kind],
+    q.gateway !== undefined && ['gateway = ?', q.gateway],
+  ]);
+  return { sql: `SELECT * FROM alerts ${where} ORDER BY opened_at DESC, id DESC LIMIT ?`, params: [...params, q.limit] };
 }
 
 export const INSERT_HOLD_SQL = 'INSERT INTO evidence_holds (gateway, from_seq, to_seq, reason, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id';

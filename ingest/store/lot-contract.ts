@@ -2,25 +2,17 @@
  * The lots part of the Store contract (lot-types.ts), run against every implementation next to
  * describeStoreContract; `open` returns a fresh, empty store.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { T0 } from '../test-helpers.js';
-import type { OpenedStore } from './store-contract.js';
+import { storePerTest, type OpenedStore } from './store-contract.js';
 import type { Store } from './types.js';
 
 const HOUR = 3_600_000;
 
 export function describeLotContract(name: string, open: () => Promise<OpenedStore>): void {
   describe(`Store contract, lots: ${name}`, () => {
-    let opened: OpenedStore;
     let store: Store;
-
-    beforeEach(async () => {
-      opened = await open();
-      store = opened.store;
-    });
-    afterEach(async () => {
-      await opened.dispose();
-    });
+    storePerTest(open, (s) => (store = s));
 
     it('creates a lot once, with its first custody interval; another commodity under the id is a conflict', async () => {
       const created = await store.createLot({ id: 'LOT-1', commodity: 'strawberry', label: 'field 7', createdAt: T0, location: 'farm-cooler' });

@@ -2,10 +2,10 @@
  * Contract tests of sensor activity (sensor-activity-types.ts), run by the SQLite and the
  * PostgreSQL store alike. Call `describeSensorActivityContract(name, open)` from a *.test.ts file.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { T0 } from '../test-helpers.js';
 import type { SensorActivity, SensorKey } from './sensor-activity-types.js';
-import type { OpenedStore } from './store-contract.js';
+import { storePerTest, type OpenedStore } from './store-contract.js';
 import type { Store } from './types.js';
 
 const MINUTE = 60_000;
@@ -14,16 +14,8 @@ const seen = (lastTs: number, lastReceivedAt: number, key: SensorKey = probe): S
 
 export function describeSensorActivityContract(name: string, open: () => Promise<OpenedStore>): void {
   describe(`Store sensor activity contract: ${name}`, () => {
-    let opened: OpenedStore;
     let store: Store;
-
-    beforeEach(async () => {
-      opened = await open();
-      store = opened.store;
-    });
-    afterEach(async () => {
-      await opened.dispose();
-    });
+    storePerTest(open, (s) => (store = s));
 
     it('keeps the latest reading and receive time of each sensor; a late or redelivered batch never moves them back', async () => {
       await store.recordSensorActivity([seen(T0, T0 + 1000), seen(T0 + MINUTE, T0 + 1000), seen(T0 + 30 * 1000, T0 + 2000)]); // one sensor, three rows

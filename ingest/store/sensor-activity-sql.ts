@@ -5,6 +5,7 @@
  */
 import type { SensorActivity, SensorActivityQuery, SensorActivityRow, SensorKey, SilenceOver } from './sensor-activity-types.js';
 import type { Row } from './sqlite-rows.js';
+import { whereOf } from './sql-where.js';
 
 /** The conflict and RETURNING part of the upsert; the larger of two values is MAX() in SQLite, GREATEST() in PostgreSQL. */
 export function upsertTail(greatest: 'MAX' | 'GREATEST'): string {
@@ -53,22 +54,12 @@ export function silencesOver(returned: readonly Row[]): SilenceOver[] {
 
 /** SELECT of listSensorActivity with its parameters. Row values compare lexicographically (SQLite ≥ 3.15, PostgreSQL). */
 export function listActivitySql(q: SensorActivityQuery): { sql: string; params: Array<string | number> } {
-  const where: string[] = [];
-  const params: Array<string | number> = [];
-  if (q.silentSince !== undefined) {
-    where.push('last_received_at < ?');
-    params.push(q.silentSince);
-  }
-  if (q.gateway !== undefined) {
-    where.push('gateway = ?');
-    params.push(q.gateway);
-  }
-  if (q.after !== undefined) {
-    where.push('(gateway, location, sensor) > (?, ?, ?)');
-    params.push(q.after.gateway, q.after.location, q.after.sensor);
-  }
-  params.push(q.limit);
-  return { sql: `SELECT * FROM sensor_activity ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY gateway, location, sensor LIMIT ?`, params };
+  const { where, params } = whereOf([
+    q.silentSince !== undefined && ['last_received_at < ?', q.silentSince],
+    q.gateway !== undefined && ['gateway = ?', q.gateway],
+    q.after !== undefined && ['(gateway, location, sensor) > (?, ?, ?)', q.after.gateway, q.after.location, q.after.sensor],
+  ]);
+  return { sql: `SELECT * FROM sensor_activity ${where} ORDER BY gateway, location, sensor LIMIT ?`, params: [...params, q.limit] };
 }
 
 export function toSensorActivity(r: Row): SensorActivityRow {

@@ -12,6 +12,19 @@ export interface OpenedStore {
   dispose(): Promise<void>;
 }
 
+/** Opens a fresh store before each test of the enclosing describe (handed to `use`) and disposes of it after. */
+export function storePerTest(open: () => Promise<OpenedStore>, use: (store: Store) => void): void {
+  let opened: OpenedStore | undefined;
+  beforeEach(async () => {
+    opened = await open();
+    use(opened.store);
+  });
+  afterEach(async () => {
+    await opened?.dispose();
+    opened = undefined;
+  });
+}
+
 const meta = (over: Partial<BatchMeta> = {}): BatchMeta => ({ receivedAt: T0 + 1000, transport: 'mqtt', flags: { gap: false }, ...over });
 
 export function describeStoreContract(name: string, open: () => Promise<OpenedStore>): void {
