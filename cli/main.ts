@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   gateway: { run: async (argv) => (await import('./commands/gateway.js')).gatewayCommand(argv), summary: 'enroll, list, revoke gateways; join tokens and requests at a running ingest' },
   model: { run: async (argv) => (await import('./commands/model.js')).modelCommand(argv), summary: 'check a shelf-life model file, list commodities, predict a lot\'s shelf life' },
   consumers: { run: async (argv) => (await import('./commands/consumers.js')).consumersCommand(argv), summary: 'list and rewind the after-commit consumers (InfluxDB sink) of a running ingest' },
+  chain: { run: async (argv) => (await import('./commands/chain.js')).chainCommand(argv), summary: 'deploy the on-chain anchor contract and show its status' },
   bench: { run: async (argv) => (await import('./commands/bench.js')).benchCommand(argv), summary: 'run a benchmark, one JSON object per line' },
 };
 

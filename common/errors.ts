@@ -28,6 +28,8 @@ export const ERRORS = {
   FT_ERR_OUTBOX_CORRUPT: { class: 'retryable', http: 500, summary: 'the outbox held damaged bytes; they were moved aside' },
   FT_ERR_OUTBOX_FULL: { class: 'retryable', http: 507, summary: 'the edge outbox reached its disk limit; new readings are refused until the ingest acknowledges batches' },
   FT_ERR_NOT_FOUND: { class: 'rejected', http: 404, summary: 'no such resource' },
+  FT_ERR_CHAIN_UNREACHABLE: { class: 'retryable', http: 503, summary: 'the blockchain JSON-RPC endpoint does not answer (or not as an Ethereum node); retry later or check the URL' },
+  FT_ERR_CHAIN_REJECTED: { class: 'rejected', http: 502, summary: 'the chain refused a transaction (insufficient funds, a contract revert, a fee or nonce problem); the message says which' },
   FT_ERR_CONFLICT: { class: 'rejected', http: 409, summary: 'the resource exists with different content' },
   FT_ERR_INTERNAL: { class: 'retryable', http: 500, summary: 'an internal error; see the server log' },
 } as const satisfies Record<string, { class: ErrorClass; http: number; summary: string }>;
