@@ -14,10 +14,11 @@
  */
 import type { Logger } from '../../common/log.js';
 import { findCommodity, parameterRow, type Commodity } from '../../models/commodities.js';
+import type { Step } from '../../models/reference.js';
 import type { ShelfLifeModel } from '../../models/runner.js';
 import type { BatchConsumer } from '../consumers/consumer.js';
 import { readingsByLocation } from '../consumers/readings-by-location.js';
-import type { CommittedBatch, LocationPoint, LotFreshness, ShelfLifeUpdate, Store, StoredReading } from '../store/types.js';
+import type { CommittedBatch, LocationPoint, LotFreshness, ShelfLifeUpdate, Store } from '../store/types.js';
 import { raiseLotAlerts, type LotChange } from './lot-alerts.js';
 import { evaluateLots, type LotWindow } from './lot-evaluator.js';
 import { LocationSeries, type TimedStep } from './location-series.js';
@@ -29,6 +30,18 @@ export interface ShelfLifeConsumerOptions {
   /** Loaded on first use (the consumer's job may start before the model is needed). */
   loadModel: () => Promise<ShelfLifeModel>;
   logger: Logger;
+}
+
+/** The steps of one location a lot was in custody for: a time-ordered run of that location's steps. */
+interface Segment {
+  location: string;
+  steps: readonly TimedStep[];
+}
+
+/** A lot's new steps, one segment per custody interval the round's steps fall in. */
+interface LotSegments {
+  commodity: Commodity;
+  segments: Segment[];
 }
 
 export class ShelfLifeConsumer implements BatchConsumer {
@@ -44,72 +57,77 @@ export class ShelfLifeConsumer implements BatchConsumer {
     const positions = new Map((await store.locationSeries([...byLocation.keys()])).map((p) => [p.location, p]));
 
     const series: LocationPoint[] = [];
-    const windows = new Map<string, { commodity: Commodity; steps: Array<TimedStep & { location: string }> }>();
+    const stepsAt = new Map<string, TimedStep[]>();
+    let fromTs = Infinity;
+    let toTs = -Infinity;
     for (const [location, readings] of byLocation) {
       const line = new LocationSeries(positions.get(location) ?? {});
       // NaN marks "no humidity known yet"; each lot fills it with its commodity's recommended RH.
       const { steps } = line.append(readings, Number.NaN);
       series.push({ location, ...line.position });
       if (steps.length === 0) continue;
-      const custody = await store.custodyAt(location, steps[0]!.endTs, steps[steps.length - 1]!.endTs);
-      for (const interval of custody) {
-        const mine = steps.filter((s) => s.endTs > interval.fromTs && (interval.toTs === undefined || s.endTs <= interval.toTs));
-        if (mine.length === 0) continue;
-        let window = windows.get(interval.lot);
-        if (!window) {
-          const known = findCommodity(interval.commodity);
-          if (!known) {
-            logger.warn({ lot: interval.lot, commodity: interval.commodity }, 'lot of an unknown commodity: no shelf life computed');
-            continue;
-          }
-          window = { commodity: known, steps: [] };
-          windows.set(interval.lot, window);
-        }
-        window.steps.push(...mine.map((s) => ({ ...s, location })));
-      }
+      stepsAt.set(location, steps);
+      fromTs = Math.min(fromTs, steps[0]!.endTs);
+      toTs = Math.max(toTs, steps[steps.length - 1]!.endTs);
     }
+    const lots = stepsAt.size === 0 ? new Map<string, LotSegments>() : await this.lotSegments(stepsAt, fromTs, toTs);
 
     const update: ShelfLifeUpdate = { series, freshness: [], history: [] };
-    if (windows.size > 0) {
-      const stored = new Map((await store.lotFreshness([...windows.keys()])).map((f) => [f.lot, f]));
+    if (lots.size > 0) {
+      const stored = new Map((await store.lotFreshness([...lots.keys()])).map((f) => [f.lot, f]));
+      const params = new Map<Commodity, readonly number[]>(); // one parameter row per commodity
       const lotWindows: LotWindow[] = [];
       const changes = new Map<string, Omit<LotChange, 'next'> & { throughTs: number }>();
-      for (const [lot, { commodity: c, steps }] of windows) {
+      for (const [lot, { commodity: c, segments }] of lots) {
         const previous = stored.get(lot);
-        // A lot moved between locations in this round: its steps in time order.
-        const ordered = steps.filter((s) => previous === undefined || s.endTs > previous.throughTs).sort((a, b) => a.endTs - b.endTs);
-        if (ordered.length === 0) continue;
-        const chilledAt = new Set(ordered.filter((s) => s.tempC < c.tChillC).map((s) => s.location));
-        changes.set(lot, { lot, commodity: c, ...(previous ? { previous } : {}), chilledAt: [...chilledAt], throughTs: ordered[ordered.length - 1]!.endTs });
-        lotWindows.push({
-          lot,
-          params: parameterRow(c),
-          state: previous ? [previous.usedFraction, previous.waterLossPct, previous.chillDegreeHours] : [0, 0, 0],
-          steps: ordered.map((s) => ({ tempC: s.tempC, rh: Number.isNaN(s.rh) ? c.rhBest : s.rh, dtH: s.dtH })),
-        });
+        const window = newSteps(c, segments, previous?.throughTs ?? -Infinity);
+        if (window.steps.length === 0) continue;
+        changes.set(lot, { lot, commodity: c, ...(previous ? { previous } : {}), chilledAt: window.chilledAt, throughTs: window.throughTs });
+        let row = params.get(c);
+        if (!row) params.set(c, (row = parameterRow(c)));
+        lotWindows.push({ lot, params: row, state: previous ? [previous.usedFraction, previous.waterLossPct, previous.chillDegreeHours] : [0, 0, 0], steps: window.steps });
       }
       const model = await this.loadModel();
       const results = await evaluateLots(model, lotWindows);
       const updated: LotChange[] = [];
       for (const [lot, result] of results) {
         const { throughTs, ...change } = changes.get(lot)!;
-        const freshness: LotFreshness = {
-          lot,
-          usedFraction: result.state[0]!,
-          waterLossPct: result.state[1]!,
-          chillDegreeHours: result.state[2]!,
-          quality: result.quality,
-          remainingDays: result.remainingDays,
-          throughTs,
-        };
+        const [usedFraction, waterLossPct, chillDegreeHours] = result.state as [number, number, number];
+        const { quality, remainingDays } = result;
+        const freshness: LotFreshness = { lot, usedFraction, waterLossPct, chillDegreeHours, quality, remainingDays, throughTs };
         update.freshness.push(freshness);
+        update.history.push({ lot, ts: throughTs, usedFraction, waterLossPct, chillDegreeHours, quality, remainingDays });
         updated.push({ ...change, next: freshness });
-        const { lot: _lot, throughTs: ts, ...point } = freshness;
-        update.history.push({ lot, ts, ...point });
       }
       await raiseLotAlerts({ store, model, logger }, updated);
     }
     await store.saveShelfLife(update);
+  }
+
+  /**
+   * Gives each location's steps to the lots in custody there when each step ended (fromTs <
+   * endTs ≤ toTs), reading the custody of every location in one store call. A location's steps
+   * are in time order, so an interval's share is one run of them, found by binary search.
+   */
+  private async lotSegments(stepsAt: ReadonlyMap<string, readonly TimedStep[]>, fromTs: number, toTs: number): Promise<Map<string, LotSegments>> {
+    const lots = new Map<string, LotSegments>();
+    for (const interval of await this.options.store.custodyAtMany([...stepsAt.keys()], fromTs, toTs)) {
+      const steps = stepsAt.get(interval.location)!;
+      const first = endingAfter(steps, interval.fromTs);
+      const end = interval.toTs === undefined ? steps.length : endingAfter(steps, interval.toTs);
+      if (first >= end) continue;
+      let lot = lots.get(interval.lot);
+      if (!lot) {
+        const known = findCommodity(interval.commodity);
+        if (!known) {
+          this.options.logger.warn({ lot: interval.lot, commodity: interval.commodity }, 'lot of an unknown commodity: no shelf life computed');
+          continue;
+        }
+        lots.set(interval.lot, (lot = { commodity: known, segments: [] }));
+      }
+      lot.segments.push({ location: interval.location, steps: first === 0 && end === steps.length ? steps : steps.slice(first, end) });
+    }
+    return lots;
   }
 
   async close(): Promise<void> {
@@ -125,4 +143,39 @@ export class ShelfLifeConsumer implements BatchConsumer {
     });
     return this.model;
   }
+}
+
+/** Index of the first step ending after `ts` (steps.length when none): steps are in time order. */
+function endingAfter(steps: readonly TimedStep[], ts: number): number {
+  let lo = 0;
+  let hi = steps.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (steps[mid]!.endTs > ts) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * A lot's steps after `afterTs` (what its stored freshness already counts) in time order, with
+ * unknown humidity filled by the commodity's recommended RH, and the locations where it was
+ * below its chilling threshold. A lot moved in this round has one segment per location; custody
+ * intervals do not overlap, so ordering the segments by their first step orders the steps.
+ */
+function newSteps(c: Commodity, segments: Segment[], afterTs: number): { steps: Step[]; chilledAt: string[]; throughTs: number } {
+  if (segments.length > 1) segments.sort((a, b) => a.steps[0]!.endTs - b.steps[0]!.endTs);
+  const steps: Step[] = [];
+  const chilledAt: string[] = [];
+  for (const { location, steps: run } of segments) {
+    let chilled = false;
+    for (let i = endingAfter(run, afterTs); i < run.length; i++) {
+      const s = run[i]!;
+      steps.push(Number.isNaN(s.rh) ? { tempC: s.tempC, rh: c.rhBest, dtH: s.dtH } : s);
+      chilled ||= s.tempC < c.tChillC;
+    }
+    if (chilled && !chilledAt.includes(location)) chilledAt.push(location);
+  }
+  const last = segments[segments.length - 1]!.steps;
+  return { steps, chilledAt, throughTs: last[last.length - 1]!.endTs };
 }

@@ -35,12 +35,15 @@ export async function raiseLotAlerts(context: LotAlertContext, changes: readonly
   await arrivalAlerts(context, changes);
 }
 
+/** The chilling alerts of the round in one store call: one transaction, however many lots crossed a level. */
 async function chillingAlerts({ store, logger }: LotAlertContext, changes: readonly LotChange[]): Promise<void> {
-  for (const { lot, commodity, previous, next, chilledAt } of changes) {
+  const crossed = changes.flatMap(({ lot, commodity, previous, next, chilledAt }) => {
     const level = chillingCrossed(commodity, previous?.chillDegreeHours ?? 0, next.chillDegreeHours);
-    if (level === undefined) continue;
-    const { opened } = await store.raiseAlert(chillingAlert({ lot, commodity, level, chillDegreeHours: next.chillDegreeHours, locations: chilledAt, at: next.throughTs }));
-    logger.warn({ lot, commodity: commodity.id, level, chillDegreeHours: next.chillDegreeHours, opened }, 'chilling exposure: alert raised');
+    return level === undefined ? [] : [{ lot, commodity, level, chillDegreeHours: next.chillDegreeHours, locations: chilledAt, at: next.throughTs }];
+  });
+  const raised = await store.raiseAlerts(crossed.map(chillingAlert));
+  for (const [i, { lot, commodity, level, chillDegreeHours }] of crossed.entries()) {
+    logger.warn({ lot, commodity: commodity.id, level, chillDegreeHours, opened: raised[i]!.opened }, 'chilling exposure: alert raised');
   }
 }
 

@@ -99,16 +99,20 @@ function packed(group: readonly Pending[], steps: number) {
   const dtH = new Float32Array(lots * steps);
   const params = new Float32Array(lots * PARAM_COUNT);
   const state = new Float32Array(lots * STATE_COUNT);
-  group.forEach((p, i) => {
+  for (let i = 0; i < lots; i++) {
+    const p = group[i]!;
     params.set(p.window.params, i * PARAM_COUNT);
     state.set(p.state, i * STATE_COUNT);
-    const slice = p.window.steps.slice(p.offset, p.offset + steps);
-    slice.forEach((s, k) => {
+    // Plain loops: this runs for every step of every lot of a round (no slice per lot).
+    const window = p.window.steps;
+    const count = Math.min(steps, window.length - p.offset);
+    for (let k = 0; k < count; k++) {
+      const s = window[p.offset + k]!;
       tempC[i * steps + k] = s.tempC;
       rh[i * steps + k] = s.rh;
       dtH[i * steps + k] = s.dtH;
-    });
-  });
+    }
+  }
   return { tempC, rh, dtH, params, state, lots, steps };
 }
 

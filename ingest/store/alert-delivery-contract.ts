@@ -55,6 +55,31 @@ export function describeAlertDeliveryContract(name: string, open: () => Promise<
       expect(await store.latestAlertEventId(events[0]!.createdAt)).toBe(0);
     });
 
+    it('raises many alerts in one call as raiseAlert would one by one, in order', async () => {
+      let heard = 0;
+      const stop = store.onAlertEvent(() => heard++);
+      await store.raiseAlert(alert({ dedupeKey: 'a' }));
+      const raised = await store.raiseAlerts([
+        alert({ dedupeKey: 'a', at: T0 + 1, severity: 'critical' }), // escalates the open one
+        alert({ dedupeKey: 'b', at: T0 + 2 }),
+        alert({ dedupeKey: 'b', at: T0 + 3, message: 'again' }), // a bump of the one just opened
+      ]);
+      stop();
+      expect(raised.map((r) => [r.opened, r.alert.dedupeKey, r.alert.occurrences, r.alert.severity])).toEqual([
+        [false, 'a', 2, 'critical'],
+        [true, 'b', 1, 'warning'],
+        [false, 'b', 2, 'warning'],
+      ]);
+      expect(raised[2]!.alert.message).toBe('again');
+      expect((await store.alertEventsAfter(0, 100)).map((e) => [e.type, e.alert.dedupeKey, e.at])).toEqual([
+        ['opened', 'a', T0],
+        ['escalated', 'a', T0 + 1],
+        ['opened', 'b', T0 + 2],
+      ]);
+      expect(heard).toBeGreaterThanOrEqual(2); // listeners hear of each commit with events
+      expect(await store.raiseAlerts([])).toEqual([]);
+    });
+
     it('queues deliveries per channel with a compare-and-set position, one per (channel, event)', async () => {
       await store.raiseAlert(alert());
       await store.raiseAlert(alert({ dedupeKey: 'b' }));

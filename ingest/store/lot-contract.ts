@@ -55,6 +55,30 @@ export function describeLotContract(name: string, open: () => Promise<OpenedStor
       expect(await store.lotsAt('nowhere')).toEqual([]);
     });
 
+    it('finds the custody of many locations over one time range in one call, by location, lot and start', async () => {
+      await store.createLot({ id: 'A', commodity: 'apple', createdAt: T0, location: 'room-1' });
+      await store.createLot({ id: 'B', commodity: 'banana-green', createdAt: T0 + HOUR, location: 'room-1' });
+      await store.createLot({ id: 'C', commodity: 'apple', createdAt: T0, location: 'room-2' });
+      await store.createLot({ id: 'D', commodity: 'apple', createdAt: T0 + 5 * HOUR, location: 'room-2' });
+      await store.createLot({ id: 'E', commodity: 'apple', createdAt: T0, location: 'room-3' });
+      await store.moveLot('A', 'room-2', T0 + 2 * HOUR);
+      const found = async (locations: string[], from: number, to: number) => (await store.custodyAtMany(locations, from, to)).map((c) => [c.location, c.lot, c.fromTs]);
+      expect(await found(['room-2', 'room-1', 'nowhere'], T0 + HOUR, T0 + 3 * HOUR)).toEqual([
+        ['room-1', 'A', T0],
+        ['room-1', 'B', T0 + HOUR],
+        ['room-2', 'A', T0 + 2 * HOUR],
+        ['room-2', 'C', T0],
+      ]);
+      // The same intervals custodyAt finds for each location.
+      for (const location of ['room-1', 'room-2', 'room-3']) {
+        for (const [from, to] of [[T0, T0], [T0 + 3 * HOUR, T0 + 6 * HOUR]] as const) {
+          expect(await store.custodyAtMany([location], from, to)).toEqual(await store.custodyAt(location, from, to));
+        }
+      }
+      expect((await store.custodyAtMany(['room-1'], T0, T0))[0]).toEqual({ lot: 'A', location: 'room-1', fromTs: T0, toTs: T0 + 2 * HOUR, commodity: 'apple' });
+      expect(await store.custodyAtMany([], T0, T0 + HOUR)).toEqual([]);
+    });
+
     it('saves series positions, freshness and history in one call and reads them back', async () => {
       await store.createLot({ id: 'A', commodity: 'apple', createdAt: T0, location: 'room-1' });
       await store.createLot({ id: 'B', commodity: 'apple', createdAt: T0, location: 'room-1' });

@@ -18,6 +18,18 @@ SELECT c.lot, c.location, c.from_ts, c.to_ts, l.commodity
 FROM lot_custody c JOIN lots l ON l.id = c.lot
 WHERE c.location = ? AND c.from_ts <= ? AND (c.to_ts IS NULL OR c.to_ts >= ?)
 ORDER BY c.lot, c.from_ts`;
+/**
+ * CUSTODY_AT_SQL for many locations over one span, the locations bound as one parameter so the
+ * statement text (and its prepared plan) does not depend on how many there are: a JSON array
+ * read by json_each in SQLite, a text[] in PostgreSQL. The (location, from_ts) index serves both.
+ */
+const custodyAtManySql = (atLocation: string): string => `
+SELECT c.lot, c.location, c.from_ts, c.to_ts, l.commodity
+FROM lot_custody c JOIN lots l ON l.id = c.lot
+WHERE ${atLocation} AND c.from_ts <= ? AND (c.to_ts IS NULL OR c.to_ts >= ?)
+ORDER BY c.location, c.lot, c.from_ts`;
+export const SQLITE_CUSTODY_AT_MANY_SQL = custodyAtManySql('c.location IN (SELECT value FROM json_each(?))');
+export const PG_CUSTODY_AT_MANY_SQL = custodyAtManySql('c.location = ANY(?::text[])');
 export const HOLDERS_SQL = `
 SELECT c.lot, c.location, c.from_ts, c.to_ts, l.commodity
 FROM lot_custody c JOIN lots l ON l.id = c.lot

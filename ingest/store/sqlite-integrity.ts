@@ -79,26 +79,39 @@ export class SqliteIntegrity {
   }
 
   raiseAlert(input: AlertInput): RaiseResult {
+    return this.withEvents(() => this.raiseOne(input));
+  }
+
+  /** raiseAlert for each input, in order, in one transaction (one commit for a round's alerts). */
+  raiseAlerts(inputs: readonly AlertInput[]): RaiseResult[] {
+    if (inputs.length === 0) return [];
     return this.withEvents(() => {
-      const details = JSON.stringify(input.details ?? {});
-      const existing = this.sql("SELECT id, severity FROM alerts WHERE dedupe_key = ? AND status <> 'resolved'").get(input.dedupeKey) as Row | undefined;
-      let result: RaiseResult;
-      if (existing) {
-        const row = this.sql(
-          `UPDATE alerts SET last_seen_at = MAX(last_seen_at, ?), occurrences = occurrences + 1, message = ?, details = ?,
-             severity = CASE WHEN ? = 'critical' THEN 'critical' ELSE severity END
-           WHERE id = ? RETURNING *`,
-        ).get(input.at, input.message, details, input.severity, existing.id) as Row;
-        result = { alert: toAlert(row), opened: false };
-      } else {
-        const row = this.sql(`INSERT INTO alerts ${INSERT_ALERT_COLUMNS} VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 1, ?, ?) RETURNING *`).get(
-          input.kind, input.severity, input.gateway ?? null, input.subject ?? null, input.dedupeKey, input.at, input.at, input.message, details,
-        ) as Row;
-        result = { alert: toAlert(row), opened: true };
-      }
-      const type = raiseEventType(result.opened, existing?.severity as string | undefined, result.alert);
-      return { result, events: type ? [{ type, alert: result.alert, at: input.at }] : [] };
+      const raised = inputs.map((input) => this.raiseOne(input));
+      return { result: raised.map((r) => r.result), events: raised.flatMap((r) => r.events) };
     });
+  }
+
+  private raiseOne(input: AlertInput): { result: RaiseResult; events: Array<{ type: AlertEventType; alert: Alert; at: number }> } {
+    const details = JSON.stringify(input.details ?? {});
+    const existing = this.sql("SELECT id, severity FROM alerts WHERE dedupe_key = ? AND status <> 'resolved'").get(input.dedupeKey) as Row | undefined;
+    // The row is read back by id rather than with RETURNING *: in SQLite a write with RETURNING
+    // costs about twice a plain write and a read by rowid (measured on raises of 3,000 lots' alerts).
+    let id: number | bigint;
+    if (existing) {
+      id = existing.id as number;
+      this.sql(
+        `UPDATE alerts SET last_seen_at = MAX(last_seen_at, ?), occurrences = occurrences + 1, message = ?, details = ?,
+           severity = CASE WHEN ? = 'critical' THEN 'critical' ELSE severity END
+         WHERE id = ?`,
+      ).run(input.at, input.message, details, input.severity, id);
+    } else {
+      id = this.sql(`INSERT INTO alerts ${INSERT_ALERT_COLUMNS} VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 1, ?, ?)`).run(
+        input.kind, input.severity, input.gateway ?? null, input.subject ?? null, input.dedupeKey, input.at, input.at, input.message, details,
+      ).lastInsertRowid;
+    }
+    const result: RaiseResult = { alert: toAlert(this.sql(ALERT_BY_ID_SQL).get(id) as Row), opened: !existing };
+    const type = raiseEventType(result.opened, existing?.severity as string | undefined, result.alert);
+    return { result, events: type ? [{ type, alert: result.alert, at: input.at }] : [] };
   }
 
   resolveAlert(dedupeKey: string, at: number): boolean {

@@ -17,6 +17,7 @@ import {
   OPEN_CUSTODY_SQL,
   seriesOfSql,
   seriesParams,
+  SQLITE_CUSTODY_AT_MANY_SQL,
   toCustody,
   toFreshness,
   toFreshnessPoint,
@@ -80,6 +81,9 @@ const withCommodity = (r: Row): CustodyInterval & { commodity: string } => ({ ..
 
 export const custodyAt = ({ sql }: SqliteContext, location: string, fromTs: number, toTs: number) => (sql(CUSTODY_AT_SQL).all(location, toTs, fromTs) as Row[]).map(withCommodity);
 
+export const custodyAtMany = ({ sql }: SqliteContext, locations: readonly string[], fromTs: number, toTs: number) =>
+  locations.length === 0 ? [] : (sql(SQLITE_CUSTODY_AT_MANY_SQL).all(JSON.stringify(locations), toTs, fromTs) as Row[]).map(withCommodity);
+
 export const lotsAt = ({ sql }: SqliteContext, location: string) => (sql(HOLDERS_SQL).all(location) as Row[]).map(withCommodity);
 
 export function lotFreshness({ db }: SqliteContext, lots: readonly string[]): LotFreshness[] {
@@ -94,10 +98,14 @@ export function locationSeries({ db }: SqliteContext, locations: readonly string
 }
 
 export function saveShelfLife({ db, sql }: SqliteContext, update: ShelfLifeUpdate): void {
+  // Statements looked up once per call, not once per row: a round may write 10,000s of rows.
+  const series = sql(UPSERT_SERIES_SQL);
+  const freshness = sql(UPSERT_FRESHNESS_SQL);
+  const history = sql(UPSERT_HISTORY_SQL);
   db.transaction(() => {
-    for (const p of update.series) sql(UPSERT_SERIES_SQL).run(...seriesParams(p));
-    for (const f of update.freshness) sql(UPSERT_FRESHNESS_SQL).run(...freshnessParams(f));
-    for (const h of update.history) sql(UPSERT_HISTORY_SQL).run(...historyParams(h));
+    for (const p of update.series) series.run(...seriesParams(p));
+    for (const f of update.freshness) freshness.run(...freshnessParams(f));
+    for (const h of update.history) history.run(...historyParams(h));
   }).immediate();
 }
 

@@ -202,6 +202,10 @@ export class SqliteStore implements Store {
     return this.run(() => lots.custodyAt(this.context(), location, fromTs, toTs));
   }
 
+  async custodyAtMany(locations: readonly string[], fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
+    return this.run(() => lots.custodyAtMany(this.context(), locations, fromTs, toTs));
+  }
+
   async lotsAt(location: string): Promise<Array<CustodyInterval & { commodity: string }>> {
     return this.run(() => lots.lotsAt(this.context(), location));
   }
@@ -364,6 +368,10 @@ export class SqliteStore implements Store {
 
   async raiseAlert(input: AlertInput): Promise<RaiseResult> {
     return this.run(() => this.integrity().raiseAlert(input));
+  }
+
+  async raiseAlerts(inputs: readonly AlertInput[]): Promise<RaiseResult[]> {
+    return this.run(() => this.integrity().raiseAlerts(inputs));
   }
 
   async resolveAlert(dedupeKey: string, at: number): Promise<boolean> {

@@ -304,6 +304,8 @@ export interface Store extends AlertDeliveryStore, SensorActivityStore {
    * lastSeenAt and occurrences and keeps the latest message and details.
    */
   raiseAlert(input: AlertInput): Promise<RaiseResult>;
+  /** raiseAlert for each input, in order, in one transaction; the results in input order. */
+  raiseAlerts(inputs: readonly AlertInput[]): Promise<RaiseResult[]>;
   /** Resolves the not-resolved alert with this key; true when there was one. */
   resolveAlert(dedupeKey: string, at: number): Promise<boolean>;
   /** A person acknowledges or resolves alert `id`; undefined when there is no such alert. */
@@ -362,6 +364,8 @@ export interface Store extends AlertDeliveryStore, SensorActivityStore {
   lotCustody(id: string): Promise<CustodyInterval[]>;
   /** Custody intervals at `location` overlapping [fromTs, toTs], with each lot's commodity. */
   custodyAt(location: string, fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>>;
+  /** custodyAt for many locations over one span, in one query; ordered by location, lot, start. */
+  custodyAtMany(locations: readonly string[], fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>>;
   /** The lots at `location` now (open custody intervals), with their commodity. */
   lotsAt(location: string): Promise<Array<CustodyInterval & { commodity: string }>>;
   /** Stored freshness of these lots (those that have one). */

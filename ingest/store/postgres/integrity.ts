@@ -53,6 +53,7 @@ import type {
   StoredRejection,
 } from '../integrity-types.js';
 import { READING_SLOTS } from '../reading-ids.js';
+import type { AlertEventType } from '../alert-delivery-types.js';
 import type { LocalSignal } from '../local-signal.js';
 import type { Row } from '../sqlite-rows.js';
 
@@ -101,14 +102,21 @@ export class PostgresIntegrity {
   }
 
   async raiseAlert(a: AlertInput): Promise<RaiseResult> {
-    const params = [a.kind, a.severity, a.gateway ?? null, a.subject ?? null, a.dedupeKey, a.at, a.message, JSON.stringify(a.details ?? {})];
+    return withAlertEvents(this.pool, this.signal, (client) => raiseOne(client, a));
+  }
+
+  /** raiseAlert for each input, in order, in one transaction (one commit for a round's alerts). */
+  async raiseAlerts(inputs: readonly AlertInput[]): Promise<RaiseResult[]> {
+    if (inputs.length === 0) return [];
     return withAlertEvents(this.pool, this.signal, async (client) => {
-      // Under the alert lock no other raise of this key runs: the severity read here is the one replaced.
-      const before = (await client.query<Row>("SELECT severity FROM alerts WHERE dedupe_key = $1 AND status <> 'resolved'", [a.dedupeKey])).rows[0];
-      const row = (await client.query<Row>(RAISE_ALERT_SQL, params)).rows[0]!;
-      const result = { alert: toAlert(row), opened: row.inserted === true };
-      const type = raiseEventType(result.opened, before?.severity as string | undefined, result.alert);
-      return { result, events: type ? [{ type, alert: result.alert, at: a.at }] : [] };
+      const results: RaiseResult[] = [];
+      const events: Array<{ type: AlertEventType; alert: Alert; at: number }> = [];
+      for (const a of inputs) {
+        const raised = await raiseOne(client, a);
+        results.push(raised.result);
+        events.push(...raised.events);
+      }
+      return { result: results, events };
     });
   }
 
@@ -176,4 +184,15 @@ export class PostgresIntegrity {
   private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
     return (await this.pool.query<Row>(sql, params)).rows;
   }
+}
+
+/** One raise inside the caller's transaction, under the alert lock (withAlertEvents). */
+async function raiseOne(client: pg.PoolClient, a: AlertInput): Promise<{ result: RaiseResult; events: Array<{ type: AlertEventType; alert: Alert; at: number }> }> {
+  const params = [a.kind, a.severity, a.gateway ?? null, a.subject ?? null, a.dedupeKey, a.at, a.message, JSON.stringify(a.details ?? {})];
+  // Under the alert lock no other raise of this key runs: the severity read here is the one replaced.
+  const before = (await client.query<Row>("SELECT severity FROM alerts WHERE dedupe_key = $1 AND status <> 'resolved'", [a.dedupeKey])).rows[0];
+  const row = (await client.query<Row>(RAISE_ALERT_SQL, params)).rows[0]!;
+  const result = { alert: toAlert(row), opened: row.inserted === true };
+  const type = raiseEventType(result.opened, before?.severity as string | undefined, result.alert);
+  return { result, events: type ? [{ type, alert: result.alert, at: a.at }] : [] };
 }

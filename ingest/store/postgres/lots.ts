@@ -18,6 +18,7 @@ import {
   INSERT_CUSTODY_SQL,
   INSERT_LOT_SQL,
   OPEN_CUSTODY_SQL,
+  PG_CUSTODY_AT_MANY_SQL,
   seriesOfSql,
   seriesParams,
   toCustody,
@@ -81,6 +82,11 @@ const withCommodity = (r: Row): CustodyInterval & { commodity: string } => ({ ..
 
 export async function custodyAt(pool: pg.Pool, location: string, fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
   return (await q(pool, CUSTODY_AT_SQL, [location, toTs, fromTs])).rows.map(withCommodity);
+}
+
+export async function custodyAtMany(pool: pg.Pool, locations: readonly string[], fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
+  if (locations.length === 0) return [];
+  return (await q(pool, PG_CUSTODY_AT_MANY_SQL, [[...locations], toTs, fromTs])).rows.map(withCommodity);
 }
 
 export async function lotsAt(pool: pg.Pool, location: string): Promise<Array<CustodyInterval & { commodity: string }>> {

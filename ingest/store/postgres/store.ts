@@ -189,6 +189,10 @@ export class PostgresStore implements Store {
     return this.run(() => lots.custodyAt(this.pool, location, fromTs, toTs));
   }
 
+  async custodyAtMany(locations: readonly string[], fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
+    return this.run(() => lots.custodyAtMany(this.pool, locations, fromTs, toTs));
+  }
+
   async lotsAt(location: string): Promise<Array<CustodyInterval & { commodity: string }>> {
     return this.run(() => lots.lotsAt(this.pool, location));
   }
@@ -370,6 +374,10 @@ export class PostgresStore implements Store {
 
   async raiseAlert(input: AlertInput): Promise<RaiseResult> {
     return this.run(() => this.integrity().raiseAlert(input));
+  }
+
+  async raiseAlerts(inputs: readonly AlertInput[]): Promise<RaiseResult[]> {
+    return this.run(() => this.integrity().raiseAlerts(inputs));
   }
 
   async resolveAlert(dedupeKey: string, at: number): Promise<boolean> {
