@@ -6,7 +6,7 @@
  * caches identical requests for 250 ms, so two sends in a row would get the same pending nonce
  * ("nonce has already been used", seen on anvil; docs/anchoring.md).
  */
-import { isError, JsonRpcProvider, Network, Wallet } from 'ethers';
+import { FetchRequest, isError, JsonRpcProvider, Network, Wallet } from 'ethers';
 import { readFile, stat } from 'node:fs/promises';
 import { FreshTrailError, errorMessage } from '../../common/errors.js';
 
@@ -50,6 +50,17 @@ export async function connectChain(rpcUrl: string, options: { timeoutMs?: number
   const chainId = BigInt(body.result);
   const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), PROVIDER_OPTIONS);
   return { provider, chainId, rpcUrl };
+}
+
+/**
+ * A provider for a long-running job (the anchoring job): pinned to `chainId` without probing,
+ * no request cache, and each request bounded by `timeoutMs` (ethers waits 5 minutes by
+ * default), so a node that accepts connections but does not answer ends a round quickly.
+ */
+export function jobProvider(rpcUrl: string, chainId: bigint, options: { timeoutMs?: number } = {}): JsonRpcProvider {
+  const request = new FetchRequest(rpcUrl);
+  request.timeout = options.timeoutMs ?? 15_000;
+  return new JsonRpcProvider(request, Network.from(chainId), PROVIDER_OPTIONS);
 }
 
 /** Maps an ethers failure to a catalogued error; returns other errors unchanged. */

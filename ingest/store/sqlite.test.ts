@@ -6,6 +6,7 @@ import { T0, TestGateway, tempDir } from '../test-helpers.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { openSqliteStore } from './sqlite.js';
 import { describeAlertDeliveryContract } from './alert-delivery-contract.js';
+import { describeAnchorContract } from './anchor-contract.js';
 import { describeIdentityContract } from './identity-contract.js';
 import { describeIntegrityContract } from './integrity-contract.js';
 import { describeLotContract } from './lot-contract.js';
@@ -30,6 +31,7 @@ describeIntegrityContract('SQLite', openTempSqlite);
 describeLotContract('SQLite', openTempSqlite);
 describeAlertDeliveryContract('SQLite', openTempSqlite);
 describeSensorActivityContract('SQLite', openTempSqlite);
+describeAnchorContract('SQLite', openTempSqlite);
 
 describe('SQLite store', () => {
   const dirs: Array<() => void> = [];

@@ -15,6 +15,8 @@ import * as identity from './sqlite-identity.js';
 import * as lots from './sqlite-lots.js';
 import * as delivery from './sqlite-alert-delivery.js';
 import * as activity from './sqlite-sensor-activity.js';
+import * as anchors from './sqlite-anchors.js';
+import type { AnchorBroadcast, AnchorHead, AnchorInclusion, AnchorQuery, AnchorRecord, AnchorStatus, AnchorTargetSpec, AnchorTargetState, EnqueueAnchorResult } from './anchor-types.js';
 import { LocalSignal } from './local-signal.js';
 import type { AlertDeliveryWithEvent, AlertEvent, DeliveryOutcome, DeliveryQuery, RetryResult } from './alert-delivery-types.js';
 import type { SensorActivity, SensorActivityQuery, SensorActivityRow, SensorKey, SilenceOver } from './sensor-activity-types.js';
@@ -457,6 +459,63 @@ export class SqliteStore implements Store {
 
   async markSilenceAlerted(sensor: SensorKey, lastReceivedAt: number): Promise<boolean> {
     return this.run(() => activity.markSilenceAlerted(this.context(), sensor, lastReceivedAt));
+  }
+
+  // The anchoring job's queue and state (sqlite-anchors.ts).
+  async ensureAnchorTarget(spec: AnchorTargetSpec, at: number): Promise<{ status: 'registered' | 'unchanged' | 'conflict'; target: AnchorTargetState }> {
+    return this.run(() => anchors.ensureAnchorTarget(this.context(), spec, at));
+  }
+
+  async anchorTarget(name: string): Promise<AnchorTargetState | undefined> {
+    return this.run(() => anchors.anchorTarget(this.context(), name));
+  }
+
+  async setAnchorNonce(name: string, nextNonce: number | undefined, lastError: string | undefined, at: number): Promise<void> {
+    return this.run(() => anchors.setAnchorNonce(this.context(), name, nextNonce, lastError, at));
+  }
+
+  async enqueueAnchorHead(head: AnchorHead, at: number): Promise<EnqueueAnchorResult> {
+    return this.run(() => anchors.enqueueAnchorHead(this.context(), head, at));
+  }
+
+  async openAnchors(target: string, limit: number): Promise<AnchorRecord[]> {
+    return this.run(() => anchors.openAnchors(this.context(), target, limit));
+  }
+
+  async getAnchor(target: string, epoch: number): Promise<AnchorRecord | undefined> {
+    return this.run(() => anchors.getAnchor(this.context(), target, epoch));
+  }
+
+  async listAnchors(query: AnchorQuery): Promise<AnchorRecord[]> {
+    return this.run(() => anchors.listAnchors(this.context(), query));
+  }
+
+  async anchorCounts(target: string): Promise<Record<AnchorStatus, number>> {
+    return this.run(() => anchors.anchorCounts(this.context(), target));
+  }
+
+  async recordAnchorBroadcast(target: string, epoch: number, nonce: number, broadcast: AnchorBroadcast): Promise<boolean> {
+    return this.run(() => anchors.recordAnchorBroadcast(this.context(), target, epoch, nonce, broadcast));
+  }
+
+  async recordAnchorInclusion(target: string, epoch: number, inclusion: AnchorInclusion): Promise<boolean> {
+    return this.run(() => anchors.recordAnchorInclusion(this.context(), target, epoch, inclusion));
+  }
+
+  async recordAnchorFinal(target: string, epoch: number, confirmations: number, at: number): Promise<boolean> {
+    return this.run(() => anchors.recordAnchorFinal(this.context(), target, epoch, confirmations, at));
+  }
+
+  async recordAnchorReorg(target: string, epoch: number, reason: string, at: number): Promise<boolean> {
+    return this.run(() => anchors.recordAnchorReorg(this.context(), target, epoch, reason, at));
+  }
+
+  async recordAnchorFailure(target: string, epoch: number, reason: string, at: number): Promise<boolean> {
+    return this.run(() => anchors.recordAnchorFailure(this.context(), target, epoch, reason, at));
+  }
+
+  async noteAnchor(target: string, epoch: number, note: { lastError?: string; confirmations?: number }, at: number): Promise<boolean> {
+    return this.run(() => anchors.noteAnchor(this.context(), target, epoch, note, at));
   }
 
   private integrityPart: SqliteIntegrity | undefined;

@@ -11,6 +11,7 @@
  * - Times are UTC milliseconds.
  */
 import type { AlertDeliveryStore } from './alert-delivery-types.js';
+import type { AnchorStore } from './anchor-types.js';
 import type { SensorActivityStore } from './sensor-activity-types.js';
 import type { ErrorCode } from '../../common/errors.js';
 import type { SealedBatch } from '../../protocol/batch.js';
@@ -221,7 +222,7 @@ export interface StoreCounts {
   rejectedByCode: Partial<Record<ErrorCode, number>>;
 }
 
-export interface Store extends AlertDeliveryStore, SensorActivityStore {
+export interface Store extends AlertDeliveryStore, SensorActivityStore, AnchorStore {
   /** Stores a gateway unless its id exists; see {@link EnrollResult}. */
   enrollGateway(gateway: Gateway): Promise<EnrollResult>;
   getGateway(id: string): Promise<Gateway | undefined>;

@@ -12,6 +12,7 @@ import { lots } from './006-lots.js';
 import { alertLifecycle } from './007-alert-lifecycle.js';
 import { alertDelivery } from './008-alert-delivery.js';
 import { sensorActivity } from './009-sensor-activity.js';
+import { anchors } from './010-anchors.js';
 
 export interface Migration {
   /** 1, 2, 3, …: applied in ascending order, each exactly once. */
@@ -20,7 +21,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity];
+export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors];
 
 /**
  * The migrations a database still needs, in version order, given the versions it has applied.

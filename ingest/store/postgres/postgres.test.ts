@@ -16,6 +16,7 @@ import { openStore } from '../../service.js';
 import { T0, TestGateway, testReadings } from '../../test-helpers.js';
 import type { Migration } from '../migrations/index.js';
 import { describeAlertDeliveryContract } from '../alert-delivery-contract.js';
+import { describeAnchorContract } from '../anchor-contract.js';
 import { describeIdentityContract } from '../identity-contract.js';
 import { describeIntegrityContract } from '../integrity-contract.js';
 import { describeLotContract } from '../lot-contract.js';
@@ -51,6 +52,7 @@ describe.skipIf(skip)('PostgreSQL store', () => {
   describeLotContract('PostgreSQL', freshStore);
   describeAlertDeliveryContract('PostgreSQL', freshStore);
   describeSensorActivityContract('PostgreSQL', freshStore);
+  describeAnchorContract('PostgreSQL', freshStore);
 
   describe('migrations', () => {
     const versions = async (store: PostgresStore): Promise<Array<{ version: number; name: string }>> =>

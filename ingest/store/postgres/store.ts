@@ -53,6 +53,8 @@ import { COMMIT_ORDER_LOCK_KEY, commitBatchesOn } from './commit.js';
 import * as identity from './identity.js';
 import * as lots from './lots.js';
 import * as delivery from './alert-delivery.js';
+import * as anchors from './anchors.js';
+import type { AnchorBroadcast, AnchorHead, AnchorInclusion, AnchorQuery, AnchorRecord, AnchorStatus, AnchorTargetSpec, AnchorTargetState, EnqueueAnchorResult } from '../anchor-types.js';
 import * as activity from './sensor-activity.js';
 import { LocalSignal } from '../local-signal.js';
 import type { AlertDeliveryWithEvent, AlertEvent, DeliveryOutcome, DeliveryQuery, RetryResult } from '../alert-delivery-types.js';
@@ -467,6 +469,63 @@ export class PostgresStore implements Store {
 
   async markSilenceAlerted(sensor: SensorKey, lastReceivedAt: number): Promise<boolean> {
     return this.run(() => activity.markSilenceAlerted(this.pool, sensor, lastReceivedAt));
+  }
+
+  // The anchoring job's queue and state (anchors.ts).
+  async ensureAnchorTarget(spec: AnchorTargetSpec, at: number): Promise<{ status: 'registered' | 'unchanged' | 'conflict'; target: AnchorTargetState }> {
+    return this.run(() => anchors.ensureAnchorTarget(this.pool, spec, at));
+  }
+
+  async anchorTarget(name: string): Promise<AnchorTargetState | undefined> {
+    return this.run(() => anchors.anchorTarget(this.pool, name));
+  }
+
+  async setAnchorNonce(name: string, nextNonce: number | undefined, lastError: string | undefined, at: number): Promise<void> {
+    return this.run(() => anchors.setAnchorNonce(this.pool, name, nextNonce, lastError, at));
+  }
+
+  async enqueueAnchorHead(head: AnchorHead, at: number): Promise<EnqueueAnchorResult> {
+    return this.run(() => anchors.enqueueAnchorHead(this.pool, head, at));
+  }
+
+  async openAnchors(target: string, limit: number): Promise<AnchorRecord[]> {
+    return this.run(() => anchors.openAnchors(this.pool, target, limit));
+  }
+
+  async getAnchor(target: string, epoch: number): Promise<AnchorRecord | undefined> {
+    return this.run(() => anchors.getAnchor(this.pool, target, epoch));
+  }
+
+  async listAnchors(query: AnchorQuery): Promise<AnchorRecord[]> {
+    return this.run(() => anchors.listAnchors(this.pool, query));
+  }
+
+  async anchorCounts(target: string): Promise<Record<AnchorStatus, number>> {
+    return this.run(() => anchors.anchorCounts(this.pool, target));
+  }
+
+  async recordAnchorBroadcast(target: string, epoch: number, nonce: number, broadcast: AnchorBroadcast): Promise<boolean> {
+    return this.run(() => anchors.recordAnchorBroadcast(this.pool, target, epoch, nonce, broadcast));
+  }
+
+  async recordAnchorInclusion(target: string, epoch: number, inclusion: AnchorInclusion): Promise<boolean> {
+    return this.run(() => anchors.recordAnchorInclusion(this.pool, target, epoch, inclusion));
+  }
+
+  async recordAnchorFinal(target: string, epoch: number, confirmations: number, at: number): Promise<boolean> {
+    return this.run(() => anchors.recordAnchorFinal(this.pool, target, epoch, confirmations, at));
+  }
+
+  async recordAnchorReorg(target: string, epoch: number, reason: string, at: number): Promise<boolean> {
+    return this.run(() => anchors.recordAnchorReorg(this.pool, target, epoch, reason, at));
+  }
+
+  async recordAnchorFailure(target: string, epoch: number, reason: string, at: number): Promise<boolean> {
+    return this.run(() => anchors.recordAnchorFailure(this.pool, target, epoch, reason, at));
+  }
+
+  async noteAnchor(target: string, epoch: number, note: { lastError?: string; confirmations?: number }, at: number): Promise<boolean> {
+    return this.run(() => anchors.noteAnchor(this.pool, target, epoch, note, at));
   }
 
   private integrityPart: PostgresIntegrity | undefined;

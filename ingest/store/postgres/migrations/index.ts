@@ -12,5 +12,6 @@ import { lots } from './005-lots.js';
 import { alertLifecycle } from './006-alert-lifecycle.js';
 import { alertDelivery } from './007-alert-delivery.js';
 import { sensorActivity } from './008-sensor-activity.js';
+import { anchors } from './009-anchors.js';
 
-export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity];
+export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors];
