@@ -8,79 +8,20 @@
  * One transaction in flight per target: the contract takes epochs strictly in order, so epoch
  * n + 1 is sent once n is included; a backlog after an outage goes out one epoch per block.
  */
-import { isError, Transaction, type Provider, type TransactionReceipt, type TransactionRequest } from 'ethers';
-import type { Registry } from 'prom-client';
+import { Transaction, type TransactionReceipt } from 'ethers';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { periodicJob, type SingletonJob } from '../leader/singleton-jobs.js';
 import type { AnchorBroadcast, AnchorRecord, AnchorStore } from '../store/anchor-types.js';
 import { AnchorMetrics } from './anchor-metrics.js';
 import { AnchorContract, anchorInterface, anchorRevertOf } from './contract.js';
+import type { AnchorJobOptions, AnchorRound, AnchorTargetOptions } from './anchor-target.js';
 import { newTransactionFees, replacementFees, type Fees } from './fees.js';
+import { isRpcOutage } from './rpc.js';
 
-/** Signs transactions locally (an ethers Wallet, with or without a provider). */
-export interface AnchorSigner {
-  readonly address: string;
-  signTransaction(tx: TransactionRequest): Promise<string>;
-}
-
-export interface AnchorTargetOptions {
-  /** Stable name: store key and metrics label. */
-  name: string;
-  /** JSON-RPC provider of the chain (rpc.ts anchorProvider: static network, no cache, request timeout). */
-  provider: Provider;
-  chainId: bigint;
-  /** FreshTrailAnchor address. */
-  contract: string;
-  /** The contract's anchorer key. */
-  signer: AnchorSigner;
-  /** Fee cap: the most maxFeePerGas a transaction of this target offers (wei). */
-  maxFeePerGas: bigint;
-  /** Tip (wei); default: the node's eth_maxPriorityFeePerGas. */
-  priorityFeePerGas?: bigint;
-  /** A sent transaction not included after this long is replaced with fees +12.5 % (default 180,000 ms). */
-  rebroadcastAfterMs?: number;
-  /** 'finalized' (default): final at or below the node's finalized block, or after `confirmations` when the node has no such tag; 'confirmations': always by count. */
-  finality?: 'finalized' | 'confirmations';
-  /** Confirmations that make an anchor final without a finalized tag (default 12). */
-  confirmations?: number;
-  /** First block to search for Anchored events (the contract's deployment block; default 0). */
-  fromBlock?: number;
-}
-
-export interface AnchorJobOptions {
-  store: AnchorStore;
-  targets: readonly AnchorTargetOptions[];
-  logger: Logger;
-  /** Where the freshtrail_anchor_* metrics go; none when undefined. */
-  registry?: Registry;
-}
-
-/** What one round did for one target. */
-export interface AnchorRound {
-  target: string;
-  sent: number[];
-  rebroadcast: number[];
-  included: number[];
-  final: number[];
-  reorged: number[];
-  /** Why the round stopped early (outage, nonce conflict, fee above the cap, …). */
-  error?: string;
-}
+export type { AnchorJobOptions, AnchorRound, AnchorSigner, AnchorTargetOptions } from './anchor-target.js';
 
 const OPEN_LIMIT = 100;
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** An error that means "the node did not answer" (retry next round), not "the node said no". */
-export function isRpcOutage(err: unknown): boolean {
-  if (isError(err, 'NETWORK_ERROR') || isError(err, 'TIMEOUT') || isError(err, 'SERVER_ERROR')) return true;
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown; error?: unknown }).cause ?? (e as { error?: unknown }).error, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-    if (/ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|other side closed/.test(errorMessage(e))) return true;
-  }
-  return false;
-}
 
 const sameHash = (a: string | undefined, b: string | undefined): boolean => !!a && !!b && a.toLowerCase() === b.toLowerCase();
 

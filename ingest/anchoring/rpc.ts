@@ -101,3 +101,16 @@ export async function loadEthereumKey(path: string): Promise<Wallet> {
     throw new FreshTrailError('FT_ERR_KEY', `Ethereum key file ${path} does not hold a valid secp256k1 private key`);
   }
 }
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** An error that means "the node did not answer" (retry next round), not "the node said no". */
+export function isRpcOutage(err: unknown): boolean {
+  if (isError(err, 'NETWORK_ERROR') || isError(err, 'TIMEOUT') || isError(err, 'SERVER_ERROR')) return true;
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown; error?: unknown }).cause ?? (e as { error?: unknown }).error, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+    if (/ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|other side closed/.test(errorMessage(e))) return true;
+  }
+  return false;
+}
