@@ -1,5 +1,6 @@
 /** The benchmark registry behind `freshtrail bench NAME`. */
 import { benchAlerts } from './alerts.js';
+import { benchAnchor } from './anchor.js';
 import { benchEdge } from './edge.js';
 import { benchIngest } from './ingest.js';
 import { benchIngestTransports } from './ingest-transport.js';
@@ -25,5 +26,6 @@ export const BENCHMARKS: Record<string, { summary: string; run: (report: Report)
     },
   },
   alerts: { summary: 'alert delivery: latency from sending a batch (its verification and commit included) to the signed webhook at a local receiver, p50/p99, idle and under 20,000 readings/s of background load (SQLite, HTTP)', run: benchAlerts },
+  anchor: { summary: 'on-chain anchoring on a real anvil through the anchoring job: gas per anchor transaction and gas per lot at 10,000 lots per epoch', run: benchAnchor },
   outbox: { summary: 'edge outbox durable appends (fdatasync per write group) and sealing, readings/s', run: benchOutbox },
 };

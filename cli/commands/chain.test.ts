@@ -7,7 +7,7 @@ import { hexlify, JsonRpcProvider, randomBytes, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnchorContract } from '../../ingest/anchoring/contract.js';
 import { PROVIDER_OPTIONS } from '../../ingest/anchoring/rpc.js';
-import { startAnvil, type Anvil } from '../../test/support/anvil.js';
+import { startAnvil, type Anvil } from '../../ingest/anchoring/anvil.js';
 import { runCli } from '../../test/support/cli.js';
 
 let anvil: Anvil;

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../../common/log.js';
-import { startAnvil, type Anvil } from '../../test/support/anvil.js';
+import { startAnvil, type Anvil } from './anvil.js';
 import { counterValue } from '../../test/support/metrics.js';
 import { tempDir } from '../test-helpers.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';

@@ -4,7 +4,7 @@
  */
 import { AbiCoder, concat, hexlify, JsonRpcProvider, keccak256, toBeHex, zeroPadValue, randomBytes, Wallet, type TransactionReceipt, type TransactionResponse } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAnvil, type Anvil } from '../../test/support/anvil.js';
+import { startAnvil, type Anvil } from './anvil.js';
 import { PROVIDER_OPTIONS } from './rpc.js';
 import { AnchorContract, anchoredEvents, anchorRevertOf, deployAnchor, ANCHOR_ARTIFACT } from './contract.js';
 

@@ -1,5 +1,5 @@
 /**
- * A real anvil (Foundry's local Ethereum node, npm @foundry-rs/anvil) per test file: started on
+ * A real anvil (Foundry's local Ethereum node, npm @foundry-rs/anvil) for tests, benchmarks and the demo: started on
  * a port the OS picks (`--port 0`, read back from anvil's "Listening on" line, so no race with
  * other test files), ready once it answers JSON-RPC, stopped by stop(). anvil is an npm
  * dependency, so it is never skipped: a missing binary fails with the command that fixes it.
