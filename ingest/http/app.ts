@@ -10,6 +10,8 @@ import type { Logger } from '../../common/log.js';
 import { installErrorHandling } from './errors.js';
 import { alertRoutes } from './routes/alerts.js';
 import { consumerRoutes } from './routes/consumers.js';
+import { eventRoutes } from './routes/events.js';
+import { lotHistoryRoutes } from './routes/lot-history.js';
 import { lotRoutes } from './routes/lots.js';
 import { batchRoutes } from './routes/batches.js';
 import { gatewayRoutes } from './routes/gateways.js';
@@ -46,6 +48,8 @@ export async function buildApp(services: ApiServices, logger: Logger): Promise<F
   await app.register(alertRoutes, options);
   await app.register(consumerRoutes, options);
   await app.register(lotRoutes, options);
+  await app.register(lotHistoryRoutes, options);
+  await app.register(eventRoutes, options);
   await app.register(readingRoutes, options);
   await app.register(statsRoutes, options);
   await app.register(batchRoutes, options);

@@ -10,6 +10,7 @@ import { describeAnchorContract } from './anchor-contract.js';
 import { describeIdentityContract } from './identity-contract.js';
 import { describeIntegrityContract } from './integrity-contract.js';
 import { describeLotContract } from './lot-contract.js';
+import { describeLotEventContract } from './lot-event-contract.js';
 import { describeSensorActivityContract } from './sensor-activity-contract.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -29,6 +30,7 @@ describeStoreContract('SQLite', openTempSqlite);
 describeIdentityContract('SQLite', openTempSqlite);
 describeIntegrityContract('SQLite', openTempSqlite);
 describeLotContract('SQLite', openTempSqlite);
+describeLotEventContract('SQLite', openTempSqlite);
 describeAlertDeliveryContract('SQLite', openTempSqlite);
 describeSensorActivityContract('SQLite', openTempSqlite);
 describeAnchorContract('SQLite', openTempSqlite);

@@ -16,6 +16,9 @@ import * as lots from './sqlite-lots.js';
 import * as delivery from './sqlite-alert-delivery.js';
 import * as activity from './sqlite-sensor-activity.js';
 import * as anchors from './sqlite-anchors.js';
+import * as lotEvents from './sqlite-lot-events.js';
+import type { LotEvent } from '../events/types.js';
+import type { LotTrace, ReadingSpan, ReadingSummary, RecordEventResult, StoredLotEvent, TraceDirection, TraceLimits } from './lot-event-types.js';
 import type { AnchorBroadcast, AnchorHead, AnchorInclusion, AnchorQuery, AnchorRecord, AnchorStatus, AnchorTargetSpec, AnchorTargetState, EnqueueAnchorResult } from './anchor-types.js';
 import { LocalSignal } from './local-signal.js';
 import type { AlertDeliveryWithEvent, AlertEvent, DeliveryOutcome, DeliveryQuery, RetryResult } from './alert-delivery-types.js';
@@ -459,6 +462,31 @@ export class SqliteStore implements Store {
 
   async markSilenceAlerted(sensor: SensorKey, lastReceivedAt: number): Promise<boolean> {
     return this.run(() => activity.markSilenceAlerted(this.context(), sensor, lastReceivedAt));
+  }
+
+  // Lot events, custody derived from them, and trace (sqlite-lot-events.ts).
+  async recordEvents(events: readonly LotEvent[], recordedAt: number): Promise<RecordEventResult[]> {
+    return this.run(() => lotEvents.recordEvents(this.context(), events, recordedAt));
+  }
+
+  async getEvent(eventId: string): Promise<StoredLotEvent | undefined> {
+    return this.run(() => lotEvents.getEvent(this.context(), eventId));
+  }
+
+  async lotEvents(tlc: string): Promise<StoredLotEvent[]> {
+    return this.run(() => lotEvents.lotEvents(this.context(), tlc));
+  }
+
+  async eraseEventContacts(eventId: string): Promise<boolean> {
+    return this.run(() => lotEvents.eraseEventContacts(this.context(), eventId));
+  }
+
+  async trace(tlc: string, direction: TraceDirection, limits: TraceLimits): Promise<LotTrace | undefined> {
+    return this.run(() => lotEvents.trace(this.context(), tlc, direction, limits));
+  }
+
+  async readingSummaries(spans: readonly ReadingSpan[]): Promise<ReadingSummary[]> {
+    return this.run(() => lotEvents.readingSummaries(this.context(), spans));
   }
 
   // The anchoring job's queue and state (sqlite-anchors.ts).

@@ -12,6 +12,7 @@
  */
 import type { AlertDeliveryStore } from './alert-delivery-types.js';
 import type { AnchorStore } from './anchor-types.js';
+import type { LotEventStore } from './lot-event-types.js';
 import type { SensorActivityStore } from './sensor-activity-types.js';
 import type { ErrorCode } from '../../common/errors.js';
 import type { SealedBatch } from '../../protocol/batch.js';
@@ -222,7 +223,7 @@ export interface StoreCounts {
   rejectedByCode: Partial<Record<ErrorCode, number>>;
 }
 
-export interface Store extends AlertDeliveryStore, SensorActivityStore, AnchorStore {
+export interface Store extends AlertDeliveryStore, SensorActivityStore, AnchorStore, LotEventStore {
   /** Stores a gateway unless its id exists; see {@link EnrollResult}. */
   enrollGateway(gateway: Gateway): Promise<EnrollResult>;
   getGateway(id: string): Promise<Gateway | undefined>;

@@ -230,7 +230,9 @@ export async function lotRoutes(app: FastifyInstance, { services }: RouteOptions
     },
   }, async (request) => {
     const location = request.params.id;
-    const here = await store.lotsAt(location);
+    // Lots of a commodity the shelf-life model does not know (e.g. a transformation's output
+    // named by its product description) have no freshness to order by: they are left out.
+    const here = (await store.lotsAt(location)).filter((c) => findCommodity(c.commodity) !== undefined);
     const stored = new Map((await store.lotFreshness(here.map((c) => c.lot))).map((f) => [f.lot, f]));
     const unread = here.filter((c) => !stored.has(c.lot));
     const fresh = unread.length === 0 ? [] : await freshOutputs(await loadModel(), unread.map((c) => knownCommodity(c.commodity)));

@@ -13,6 +13,7 @@ import { alertLifecycle } from './007-alert-lifecycle.js';
 import { alertDelivery } from './008-alert-delivery.js';
 import { sensorActivity } from './009-sensor-activity.js';
 import { anchors } from './010-anchors.js';
+import { lotEvents } from './011-lot-events.js';
 
 export interface Migration {
   /** 1, 2, 3, …: applied in ascending order, each exactly once. */
@@ -21,7 +22,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors];
+export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents];
 
 /**
  * The migrations a database still needs, in version order, given the versions it has applied.

@@ -20,6 +20,7 @@ import { describeAnchorContract } from '../anchor-contract.js';
 import { describeIdentityContract } from '../identity-contract.js';
 import { describeIntegrityContract } from '../integrity-contract.js';
 import { describeLotContract } from '../lot-contract.js';
+import { describeLotEventContract } from '../lot-event-contract.js';
 import { describeSensorActivityContract } from '../sensor-activity-contract.js';
 import { describeStoreContract } from '../store-contract.js';
 import type { BatchMeta, CommitResult } from '../types.js';
@@ -50,6 +51,7 @@ describe.skipIf(skip)('PostgreSQL store', () => {
   describeIdentityContract('PostgreSQL', freshStore);
   describeIntegrityContract('PostgreSQL', freshStore);
   describeLotContract('PostgreSQL', freshStore);
+  describeLotEventContract('PostgreSQL', freshStore);
   describeAlertDeliveryContract('PostgreSQL', freshStore);
   describeSensorActivityContract('PostgreSQL', freshStore);
   describeAnchorContract('PostgreSQL', freshStore);

@@ -54,6 +54,9 @@ import * as identity from './identity.js';
 import * as lots from './lots.js';
 import * as delivery from './alert-delivery.js';
 import * as anchors from './anchors.js';
+import * as lotEvents from './lot-events.js';
+import type { LotEvent } from '../../events/types.js';
+import type { LotTrace, ReadingSpan, ReadingSummary, RecordEventResult, StoredLotEvent, TraceDirection, TraceLimits } from '../lot-event-types.js';
 import type { AnchorBroadcast, AnchorHead, AnchorInclusion, AnchorQuery, AnchorRecord, AnchorStatus, AnchorTargetSpec, AnchorTargetState, EnqueueAnchorResult } from '../anchor-types.js';
 import * as activity from './sensor-activity.js';
 import { LocalSignal } from '../local-signal.js';
@@ -168,6 +171,31 @@ export class PostgresStore implements Store {
 
   async listGateways(): Promise<GatewaySummary[]> {
     return this.run(async () => (await this.rows(summarySql(''))).map(toSummary));
+  }
+
+  // Lot events, custody derived from them, and trace (lot-events.ts).
+  async recordEvents(events: readonly LotEvent[], recordedAt: number): Promise<RecordEventResult[]> {
+    return this.run(() => lotEvents.recordEvents(this.pool, events, recordedAt));
+  }
+
+  async getEvent(eventId: string): Promise<StoredLotEvent | undefined> {
+    return this.run(() => lotEvents.getEvent(this.pool, eventId));
+  }
+
+  async lotEvents(tlc: string): Promise<StoredLotEvent[]> {
+    return this.run(() => lotEvents.lotEvents(this.pool, tlc));
+  }
+
+  async eraseEventContacts(eventId: string): Promise<boolean> {
+    return this.run(() => lotEvents.eraseEventContacts(this.pool, eventId));
+  }
+
+  async trace(tlc: string, direction: TraceDirection, limits: TraceLimits): Promise<LotTrace | undefined> {
+    return this.run(() => lotEvents.trace(this.pool, tlc, direction, limits));
+  }
+
+  async readingSummaries(spans: readonly ReadingSpan[]): Promise<ReadingSummary[]> {
+    return this.run(() => lotEvents.readingSummaries(this.pool, spans));
   }
 
   // Lots and their freshness (lots.ts).

@@ -13,5 +13,6 @@ import { alertLifecycle } from './006-alert-lifecycle.js';
 import { alertDelivery } from './007-alert-delivery.js';
 import { sensorActivity } from './008-sensor-activity.js';
 import { anchors } from './009-anchors.js';
+import { lotEvents } from './010-lot-events.js';
 
-export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors];
+export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents];
