@@ -11,7 +11,9 @@ import { installErrorHandling } from './errors.js';
 import { alertRoutes } from './routes/alerts.js';
 import { consumerRoutes } from './routes/consumers.js';
 import { eventRoutes } from './routes/events.js';
+import { exportRoutes } from './routes/exports.js';
 import { lotHistoryRoutes } from './routes/lot-history.js';
+import { recallRoutes } from './routes/recalls.js';
 import { lotRoutes } from './routes/lots.js';
 import { batchRoutes } from './routes/batches.js';
 import { gatewayRoutes } from './routes/gateways.js';
@@ -36,7 +38,7 @@ export async function buildApp(services: ApiServices, logger: Logger): Promise<F
   await app.register(swagger, {
     openapi: {
       info: { title: 'FreshTrail ingest API', version: services.version, description: 'Verified cold-chain readings: signed batches in, evidence out.' },
-      tags: [{ name: 'batches' }, { name: 'gateways' }, { name: 'readings' }, { name: 'integrity' }, { name: 'alerts' }, { name: 'lots' }, { name: 'service' }],
+      tags: [{ name: 'batches' }, { name: 'gateways' }, { name: 'readings' }, { name: 'integrity' }, { name: 'alerts' }, { name: 'lots' }, { name: 'recalls' }, { name: 'service' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -50,6 +52,8 @@ export async function buildApp(services: ApiServices, logger: Logger): Promise<F
   await app.register(lotRoutes, options);
   await app.register(lotHistoryRoutes, options);
   await app.register(eventRoutes, options);
+  await app.register(recallRoutes, options);
+  await app.register(exportRoutes, options);
   await app.register(readingRoutes, options);
   await app.register(statsRoutes, options);
   await app.register(batchRoutes, options);

@@ -43,7 +43,7 @@ export interface ForkReport {
   conflicting: ForkEnvelope[];
 }
 
-export const ALERT_KINDS = ['gap', 'fork', 'bad_signature', 'chain_broken', 'revoked_key_use', 'clock_skew', 'temperature_excursion', 'humidity_excursion', 'battery_low', 'chilling_exposure', 'arrival_below_minimum', 'sensor_silent'] as const;
+export const ALERT_KINDS = ['gap', 'fork', 'bad_signature', 'chain_broken', 'revoked_key_use', 'clock_skew', 'temperature_excursion', 'humidity_excursion', 'battery_low', 'chilling_exposure', 'arrival_below_minimum', 'sensor_silent', 'recall'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export const ALERT_SEVERITIES = ['warning', 'critical'] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];

@@ -6,11 +6,13 @@ import { T0, TestGateway, tempDir } from '../test-helpers.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { openSqliteStore } from './sqlite.js';
 import { describeAlertDeliveryContract } from './alert-delivery-contract.js';
+import { describeRecallContract } from './recall-contract.js';
 import { describeAnchorContract } from './anchor-contract.js';
 import { describeIdentityContract } from './identity-contract.js';
 import { describeIntegrityContract } from './integrity-contract.js';
 import { describeLotContract } from './lot-contract.js';
 import { describeLotEventContract } from './lot-event-contract.js';
+import { describeExportContract } from './export-contract.js';
 import { describeSensorActivityContract } from './sensor-activity-contract.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -31,7 +33,9 @@ describeIdentityContract('SQLite', openTempSqlite);
 describeIntegrityContract('SQLite', openTempSqlite);
 describeLotContract('SQLite', openTempSqlite);
 describeLotEventContract('SQLite', openTempSqlite);
+describeExportContract('SQLite', openTempSqlite);
 describeAlertDeliveryContract('SQLite', openTempSqlite);
+describeRecallContract('SQLite', openTempSqlite);
 describeSensorActivityContract('SQLite', openTempSqlite);
 describeAnchorContract('SQLite', openTempSqlite);
 

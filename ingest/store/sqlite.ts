@@ -14,9 +14,13 @@ import { BatchWriter } from './sqlite-commit.js';
 import * as identity from './sqlite-identity.js';
 import * as lots from './sqlite-lots.js';
 import * as delivery from './sqlite-alert-delivery.js';
+import * as recalls from './sqlite-recalls.js';
+import type { NewRecall, Recall, RecallAcknowledgement, RecallNotice, RecallSummary } from './recall-types.js';
 import * as activity from './sqlite-sensor-activity.js';
 import * as anchors from './sqlite-anchors.js';
 import * as lotEvents from './sqlite-lot-events.js';
+import * as exportReads from './sqlite-exports.js';
+import type { EventRangePage } from './export-types.js';
 import type { LotEvent } from '../events/types.js';
 import type { LotTrace, ReadingSpan, ReadingSummary, RecordEventResult, StoredLotEvent, TraceDirection, TraceLimits } from './lot-event-types.js';
 import type { AnchorBroadcast, AnchorHead, AnchorInclusion, AnchorQuery, AnchorRecord, AnchorStatus, AnchorTargetSpec, AnchorTargetState, EnqueueAnchorResult } from './anchor-types.js';
@@ -489,6 +493,15 @@ export class SqliteStore implements Store {
     return this.run(() => lotEvents.readingSummaries(this.context(), spans));
   }
 
+  // Export reads (sqlite-exports.ts).
+  async eventsOfLots(tlcs: readonly string[]): Promise<StoredLotEvent[]> {
+    return this.run(() => exportReads.eventsOfLots(this.context(), tlcs));
+  }
+
+  async eventsInRange(page: EventRangePage): Promise<StoredLotEvent[]> {
+    return this.run(() => exportReads.eventsInRange(this.context(), page));
+  }
+
   // The anchoring job's queue and state (sqlite-anchors.ts).
   async ensureAnchorTarget(spec: AnchorTargetSpec, at: number): Promise<{ status: 'registered' | 'unchanged' | 'conflict'; target: AnchorTargetState }> {
     return this.run(() => anchors.ensureAnchorTarget(this.context(), spec, at));
@@ -544,6 +557,27 @@ export class SqliteStore implements Store {
 
   async noteAnchor(target: string, epoch: number, note: { lastError?: string; confirmations?: number }, at: number): Promise<boolean> {
     return this.run(() => anchors.noteAnchor(this.context(), target, epoch, note, at));
+  }
+
+  // Recalls (sqlite-recalls.ts).
+  async createRecall(recall: NewRecall): Promise<Recall> {
+    return this.run(() => recalls.createRecall(this.context(), recall));
+  }
+
+  async getRecall(id: number): Promise<Recall | undefined> {
+    return this.run(() => recalls.getRecall(this.context(), id));
+  }
+
+  async listRecalls(limit: number): Promise<Array<RecallSummary & { notices: number; acknowledged: number }>> {
+    return this.run(() => recalls.listRecalls(this.context(), limit));
+  }
+
+  async setRecallNoticeAlert(recallId: number, location: string, alertId: number): Promise<void> {
+    this.run(() => recalls.setRecallNoticeAlert(this.context(), recallId, location, alertId));
+  }
+
+  async acknowledgeRecallNotice(recallId: number, location: string, ack: RecallAcknowledgement): Promise<{ notice: RecallNotice; changed: boolean } | undefined> {
+    return this.run(() => recalls.acknowledgeRecallNotice(this.context(), recallId, location, ack));
   }
 
   private integrityPart: SqliteIntegrity | undefined;

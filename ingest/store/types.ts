@@ -11,7 +11,9 @@
  * - Times are UTC milliseconds.
  */
 import type { AlertDeliveryStore } from './alert-delivery-types.js';
+import type { RecallStore } from './recall-types.js';
 import type { AnchorStore } from './anchor-types.js';
+import type { ExportStore } from './export-types.js';
 import type { LotEventStore } from './lot-event-types.js';
 import type { SensorActivityStore } from './sensor-activity-types.js';
 import type { ErrorCode } from '../../common/errors.js';
@@ -223,7 +225,7 @@ export interface StoreCounts {
   rejectedByCode: Partial<Record<ErrorCode, number>>;
 }
 
-export interface Store extends AlertDeliveryStore, SensorActivityStore, AnchorStore, LotEventStore {
+export interface Store extends AlertDeliveryStore, SensorActivityStore, AnchorStore, LotEventStore, ExportStore, RecallStore {
   /** Stores a gateway unless its id exists; see {@link EnrollResult}. */
   enrollGateway(gateway: Gateway): Promise<EnrollResult>;
   getGateway(id: string): Promise<Gateway | undefined>;

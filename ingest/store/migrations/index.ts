@@ -14,6 +14,8 @@ import { alertDelivery } from './008-alert-delivery.js';
 import { sensorActivity } from './009-sensor-activity.js';
 import { anchors } from './010-anchors.js';
 import { lotEvents } from './011-lot-events.js';
+import { recalls } from './012-recalls.js';
+import { eventTimeIndex } from './013-event-time-index.js';
 
 export interface Migration {
   /** 1, 2, 3, …: applied in ascending order, each exactly once. */
@@ -22,7 +24,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents];
+export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents, recalls, eventTimeIndex];
 
 /**
  * The migrations a database still needs, in version order, given the versions it has applied.

@@ -16,11 +16,13 @@ import { openStore } from '../../service.js';
 import { T0, TestGateway, testReadings } from '../../test-helpers.js';
 import type { Migration } from '../migrations/index.js';
 import { describeAlertDeliveryContract } from '../alert-delivery-contract.js';
+import { describeRecallContract } from '../recall-contract.js';
 import { describeAnchorContract } from '../anchor-contract.js';
 import { describeIdentityContract } from '../identity-contract.js';
 import { describeIntegrityContract } from '../integrity-contract.js';
 import { describeLotContract } from '../lot-contract.js';
 import { describeLotEventContract } from '../lot-event-contract.js';
+import { describeExportContract } from '../export-contract.js';
 import { describeSensorActivityContract } from '../sensor-activity-contract.js';
 import { describeStoreContract } from '../store-contract.js';
 import type { BatchMeta, CommitResult } from '../types.js';
@@ -52,7 +54,9 @@ describe.skipIf(skip)('PostgreSQL store', () => {
   describeIntegrityContract('PostgreSQL', freshStore);
   describeLotContract('PostgreSQL', freshStore);
   describeLotEventContract('PostgreSQL', freshStore);
+  describeExportContract('PostgreSQL', freshStore);
   describeAlertDeliveryContract('PostgreSQL', freshStore);
+  describeRecallContract('PostgreSQL', freshStore);
   describeSensorActivityContract('PostgreSQL', freshStore);
   describeAnchorContract('PostgreSQL', freshStore);
 

@@ -53,8 +53,12 @@ import { COMMIT_ORDER_LOCK_KEY, commitBatchesOn } from './commit.js';
 import * as identity from './identity.js';
 import * as lots from './lots.js';
 import * as delivery from './alert-delivery.js';
+import * as recalls from './recalls.js';
+import type { NewRecall, Recall, RecallAcknowledgement, RecallNotice, RecallSummary } from '../recall-types.js';
 import * as anchors from './anchors.js';
 import * as lotEvents from './lot-events.js';
+import * as exportReads from './exports.js';
+import type { EventRangePage } from '../export-types.js';
 import type { LotEvent } from '../../events/types.js';
 import type { LotTrace, ReadingSpan, ReadingSummary, RecordEventResult, StoredLotEvent, TraceDirection, TraceLimits } from '../lot-event-types.js';
 import type { AnchorBroadcast, AnchorHead, AnchorInclusion, AnchorQuery, AnchorRecord, AnchorStatus, AnchorTargetSpec, AnchorTargetState, EnqueueAnchorResult } from '../anchor-types.js';
@@ -196,6 +200,15 @@ export class PostgresStore implements Store {
 
   async readingSummaries(spans: readonly ReadingSpan[]): Promise<ReadingSummary[]> {
     return this.run(() => lotEvents.readingSummaries(this.pool, spans));
+  }
+
+  // Export reads (exports.ts).
+  async eventsOfLots(tlcs: readonly string[]): Promise<StoredLotEvent[]> {
+    return this.run(() => exportReads.eventsOfLots(this.pool, tlcs));
+  }
+
+  async eventsInRange(page: EventRangePage): Promise<StoredLotEvent[]> {
+    return this.run(() => exportReads.eventsInRange(this.pool, page));
   }
 
   // Lots and their freshness (lots.ts).
@@ -554,6 +567,27 @@ export class PostgresStore implements Store {
 
   async noteAnchor(target: string, epoch: number, note: { lastError?: string; confirmations?: number }, at: number): Promise<boolean> {
     return this.run(() => anchors.noteAnchor(this.pool, target, epoch, note, at));
+  }
+
+  // Recalls (recalls.ts).
+  async createRecall(recall: NewRecall): Promise<Recall> {
+    return this.run(() => recalls.createRecall(this.pool, recall));
+  }
+
+  async getRecall(id: number): Promise<Recall | undefined> {
+    return this.run(() => recalls.getRecall(this.pool, id));
+  }
+
+  async listRecalls(limit: number): Promise<Array<RecallSummary & { notices: number; acknowledged: number }>> {
+    return this.run(() => recalls.listRecalls(this.pool, limit));
+  }
+
+  async setRecallNoticeAlert(recallId: number, location: string, alertId: number): Promise<void> {
+    await this.run(() => recalls.setRecallNoticeAlert(this.pool, recallId, location, alertId));
+  }
+
+  async acknowledgeRecallNotice(recallId: number, location: string, ack: RecallAcknowledgement): Promise<{ notice: RecallNotice; changed: boolean } | undefined> {
+    return this.run(() => recalls.acknowledgeRecallNotice(this.pool, recallId, location, ack));
   }
 
   private integrityPart: PostgresIntegrity | undefined;

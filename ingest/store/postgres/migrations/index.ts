@@ -14,5 +14,7 @@ import { alertDelivery } from './007-alert-delivery.js';
 import { sensorActivity } from './008-sensor-activity.js';
 import { anchors } from './009-anchors.js';
 import { lotEvents } from './010-lot-events.js';
+import { recalls } from './011-recalls.js';
+import { eventTimeIndex } from './012-event-time-index.js';
 
-export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents];
+export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents, recalls, eventTimeIndex];
