@@ -65,7 +65,11 @@ describe('freshtrail gateway token / requests / approve / revoke and edge join',
       JSON.stringify({ gateway: { id: 'gw-config', keyFile }, dataDir: join(tmp.dir, 'edge'), forward: { http: { url } }, inputs: [{ type: 'mqtt', name: 'z', url: 'mqtt://127.0.0.1:1', format: 'zigbee2mqtt' }] }),
     );
     const { token } = JSON.parse((await cli('gateway', 'token', '--url', url)).out) as { token: string };
-    expect((await cli('edge', 'join', '--url', url, '--token', token, '--config', config)).out).toContain('gateway "gw-config"');
+    const joined = await cli('edge', 'join', '--url', url, '--token', token, '--config', config);
+    // stderr first: when the join fails, its message is what says why.
+    expect(joined.err).toBe('');
+    expect(joined.code).toBe(0);
+    expect(joined.out).toContain('gateway "gw-config"');
     const again = await cli('edge', 'join', '--url', url, '--token', token, '--config', config);
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/ingest answered 403: FT_ERR_JOIN_TOKEN this join token was already used/);
