@@ -14,6 +14,7 @@
  * The defaults give 1,000,000 lots and about 5,320,000 events. Records come in chunks; recorded
  * in order, every chunk satisfies the TLC rule (a referenced TLC was assigned earlier).
  */
+import { createRng } from '../firmware-sim/random.js';
 
 export interface SupplyNetworkOptions {
   seed: number;
@@ -47,17 +48,8 @@ const WHOLE = ['mango', 'tomato', 'avocado', 'cucumber', 'bell pepper', 'cantalo
 const LEAFY = ['romaine', 'spinach', 'kale', 'arugula', 'red cabbage', 'carrot', 'green leaf lettuce', 'chard'];
 const MIXES = ['Garden salad, 12 oz', 'Spring mix, 5 oz', 'Power greens, 10 oz', 'Caesar kit, 11 oz'];
 
-/** mulberry32: a small, fast, seedable PRNG (deterministic across platforms). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform source in [0, 1) (mulberry32, shared with the simulator): the network is the same on every platform. */
+export const prng = (seed: number): (() => number) => createRng(seed).uniform;
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 const sgln = (prefix: string, n: number): string => `urn:epc:id:sgln:${prefix}.${pad(n, 5)}.0`;

@@ -8,18 +8,10 @@ import { COMMODITIES, parameterRow } from './commodities.js';
 import { predict, type Step } from './reference.js';
 import { defaultModelPath, packageRoot, ShelfLifeModel, type ModelResult } from './runner.js';
 import { PARAM, PARAM_COUNT, STATE_COUNT } from './signature.js';
+import { createRng } from '../firmware-sim/random.js';
 
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform source (mulberry32, shared with the simulator), so failures reproduce. */
+const prng = (seed: number): (() => number) => createRng(seed).uniform;
 
 interface Lot {
   params: number[];
