@@ -36,6 +36,7 @@ describe('IngestConfig', () => {
         mqtt: { enabled: false, topicPrefix: 'freshtrail/v1/alerts', minSeverity: 'warning' },
         delivery: { maxAttempts: 15, initialBackoffSeconds: 2, maxBackoffSeconds: 3600, pollIntervalMs: 1000, backfillMinutes: 10 },
       },
+      anchoring: { enabled: false, log: 'freshtrail', epochMinutes: 60, intervalMs: 15_000, targets: [] },
       logLevel: 'info',
     });
   });
@@ -59,6 +60,15 @@ describe('IngestConfig', () => {
     expect(() => defaultIngestConfig({ mqtt: { embedded: { port: 70000 } } })).toThrow(/mqtt\.embedded\.port/);
     expect(() => defaultIngestConfig({ mqtt: { url: 'http://broker' } })).toThrow(/mqtt\.url/);
     expect(() => defaultIngestConfig({ store: { sqlite: { synchronous: 'OFF' } } })).toThrow('must be one of "FULL", "NORMAL"');
+  });
+
+  it('fills anchor target defaults and refuses a target without its fee cap', () => {
+    const target = { name: 'sepolia', rpcUrl: 'https://rpc.example', chainId: 11155111, contract: `0x${'ab'.repeat(20)}`, keyFile: '/etc/freshtrail/anchorer.key', maxFeeGwei: 50 };
+    expect(defaultIngestConfig({ anchoring: { enabled: true, headKeyFile: 'head.key', targets: [target] } }).anchoring.targets).toEqual([
+      { ...target, rebroadcastAfterMs: 180_000, finality: 'finalized', confirmations: 12, fromBlock: 0, requestTimeoutMs: 15_000 },
+    ]);
+    expect(() => defaultIngestConfig({ anchoring: { targets: [{ ...target, maxFeeGwei: undefined }] } })).toThrow(/maxFeeGwei/);
+    expect(() => defaultIngestConfig({ anchoring: { targets: [{ ...target, contract: '0x12' }] } })).toThrow(/contract/);
   });
 
   it('accepts port 0 and an external broker URL', () => {

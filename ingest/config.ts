@@ -308,6 +308,44 @@ export const ShelfLifeConfig = Type.Object(
   { additionalProperties: false, default: {}, description: 'Shelf-life model (docs/model.md): an after-commit consumer updates every lot in custody at a location from that location\'s readings.' },
 );
 
+export const AnchorTargetConfig = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Stable name of the target: store key and metrics label, e.g. "sepolia". A new contract needs a new name (it starts again at epoch 1). Default: none, required.' }),
+    rpcUrl: Type.String({ pattern: '^https?://', description: 'JSON-RPC endpoint of the chain (http or https). Default: none, required.' }),
+    chainId: Type.Integer({ minimum: 1, description: 'Expected chain id; checked against the endpoint at start when it answers. Default: none, required.' }),
+    contract: Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: 'Address of the FreshTrailAnchor contract (freshtrail chain deploy). Default: none, required.' }),
+    keyFile: Type.String({ minLength: 1, description: 'File holding the anchorer\'s Ethereum private key (0x and 64 hex characters, mode 0600). Default: none, required.' }),
+    maxFeeGwei: Type.Number({ exclusiveMinimum: 0, description: 'Fee cap: the most maxFeePerGas a transaction offers, gwei; above it nothing is sent until fees drop. Default: none, required.' }),
+    priorityFeeGwei: Type.Optional(Type.Number({ minimum: 0, description: 'Tip, gwei. Default: the node\'s eth_maxPriorityFeePerGas.' })),
+    rebroadcastAfterMs: Type.Integer({ minimum: 1000, default: 180_000, description: 'A transaction not included this long after its last broadcast is replaced at the same nonce with fees +12.5 %, ms. Default 180000.' }),
+    finality: StringEnum(['finalized', 'confirmations'] as const, { default: 'finalized', description: 'When an anchor is final: at or below the node\'s finalized block (falls back to confirmations without the tag), or always by confirmations. Default finalized.' }),
+    confirmations: Type.Integer({ minimum: 1, default: 12, description: 'Confirmations that make an anchor final without a finalized tag. Default 12.' }),
+    fromBlock: Type.Integer({ minimum: 0, default: 0, description: 'The contract\'s deployment block, where Anchored events are searched from. Default 0.' }),
+    requestTimeoutMs: Type.Integer({ minimum: 100, default: 15_000, description: 'Per-request timeout of the JSON-RPC provider, ms. Default 15000.' }),
+  },
+  { additionalProperties: false, description: 'One anchor target: a FreshTrailAnchor contract on one chain, anchored from one key (docs/anchoring.md "The anchoring job").' },
+);
+export type AnchorTargetConfig = Static<typeof AnchorTargetConfig>;
+
+export const AnchoringConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false, description: 'Whether the ingest closes epochs (signed heads over changed lots) and anchors their hashes. Default false.' }),
+    log: Type.String({ minLength: 1, maxLength: 256, default: 'freshtrail', description: 'The heads\' log name: this deployment\'s name for its chain of heads, so heads of two deployments never mix. Default freshtrail.' }),
+    headKeyFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'The ingest\'s Ed25519 head key (PKCS#8 PEM, mode 0600; make one with `freshtrail keygen --out FILE`, publish FILE.pub to verifiers). Required when enabled; the ingest refuses to start without a usable one. Default: none.' }),
+    ),
+    epochMinutes: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'Epoch length: an epoch closes this long after the previous one, if any lot changed (no empty epochs), minutes. Default 60.' }),
+    intervalMs: Type.Integer({ minimum: 100, default: 15_000, description: 'Time between rounds of the anchoring job (about one block on Ethereum), ms. Default 15000.' }),
+    targets: Type.Array(AnchorTargetConfig, { default: [], description: 'Where head hashes are anchored. Without targets epochs are still closed, signed and queued (a target added later gets every queued epoch). Default none.' }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'Epochs and on-chain anchoring (docs/anchoring.md): the singleton job "epochs" closes signed epoch heads over the lots whose evidence changed, the job "anchor" sends their hashes to every target.',
+  },
+);
+export type AnchoringConfig = Static<typeof AnchoringConfig>;
+
 export const IngestConfig = Type.Object(
   {
     dataDir: Type.String({ minLength: 1, default: './freshtrail-data', description: 'Directory of the ingest data (the SQLite store unless store.postgres is set). Created if missing. Default ./freshtrail-data.' }),
@@ -320,6 +358,7 @@ export const IngestConfig = Type.Object(
     retention: RetentionConfig,
     shelfLife: ShelfLifeConfig,
     alerts: AlertsConfig,
+    anchoring: AnchoringConfig,
     logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
       default: 'info',
       description: 'pino log level. Default info.',

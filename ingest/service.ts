@@ -21,6 +21,7 @@ import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
 import { freshTrailVersion } from './version.js';
 import { ShelfLifeModel } from '../models/runner.js';
+import { prepareAnchoring } from './anchoring/setup.js';
 
 export const SQLITE_FILE_NAME = 'ingest.sqlite';
 
@@ -59,6 +60,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     checkTransportConfig(config);
     await checkShelfLifeModel(config);
     const webhookSecrets = resolveWebhookSecrets(config.alerts.webhooks);
+    const anchoring = await prepareAnchoring(config.anchoring, logger.child({ component: 'anchor' }));
     const store = deps.store ?? (await openStore(config));
     closers.push(() => store.close());
     const metrics = new IngestMetrics();
@@ -74,7 +76,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     }
     const subscribeUrl = config.mqtt.url ?? broker!.url;
     // After the broker: alert delivery publishes to it.
-    const jobs = createSingletonJobs(config, { store, metrics, pipeline, brokerUrl: subscribeUrl, webhookSecrets }, logger);
+    const jobs = createSingletonJobs(config, { store, metrics, pipeline, brokerUrl: subscribeUrl, webhookSecrets, anchoring }, logger);
     jobs.start();
     closers.push(() => jobs.stop());
 

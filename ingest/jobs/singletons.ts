@@ -27,6 +27,9 @@ import { DeliveryMetrics } from '../alerts/delivery-metrics.js';
 import { SENSOR_ACTIVITY_CONSUMER, SensorActivityConsumer } from '../alerts/sensor-activity.js';
 import { SilentSensorMonitor } from '../alerts/silent-sensors.js';
 import { freshTrailVersion } from '../version.js';
+import { AnchorJob } from '../anchoring/anchor-job.js';
+import { EpochBuilder } from '../anchoring/epoch-builder.js';
+import type { AnchoringSetup } from '../anchoring/setup.js';
 
 const INFLUX_CONSUMER = 'influx';
 
@@ -49,6 +52,8 @@ export interface JobDeps {
   brokerUrl?: string;
   /** Webhook name → signing secret (service.ts resolveWebhookSecrets). */
   webhookSecrets?: ReadonlyMap<string, string>;
+  /** Head key and anchor targets (anchoring/setup.ts prepareAnchoring); required when anchoring.enabled. */
+  anchoring?: AnchoringSetup;
 }
 
 export function createSingletonJobs(config: IngestConfig, deps: JobDeps, logger: Logger): SingletonJobs {
@@ -137,6 +142,19 @@ function singletonJobs(config: IngestConfig, deps: JobDeps, logger: Logger): Sin
     // Readings a consumer has not yet delivered are kept, so a sink that is behind never loses data to retention.
     const retention = new RetentionJob({ store, metrics, logger: retentionLogger, ...retentionHorizons(config.retention), consumers });
     jobs.push(periodicJob('retention', config.retention.intervalMinutes * 60_000, (now) => retention.runOnce(now), retentionLogger));
+  }
+
+  if (config.anchoring.enabled) {
+    const setup = deps.anchoring;
+    if (setup === undefined) throw new Error('anchoring is enabled but its keys were not loaded (prepareAnchoring)');
+    const { anchoring } = config;
+    const epochs = new EpochBuilder({ store, log: anchoring.log, headKey: setup.headKey, epochMs: anchoring.epochMinutes * 60_000, logger: logger.child({ component: 'epochs' }) });
+    jobs.push(epochs.singleton());
+    // Without targets heads are still closed, signed and queued: a target added later anchors them all.
+    if (setup.targets.length > 0) {
+      const anchor = new AnchorJob({ store, targets: setup.targets, logger: logger.child({ component: 'anchor' }), registry: metrics.registry });
+      jobs.push(anchor.singleton(anchoring.intervalMs));
+    }
   }
   return jobs;
 }

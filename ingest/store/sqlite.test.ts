@@ -7,6 +7,7 @@ import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { openSqliteStore } from './sqlite.js';
 import { describeAlertDeliveryContract } from './alert-delivery-contract.js';
 import { describeRecallContract } from './recall-contract.js';
+import { describeEpochContract } from './epoch-contract.js';
 import { describeAnchorContract } from './anchor-contract.js';
 import { describeIdentityContract } from './identity-contract.js';
 import { describeIntegrityContract } from './integrity-contract.js';
@@ -38,6 +39,7 @@ describeAlertDeliveryContract('SQLite', openTempSqlite);
 describeRecallContract('SQLite', openTempSqlite);
 describeSensorActivityContract('SQLite', openTempSqlite);
 describeAnchorContract('SQLite', openTempSqlite);
+describeEpochContract('SQLite', openTempSqlite);
 
 describe('SQLite store', () => {
   const dirs: Array<() => void> = [];

@@ -15,6 +15,8 @@ import * as identity from './sqlite-identity.js';
 import * as lots from './sqlite-lots.js';
 import * as delivery from './sqlite-alert-delivery.js';
 import * as recalls from './sqlite-recalls.js';
+import * as epochs from './sqlite-epochs.js';
+import type { EpochLeaf, LotGatewayBatches, NewEpoch, SaveEpochResult, StoredEpochHead } from './epoch-types.js';
 import type { NewRecall, Recall, RecallAcknowledgement, RecallNotice, RecallSummary } from './recall-types.js';
 import * as activity from './sqlite-sensor-activity.js';
 import * as anchors from './sqlite-anchors.js';
@@ -557,6 +559,35 @@ export class SqliteStore implements Store {
 
   async noteAnchor(target: string, epoch: number, note: { lastError?: string; confirmations?: number }, at: number): Promise<boolean> {
     return this.run(() => anchors.noteAnchor(this.context(), target, epoch, note, at));
+  }
+
+  // Epochs and their leaves (sqlite-epochs.ts).
+  async saveEpoch(epoch: NewEpoch, at: number): Promise<SaveEpochResult> {
+    return this.run(() => epochs.saveEpoch(this.context(), epoch, at));
+  }
+
+  async epochHead(epoch: number): Promise<StoredEpochHead | undefined> {
+    return this.run(() => epochs.epochHead(this.context(), epoch));
+  }
+
+  async latestEpochHead(): Promise<StoredEpochHead | undefined> {
+    return this.run(() => epochs.latestEpochHead(this.context()));
+  }
+
+  async epochLeaves(epoch: number): Promise<EpochLeaf[]> {
+    return this.run(() => epochs.epochLeaves(this.context(), epoch));
+  }
+
+  async lotLeaves(lot: string, limit: number): Promise<EpochLeaf[]> {
+    return this.run(() => epochs.lotLeaves(this.context(), lot, limit));
+  }
+
+  async epochCandidateLots(since: number): Promise<string[]> {
+    return this.run(() => epochs.epochCandidateLots(this.context(), since));
+  }
+
+  async lotGatewayBatches(lot: string): Promise<LotGatewayBatches[]> {
+    return this.run(() => epochs.lotGatewayBatches(this.context(), lot));
   }
 
   // Recalls (sqlite-recalls.ts).

@@ -16,6 +16,7 @@ import { anchors } from './010-anchors.js';
 import { lotEvents } from './011-lot-events.js';
 import { recalls } from './012-recalls.js';
 import { eventTimeIndex } from './013-event-time-index.js';
+import { epochs } from './014-epochs.js';
 
 export interface Migration {
   /** 1, 2, 3, …: applied in ascending order, each exactly once. */
@@ -24,7 +25,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents, recalls, eventTimeIndex];
+export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents, recalls, eventTimeIndex, epochs];
 
 /**
  * The migrations a database still needs, in version order, given the versions it has applied.

@@ -17,6 +17,7 @@ import { T0, TestGateway, testReadings } from '../../test-helpers.js';
 import type { Migration } from '../migrations/index.js';
 import { describeAlertDeliveryContract } from '../alert-delivery-contract.js';
 import { describeRecallContract } from '../recall-contract.js';
+import { describeEpochContract } from '../epoch-contract.js';
 import { describeAnchorContract } from '../anchor-contract.js';
 import { describeIdentityContract } from '../identity-contract.js';
 import { describeIntegrityContract } from '../integrity-contract.js';
@@ -57,6 +58,7 @@ describe.skipIf(skip)('PostgreSQL store', () => {
   describeExportContract('PostgreSQL', freshStore);
   describeAlertDeliveryContract('PostgreSQL', freshStore);
   describeRecallContract('PostgreSQL', freshStore);
+  describeEpochContract('PostgreSQL', freshStore);
   describeSensorActivityContract('PostgreSQL', freshStore);
   describeAnchorContract('PostgreSQL', freshStore);
 

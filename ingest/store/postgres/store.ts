@@ -54,6 +54,8 @@ import * as identity from './identity.js';
 import * as lots from './lots.js';
 import * as delivery from './alert-delivery.js';
 import * as recalls from './recalls.js';
+import * as epochs from './epochs.js';
+import type { EpochLeaf, LotGatewayBatches, NewEpoch, SaveEpochResult, StoredEpochHead } from '../epoch-types.js';
 import type { NewRecall, Recall, RecallAcknowledgement, RecallNotice, RecallSummary } from '../recall-types.js';
 import * as anchors from './anchors.js';
 import * as lotEvents from './lot-events.js';
@@ -567,6 +569,35 @@ export class PostgresStore implements Store {
 
   async noteAnchor(target: string, epoch: number, note: { lastError?: string; confirmations?: number }, at: number): Promise<boolean> {
     return this.run(() => anchors.noteAnchor(this.pool, target, epoch, note, at));
+  }
+
+  // Epochs and their leaves (epochs.ts).
+  async saveEpoch(epoch: NewEpoch, at: number): Promise<SaveEpochResult> {
+    return this.run(() => epochs.saveEpoch(this.pool, epoch, at));
+  }
+
+  async epochHead(epoch: number): Promise<StoredEpochHead | undefined> {
+    return this.run(() => epochs.epochHead(this.pool, epoch));
+  }
+
+  async latestEpochHead(): Promise<StoredEpochHead | undefined> {
+    return this.run(() => epochs.latestEpochHead(this.pool));
+  }
+
+  async epochLeaves(epoch: number): Promise<EpochLeaf[]> {
+    return this.run(() => epochs.epochLeaves(this.pool, epoch));
+  }
+
+  async lotLeaves(lot: string, limit: number): Promise<EpochLeaf[]> {
+    return this.run(() => epochs.lotLeaves(this.pool, lot, limit));
+  }
+
+  async epochCandidateLots(since: number): Promise<string[]> {
+    return this.run(() => epochs.epochCandidateLots(this.pool, since));
+  }
+
+  async lotGatewayBatches(lot: string): Promise<LotGatewayBatches[]> {
+    return this.run(() => epochs.lotGatewayBatches(this.pool, lot));
   }
 
   // Recalls (recalls.ts).

@@ -1,0 +1,90 @@
+/**
+ * What the `anchoring` configuration needs before the ingest starts (service.ts): the head key
+ * and, per target, its Ethereum key and a provider pinned to its chain. Anything unusable stops
+ * the start with FT_ERR_CONFIG naming the option; an endpoint that does not answer at start does
+ * not (the anchoring job waits out outages), but one that answers with another chain id does.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { parseUnits } from 'ethers';
+import { FreshTrailError, errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import { privateKeyFromPem, publicKeyToHex } from '../../protocol/keys.js';
+import type { AnchoringConfig } from '../config.js';
+import type { AnchorTargetOptions } from './anchor-target.js';
+import { connectChain, jobProvider, loadEthereumKey } from './rpc.js';
+
+export interface AnchoringSetup {
+  headKey: KeyObject;
+  /** Raw Ed25519 public key, 64 hex characters: what verifiers check heads with. */
+  headPublicKeyHex: string;
+  targets: AnchorTargetOptions[];
+}
+
+const configError = (message: string, cause?: unknown): FreshTrailError => new FreshTrailError('FT_ERR_CONFIG', message, cause === undefined ? undefined : { cause });
+
+/** The head key: an Ed25519 PKCS#8 PEM file that only its owner can read. */
+export async function loadHeadKey(path: string | undefined): Promise<{ headKey: KeyObject; headPublicKeyHex: string }> {
+  if (path === undefined) throw configError('anchoring.headKeyFile is required when anchoring.enabled is true: create a head key with `freshtrail keygen --out FILE` and set anchoring.headKeyFile to FILE');
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    throw configError(`anchoring.headKeyFile ${path} cannot be read (${(err as NodeJS.ErrnoException).code}); create one with \`freshtrail keygen --out ${path}\``, err);
+  }
+  if ((info.mode & 0o077) !== 0) throw configError(`anchoring.headKeyFile ${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}); run \`chmod 600 ${path}\``);
+  try {
+    const headKey = privateKeyFromPem(await readFile(path, 'utf8'));
+    return { headKey, headPublicKeyHex: publicKeyToHex(createPublicKey(headKey)) };
+  } catch (err) {
+    throw configError(`anchoring.headKeyFile ${path} is not an Ed25519 PKCS#8 PEM key: ${errorMessage(err)}`, err);
+  }
+}
+
+export async function prepareAnchoring(config: AnchoringConfig, logger: Logger): Promise<AnchoringSetup | undefined> {
+  if (!config.enabled) return undefined;
+  const { headKey, headPublicKeyHex } = await loadHeadKey(config.headKeyFile);
+  const names = new Set<string>();
+  const targets: AnchorTargetOptions[] = [];
+  for (const t of config.targets) {
+    const where = `anchoring.targets "${t.name}"`;
+    if (names.has(t.name)) throw configError(`${where}: two targets with this name; names must be unique`);
+    names.add(t.name);
+    let signer;
+    try {
+      signer = await loadEthereumKey(t.keyFile);
+    } catch (err) {
+      throw configError(`${where}: keyFile: ${errorMessage(err)}`, err);
+    }
+    await checkChainId(t.rpcUrl, BigInt(t.chainId), t.requestTimeoutMs, where, logger);
+    targets.push({
+      name: t.name,
+      provider: jobProvider(t.rpcUrl, BigInt(t.chainId), { timeoutMs: t.requestTimeoutMs }),
+      chainId: BigInt(t.chainId),
+      contract: t.contract,
+      signer,
+      maxFeePerGas: parseUnits(String(t.maxFeeGwei), 'gwei'),
+      priorityFeePerGas: t.priorityFeeGwei === undefined ? undefined : parseUnits(String(t.priorityFeeGwei), 'gwei'),
+      rebroadcastAfterMs: t.rebroadcastAfterMs,
+      finality: t.finality,
+      confirmations: t.confirmations,
+      fromBlock: t.fromBlock,
+    });
+  }
+  logger.info({ headPublicKey: headPublicKeyHex, targets: targets.map((t) => t.name) }, 'anchoring enabled: epoch heads are signed with this head key (give it to verifiers)');
+  return { headKey, headPublicKeyHex, targets };
+}
+
+async function checkChainId(rpcUrl: string, expected: bigint, timeoutMs: number, where: string, logger: Logger): Promise<void> {
+  let chainId: bigint;
+  try {
+    const connection = await connectChain(rpcUrl, { timeoutMs });
+    chainId = connection.chainId;
+    connection.provider.destroy();
+  } catch (err) {
+    if (err instanceof FreshTrailError && err.code === 'FT_ERR_CONFIG') throw configError(`${where}: ${err.message}`, err);
+    logger.warn({ anchorTarget: where, err: errorMessage(err) }, 'the chain endpoint does not answer at start; the anchoring job retries every round');
+    return;
+  }
+  if (chainId !== expected) throw configError(`${where}: ${rpcUrl} serves chain ${chainId}, the configuration says chainId ${expected}`);
+}
