@@ -41,6 +41,7 @@ describe.skipIf(skip)('sensors → edge agents → ingest, end to end', () => {
       // A reply later than the timeout is (rightly) discarded by the master while the simulator
       // counts it as sent; on a loaded CI machine give replies room so the comparison is exact.
       modbusTimeoutMs: 3000,
+      epochSeconds: 2,
     });
     await new Promise((r) => setTimeout(r, 6000));
     // Keep the ingest running after the agents drain, to inspect it.
@@ -50,7 +51,7 @@ describe.skipIf(skip)('sensors → edge agents → ingest, end to end', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await demo?.ingest.close();
+    await demo?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -69,6 +70,25 @@ describe.skipIf(skip)('sensors → edge agents → ingest, end to end', () => {
       expect(view.history.length).toBeGreaterThan(0);
     }
     expect(summary.lots.map((l) => l.id)).toEqual(DEMO_LOTS.map((l) => l.id));
+  });
+
+  it('records the strawberry lot through FSMA 204 events and anchors its epochs on the local chain', async () => {
+    const events = (await (await fetch(`${demo.ingest.httpUrl}/api/v1/lots/${DEMO_LOTS[0].id}`)).json()) as { events: Array<{ cte: string }> };
+    expect(events.events.map((e) => e.cte)).toEqual(['initial_packing']);
+    expect(summary.anchoring.epochs).toBeGreaterThanOrEqual(1);
+    expect(summary.anchoring.anchored).toBeGreaterThanOrEqual(1);
+    // The latest anchored head is on chain, as anyone can read it.
+    const anchors = await demo.ingest.store.listAnchors({ target: 'anvil', limit: 100 });
+    const anchored = anchors.filter((a) => a.status === 'included' || a.status === 'final');
+    expect(anchored.length).toBe(summary.anchoring.anchored);
+    const { AnchorContract } = await import('../ingest/anchoring/contract.js');
+    const { jobProvider } = await import('../ingest/anchoring/rpc.js');
+    const provider = jobProvider(demo.chain.anvil.rpcUrl, demo.chain.anvil.chainId);
+    try {
+      for (const a of anchored) expect(await new AnchorContract(summary.anchoring.contract, provider).headOf(a.epoch)).toBe(a.headHash);
+    } finally {
+      provider.destroy();
+    }
   });
 
   it('delivers everything and rejects nothing', () => {

@@ -71,7 +71,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const summary = await stop();
   if (values['data-dir'] === undefined) await rm(dataDir, { recursive: true, force: true });
   if (!summary.drained) print('note: some batches were still in an outbox when the demo stopped; they were not lost, but the demo data is temporary');
-  print(JSON.stringify({ gateways: summary.gateways, verified: summary.verified, rejected: summary.rejected, quarantined: summary.quarantined, lots: summary.lots }));
+  print(JSON.stringify({ gateways: summary.gateways, verified: summary.verified, rejected: summary.rejected, quarantined: summary.quarantined, lots: summary.lots, anchoring: summary.anchoring }));
   return 0;
 }
 

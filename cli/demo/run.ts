@@ -3,6 +3,7 @@
  * sensors, the simulator and the two edge agents, with their keys made and enrolled. Used by
  * `freshtrail demo` and by the end-to-end test.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../common/log.js';
 import { validateConfig } from '../../common/config.js';
@@ -14,7 +15,8 @@ import { startSimulator, type SimulatorHandle } from '../../firmware-sim/simulat
 import { defaultIngestConfig } from '../../ingest/config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../ingest/mqtt/embedded-broker.js';
 import { startIngest, type IngestHandle } from '../../ingest/service.js';
-import { DEMO_LOTS, siteEdgeConfigs, siteSimulatorConfig, type SiteOptions } from './site.js';
+import { startDemoChain, type DemoChain } from './chain.js';
+import { DEMO_LOTS, demoLotEvents, siteEdgeConfigs, siteSimulatorConfig, type SiteOptions } from './site.js';
 
 export interface DemoOptions {
   dataDir: string;
@@ -27,6 +29,8 @@ export interface DemoOptions {
   modbusTimeoutMs?: number;
   /** Force the serial transport; default: pty when socat is installed, else mock. */
   serialTransport?: 'pty' | 'mock';
+  /** Epoch length of the demo's anchoring on its local anvil chain, seconds (default 10). */
+  epochSeconds?: number;
 }
 
 export interface RunningDemo {
@@ -34,8 +38,12 @@ export interface RunningDemo {
   sim: SimulatorHandle;
   agents: EdgeAgent[];
   serialTransport: 'pty' | 'mock';
+  /** The local chain the demo anchors to. */
+  chain: DemoChain;
   /** Stops sensors first, lets the agents deliver what they hold, then stops everything. */
   stop(drainTimeoutMs?: number, options?: { keepIngest?: boolean }): Promise<DemoSummary>;
+  /** Closes the ingest and its chain (after stop with keepIngest). */
+  close(): Promise<void>;
 }
 
 /** The demo's last line: what the ingest verified and rejected, and whether outboxes emptied. */
@@ -51,16 +59,31 @@ export interface DemoSummary {
   drained: boolean;
   /** The demo lots' freshness when it stopped (absent for a lot whose readings were not processed yet). */
   lots: Array<{ id: string; commodity: string; remainingDays?: number; quality?: number }>;
+  /** Epochs closed and anchored on the demo's local chain. */
+  anchoring: { chainId: number; contract: string; epochs: number; anchored: number; final: number; headPublicKey: string };
 }
 
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const { logger, dataDir } = options;
   const serialTransport = options.serialTransport ?? (socatAvailable() ? 'pty' : 'mock');
-  const ingest = await startIngest(
-    defaultIngestConfig({ dataDir: join(dataDir, 'ingest'), http: { port: options.httpPort }, mqtt: { embedded: { port: 0 } } }),
-    { logger: logger.child({ component: 'ingest' }) },
-  );
-  const closeIngest = (): Promise<void> => ingest.close();
+  const keyDir = join(dataDir, 'keys');
+  await mkdir(keyDir, { recursive: true, mode: 0o700 });
+  const chain = await startDemoChain(keyDir, options.epochSeconds ?? 10);
+  let ingest: IngestHandle;
+  try {
+    ingest = await startIngest(
+      defaultIngestConfig({ dataDir: join(dataDir, 'ingest'), http: { port: options.httpPort }, mqtt: { embedded: { port: 0 } }, anchoring: chain.anchoring }),
+      { logger: logger.child({ component: 'ingest' }) },
+    );
+  } catch (err) {
+    await chain.anvil.stop();
+    throw err;
+  }
+  // The ingest closes before the chain it anchors to.
+  const closeIngest = async (): Promise<void> => {
+    await ingest.close();
+    await chain.anvil.stop();
+  };
   const cleanup: Array<() => Promise<unknown>> = [closeIngest];
   try {
     // The truck gateway's local broker, where its Zigbee2MQTT and Tasmota sensors publish.
@@ -72,7 +95,6 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     });
     cleanup.unshift(() => sim.stop());
 
-    const keyDir = join(dataDir, 'keys');
     const configs = siteEdgeConfigs(sim, {
       ingestMqttUrl: ingest.mqttUrl,
       dataDir: join(dataDir, 'edge'),
@@ -92,7 +114,10 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       agents.push(agent);
       cleanup.unshift(() => agent.stop());
     }
-    for (const lot of DEMO_LOTS) await ingest.store.createLot({ ...lot, createdAt: Date.now() });
+    // The strawberries through FSMA 204 events (as a packhouse system would post them), the
+    // romaine on the truck through the lot API.
+    await postEvents(ingest.httpUrl, demoLotEvents(Date.now()));
+    for (const lot of DEMO_LOTS.slice(1)) await ingest.store.createLot({ ...lot, createdAt: Date.now() });
     sim.resume();
 
     return {
@@ -100,6 +125,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       sim,
       agents,
       serialTransport,
+      chain,
+      close: closeIngest,
       async stop(drainTimeoutMs = 15_000, stopOptions = {}) {
         // Quiet the devices first and give their last bytes time to arrive, then stop the
         // agents' inputs (a Modbus poll in flight completes), then close the device side: so
@@ -109,7 +136,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         await Promise.all(agents.map((a) => a.stopInputs()));
         await sim.stop();
         const drained = (await Promise.all(agents.map((a) => a.drained(drainTimeoutMs)))).every(Boolean);
-        const summary = { ...(await summarize(ingest)), drained };
+        const summary = { ...(await summarize(ingest, chain)), drained };
         const closers = stopOptions.keepIngest ? cleanup.filter((c) => c !== closeIngest) : cleanup;
         for (const close of closers) await close().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'demo: error while stopping'));
         return summary;
@@ -119,6 +146,11 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     for (const close of cleanup) await close().catch(() => undefined);
     throw err;
   }
+}
+
+async function postEvents(httpUrl: string, records: unknown[]): Promise<void> {
+  const res = await fetch(`${httpUrl}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records) });
+  if (!res.ok) throw new Error(`recording the demo lot's events failed: ${res.status} ${await res.text()}`);
 }
 
 /** Enrolls through the public API, as an operator would with `freshtrail gateway enroll`. */
@@ -131,12 +163,14 @@ async function enrollOverHttp(httpUrl: string, id: string, publicKey: string): P
   if (!res.ok) throw new Error(`enrolling ${id} failed: ${res.status} ${await res.text()}`);
 }
 
-async function summarize(ingest: IngestHandle): Promise<Omit<DemoSummary, 'drained'>> {
-  const [gateways, counts, rejections, freshness] = await Promise.all([
+async function summarize(ingest: IngestHandle, chain: DemoChain): Promise<Omit<DemoSummary, 'drained'>> {
+  const [gateways, counts, rejections, freshness, latestHead, anchors] = await Promise.all([
     ingest.store.listGateways(),
     ingest.store.counts(),
     ingest.metrics.rejections.get(),
     ingest.store.lotFreshness(DEMO_LOTS.map((l) => l.id)),
+    ingest.store.latestEpochHead(),
+    ingest.store.anchorCounts('anvil'),
   ]);
   const byLot = new Map(freshness.map((f) => [f.lot, f]));
   return {
@@ -148,5 +182,13 @@ async function summarize(ingest: IngestHandle): Promise<Omit<DemoSummary, 'drain
       const f = byLot.get(id);
       return { id, commodity, ...(f ? { remainingDays: Math.round(f.remainingDays * 100) / 100, quality: Math.round(f.quality * 100) / 100 } : {}) };
     }),
+    anchoring: {
+      chainId: Number(chain.anvil.chainId),
+      contract: chain.contract,
+      epochs: latestHead?.head.epoch ?? 0,
+      anchored: anchors.included + anchors.final,
+      final: anchors.final,
+      headPublicKey: chain.headPublicKeyHex,
+    },
   };
 }

@@ -18,6 +18,27 @@ export const DEMO_LOTS = [
 ] as const;
 export const TRUCK_GATEWAY = 'truck-7-gw';
 
+/**
+ * FSMA 204 records of the strawberry lot at `now`: harvested at farm A's field 3, cooled and
+ * packed in the farm's cold room (which assigns the lot code, so its custody starts there). The
+ * romaine lot stays on the lot API: it is on the truck, and a carrier records no CTE.
+ */
+export function demoLotEvents(now: number): Array<Record<string, unknown>> {
+  const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00');
+  const day = new Date(now).toISOString().slice(0, 10);
+  const farm = 'farm-a';
+  const lot = DEMO_LOTS[0];
+  return [
+    { cte: 'harvesting', eventId: `demo-harvest-${day}`, eventTime: iso(now - 2000), subsequentRecipientLocation: COLD_ROOM, commodity: lot.commodity, quantity: 40, unitOfMeasure: 'bins', farmLocation: farm, fieldName: 'field 3', harvestDate: day, referenceDocuments: [{ type: 'harvest log', number: `HL-${day}-3` }], harvesterBusinessName: 'Farm A', harvesterPhone: '+1 555 0100' },
+    { cte: 'cooling', eventId: `demo-cooling-${day}`, eventTime: iso(now - 1000), subsequentRecipientLocation: COLD_ROOM, commodity: lot.commodity, quantity: 40, unitOfMeasure: 'bins', coolingLocation: COLD_ROOM, coolingDate: day, farmLocation: farm, referenceDocuments: [{ type: 'cooling log', number: `CL-${day}` }] },
+    {
+      cte: 'initial_packing', eventId: `demo-packing-${day}`, eventTime: iso(now), commodity: lot.commodity, receivedDate: day, receivedQuantity: 40, receivedUnitOfMeasure: 'bins', farmLocation: farm, fieldName: 'field 3',
+      harvesterBusinessName: 'Farm A', harvesterPhone: '+1 555 0100', harvestDate: day, coolingLocation: COLD_ROOM, coolingDate: day, traceabilityLotCode: lot.id, productDescription: 'Strawberries, 8 x 1 lb clamshell',
+      quantity: 160, unitOfMeasure: 'cases', packingLocation: COLD_ROOM, packingDate: day, referenceDocuments: [{ type: 'production log', number: `PK-${day}` }],
+    },
+  ];
+}
+
 export interface SiteOptions {
   /** Broker the truck's MQTT sensors publish to (the truck gateway's local broker). */
   deviceBrokerUrl: string;
