@@ -3,7 +3,7 @@
  * contract, and the anchoring job (the production path: store queue, nonce, fees, inclusion)
  * anchoring the signed heads of epochs of 10,000 salted lot-digest leaves each; gas per lot is
  * the gas of one anchor transaction over the lots of its epoch (issue 6 target: ≤ 6).
- * verify_bundle_ms comes with the evidence bundles (not built yet).
+ * verify_bundle_ms: bench/verify-bundle.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,6 +19,7 @@ import { openSqliteStore } from '../ingest/store/sqlite.js';
 import { GENESIS_HEAD_HASH, headHash, type EpochHead } from '../protocol/epoch-head.js';
 import { merkleRoot } from '../protocol/merkle.js';
 import { round, type Report } from './report.js';
+import { benchVerifyBundle } from './verify-bundle.js';
 
 const LOTS_PER_EPOCH = 10_000;
 const EPOCHS = 5;
@@ -64,6 +65,7 @@ export async function benchAnchor(report: Report): Promise<void> {
     const median = [...gas].sort((a, b) => a - b)[Math.floor(gas.length / 2)]!;
     report({ bench: 'anchor', metric: 'gas_per_anchor', value: median, unit: 'gas', ...context });
     report({ bench: 'anchor', metric: 'gas_per_lot', value: round(median / LOTS_PER_EPOCH, 2), unit: 'gas', ...context });
+    await benchVerifyBundle(report, dir);
   } finally {
     provider.destroy();
     await store.close();

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   model: { run: async (argv) => (await import('./commands/model.js')).modelCommand(argv), summary: 'check a shelf-life model file, list commodities, predict a lot\'s shelf life' },
   consumers: { run: async (argv) => (await import('./commands/consumers.js')).consumersCommand(argv), summary: 'list and rewind the after-commit consumers (InfluxDB sink) of a running ingest' },
   chain: { run: async (argv) => (await import('./commands/chain.js')).chainCommand(argv), summary: 'deploy the on-chain anchor contract and show its status' },
+  verify: { run: async (argv) => (await import('./commands/verify.js')).verifyCommand(argv), summary: "check a lot's evidence bundle: signatures, chains, proof, heads, and the anchor on chain" },
   bench: { run: async (argv) => (await import('./commands/bench.js')).benchCommand(argv), summary: 'run a benchmark, one JSON object per line' },
 };
 

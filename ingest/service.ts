@@ -93,6 +93,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         consumers: configuredConsumers(config),
         alertPollIntervalMs: config.alerts.delivery.pollIntervalMs,
         shelfLifeModelPath: config.shelfLife.modelPath,
+        ...(anchoring ? { evidence: { epochMinutes: config.anchoring.epochMinutes, headPublicKey: anchoring.headPublicKeyHex } } : {}),
         transportsReady: () => !closing && subscriber?.connected === true,
       },
       logger.child({ component: 'http' }),

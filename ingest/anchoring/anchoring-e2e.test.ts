@@ -17,6 +17,8 @@ import { defaultIngestConfig, type IngestConfig } from '../config.js';
 import { commingledChain } from '../events/chain-fixtures.js';
 import { startIngest } from '../service.js';
 import { tempDir } from '../test-helpers.js';
+import { runCli } from '../../test/support/cli.js';
+import type { EvidenceBundle } from '../../protocol/evidence.js';
 import { startAnvil } from './anvil.js';
 import { AnchorContract, deployAnchor } from './contract.js';
 import { jobProvider } from './rpc.js';
@@ -88,6 +90,35 @@ describe('anchoring, end to end', () => {
       return a?.status === 'final' ? a : undefined;
     });
     expect(anchor).toMatchObject({ epoch: 1, headHash: `0x${stored.headHash}`, leafCount: 3 });
+
+    // The lot's evidence bundle from the API verifies with `freshtrail verify --rpc`, the head key pinned.
+    const [leaf] = await ingest.store.epochLeaves(1);
+    const res = await fetch(`${ingest.httpUrl}/api/v1/lots/${encodeURIComponent(leaf!.lot)}/evidence`);
+    expect(res.status).toBe(200);
+    const bundle = (await res.json()) as EvidenceBundle;
+    expect(bundle.anchors).toEqual([expect.objectContaining({ chainId: anvil.chainId.toString(), epoch: 1, headHash: `0x${stored.headHash}`, status: 'final' })]);
+    const bundleFile = join(data, 'bundle.json');
+    writeFileSync(bundleFile, JSON.stringify(bundle));
+    const ok = await runCli('verify', bundleFile, '--rpc', anvil.rpcUrl, '--head-key', head.publicKeyHex);
+    expect(ok.err).toBe('');
+    expect(ok.out).toMatch(/✓ on-chain head: heads\(1\) = 0x/);
+    expect(ok.code).toBe(0);
+    const offline = await runCli('verify', bundleFile);
+    expect(offline.code).toBe(0);
+    expect(offline.out).toMatch(/- on-chain head: skipped/);
+
+    // Another contract holding another head for epoch 1: the on-chain check fails, and only it.
+    const other = await deployAnchor(new Wallet(anvil.privateKeys[2]!, provider));
+    await other.tx.wait();
+    await (await new AnchorContract(other.address, new Wallet(anvil.privateKeys[2]!, provider)).anchor(1, `0x${'42'.repeat(32)}`, 1)).wait();
+    writeFileSync(bundleFile, JSON.stringify({ ...bundle, anchors: bundle.anchors.map((a) => ({ ...a, contract: other.address })) }));
+    const bad = await runCli('verify', bundleFile, '--rpc', anvil.rpcUrl, '--json');
+    expect(bad.code).toBe(1);
+    const report = JSON.parse(bad.out) as { ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> };
+    expect(report.ok).toBe(false);
+    expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['on-chain head']);
+    expect(report.checks.at(-1)!.detail).toMatch(/heads\(1\) is 0x4242/);
+    expect((await runCli('verify')).code).toBe(2);
   }, 60_000);
 
   it('refuses to start without a usable head key, naming the option', async () => {

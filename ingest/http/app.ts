@@ -11,6 +11,7 @@ import { installErrorHandling } from './errors.js';
 import { alertRoutes } from './routes/alerts.js';
 import { consumerRoutes } from './routes/consumers.js';
 import { eventRoutes } from './routes/events.js';
+import { evidenceRoutes } from './routes/evidence.js';
 import { exportRoutes } from './routes/exports.js';
 import { lotHistoryRoutes } from './routes/lot-history.js';
 import { recallRoutes } from './routes/recalls.js';
@@ -51,6 +52,7 @@ export async function buildApp(services: ApiServices, logger: Logger): Promise<F
   await app.register(consumerRoutes, options);
   await app.register(lotRoutes, options);
   await app.register(lotHistoryRoutes, options);
+  await app.register(evidenceRoutes, options);
   await app.register(eventRoutes, options);
   await app.register(recallRoutes, options);
   await app.register(exportRoutes, options);

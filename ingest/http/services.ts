@@ -20,6 +20,8 @@ export interface ApiServices {
   alertPollIntervalMs?: number;
   /** Whether the transports can take batches (the MQTT subscriber is connected). */
   transportsReady(): boolean;
+  /** Epochs and the head key, for lot evidence bundles (docs/evidence.md); absent: anchoring disabled, no bundles. */
+  evidence?: { epochMinutes: number; headPublicKey: string };
   /** Clock of join tokens and revocations, UTC ms; default Date.now (tests inject one). */
   now?: () => number;
 }

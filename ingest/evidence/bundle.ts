@@ -1,0 +1,115 @@
+/**
+ * Builds a lot's evidence bundle (protocol/evidence.ts, docs/evidence.md) from the store: the
+ * lot's latest leaf, its events without contacts, its custody, per gateway the chain of signed
+ * batches from the first one with a reading in the lot's custody up to the one the header names
+ * (the range the epoch's evidence hold keeps from retention), the gateways' keys, the inclusion
+ * proof rebuilt from the epoch's leaves, and the heads from the leaf's epoch up to the first
+ * anchored one with that head's anchors.
+ */
+import { headHash } from '../../protocol/epoch-head.js';
+import { EVIDENCE_BUNDLE_VERSION, type BundleAnchor, type BundleBatchChain, type BundleGateway, type EvidenceBundle } from '../../protocol/evidence.js';
+import type { DigestibleEvent } from '../../protocol/lot-digest.js';
+import { lotHeaderBytes } from '../../protocol/lot-digest.js';
+import { inclusionProof } from '../../protocol/merkle.js';
+import type { AnchorRecord } from '../store/anchor-types.js';
+import type { Store } from '../store/types.js';
+
+/** Most anchors per status read to find the first anchored epoch at or after the leaf's. */
+const ANCHOR_SCAN_LIMIT = 10_000;
+
+export type EvidenceStore = Pick<
+  Store,
+  'lotLeaves' | 'lotEvents' | 'lotCustody' | 'lotGatewayBatches' | 'getBatch' | 'getGateway' | 'epochLeaves' | 'epochHead' | 'listAnchors' | 'anchorTarget'
+>;
+
+export interface BundleOptions {
+  store: EvidenceStore;
+  /** The ingest's head public key, hex. */
+  headPublicKey: string;
+  now: number;
+}
+
+/** The lot's bundle for its latest leaf; undefined when the lot has no leaf yet. */
+export async function buildEvidenceBundle(lot: string, { store, headPublicKey, now }: BundleOptions): Promise<EvidenceBundle | undefined> {
+  const [leaf] = await store.lotLeaves(lot, 1);
+  if (!leaf) return undefined;
+  const [events, custody, gatewayRanges, epochLeaves] = await Promise.all([
+    store.lotEvents(lot),
+    store.lotCustody(lot),
+    store.lotGatewayBatches(lot),
+    store.epochLeaves(leaf.epoch),
+  ]);
+  const firstSeqOf = new Map(gatewayRanges.map((g) => [g.gateway, g.firstSeq]));
+
+  const batches: BundleBatchChain[] = [];
+  const gateways: BundleGateway[] = [];
+  for (const ref of leaf.header.batches) {
+    const fromSeq = Math.min(firstSeqOf.get(ref.gateway) ?? ref.seq, ref.seq);
+    const chain: string[] = [];
+    let sig = '';
+    for (let seq = fromSeq; seq <= ref.seq; seq++) {
+      const stored = await store.getBatch(ref.gateway, seq);
+      if (!stored) throw new Error(`batch ${ref.gateway}/${seq} of lot ${lot}'s evidence is not stored (an evidence hold should keep it)`);
+      chain.push(stored.canonical.toString('base64'));
+      sig = stored.sig;
+    }
+    batches.push({ gateway: ref.gateway, fromSeq, batches: chain, sig });
+    const gw = await store.getGateway(ref.gateway);
+    if (gw) gateways.push({ id: gw.id, publicKey: gw.publicKey, ...(gw.revocation ? { revocation: { effectiveAt: gw.revocation.effectiveAt, reason: gw.revocation.reason } } : {}) });
+  }
+
+  const proof = inclusionProof(epochLeaves.map((l) => lotHeaderBytes(l.header)), leaf.index);
+  const { heads, anchors } = await headsToAnchor(store, leaf.epoch);
+  return {
+    v: EVIDENCE_BUNDLE_VERSION,
+    lot,
+    leaf: { epoch: leaf.epoch, index: leaf.index, header: leaf.header },
+    events: events.map(({ event }) => {
+      const { contacts: _contacts, ...rest } = event as unknown as DigestibleEvent & Record<string, unknown>;
+      return rest as unknown as DigestibleEvent;
+    }),
+    custody: custody.map((c) => ({ location: c.location, fromTs: c.fromTs, ...(c.toTs === undefined ? {} : { toTs: c.toTs }) })),
+    batches,
+    gateways,
+    proof,
+    heads,
+    ingestKey: headPublicKey,
+    anchors,
+    generatedAt: now,
+  };
+}
+
+/** Heads from `epoch` to the first epoch ≥ it with an included or final anchor (just `epoch`'s head when none is anchored yet), and that epoch's anchors. */
+async function headsToAnchor(store: EvidenceStore, epoch: number): Promise<Pick<EvidenceBundle, 'heads' | 'anchors'>> {
+  const anchored = (
+    await Promise.all((['included', 'final'] as const).map((status) => store.listAnchors({ status, limit: ANCHOR_SCAN_LIMIT })))
+  ).flat().filter((a) => a.epoch >= epoch);
+  const target = anchored.length === 0 ? epoch : Math.min(...anchored.map((a) => a.epoch));
+  const heads = [];
+  for (let e = epoch; e <= target; e++) {
+    const stored = await store.epochHead(e);
+    if (!stored) throw new Error(`epoch head ${e} is not stored`);
+    heads.push({ head: stored.head, sig: stored.sig });
+  }
+  const anchors: BundleAnchor[] = [];
+  for (const a of anchored.filter((x) => x.epoch === target)) {
+    const coords = await anchorOf(store, a);
+    if (coords && coords.headHash === `0x${headHash(heads[heads.length - 1]!.head)}`) anchors.push(coords);
+  }
+  return { heads, anchors };
+}
+
+async function anchorOf(store: EvidenceStore, a: AnchorRecord): Promise<BundleAnchor | undefined> {
+  const target = await store.anchorTarget(a.target);
+  if (!target || a.txHash === undefined || a.blockNumber === undefined || a.blockHash === undefined) return undefined;
+  return {
+    chainId: target.chainId.toString(),
+    contract: target.contract,
+    epoch: a.epoch,
+    headHash: a.headHash.toLowerCase(),
+    txHash: a.txHash,
+    blockNumber: a.blockNumber,
+    blockHash: a.blockHash,
+    status: a.status as 'included' | 'final',
+  };
+}
