@@ -11,7 +11,7 @@ import { iso, IsoTime } from '../http/schemas.js';
 
 export const KindSchema = Type.Union(ALERT_KINDS.map((k) => Type.Literal(k)));
 export const StatusSchema = Type.Union(ALERT_STATUSES.map((s) => Type.Literal(s)));
-export const SeveritySchema = Type.Union(ALERT_SEVERITIES.map((s) => Type.Literal(s)));
+const SeveritySchema = Type.Union(ALERT_SEVERITIES.map((s) => Type.Literal(s)));
 
 export const AlertView = Type.Object({
   id: Type.Integer(),

@@ -38,7 +38,7 @@ export interface EventFilter {
   events?: readonly AlertEventType[];
 }
 
-export function acceptsEvent(filter: EventFilter, e: AlertEvent): boolean {
+function acceptsEvent(filter: EventFilter, e: AlertEvent): boolean {
   if (filter.kinds && !filter.kinds.includes(e.alert.kind)) return false;
   if (filter.minSeverity === 'critical' && e.alert.severity !== 'critical') return false;
   return !filter.events || filter.events.includes(e.type);

@@ -59,6 +59,11 @@ export class AlertDeliveryJob implements RunningJob {
   private readonly pause = new InterruptibleSleep();
   private unsubscribe: (() => void) | undefined;
   private readonly now: () => number;
+  /**
+   * Each channel's fan-out position as this job last stored or read it, so a round does not
+   * read it again; forgotten when a step is refused (another instance moved it), then re-read.
+   */
+  private readonly positions = new Map<string, number>();
 
   constructor(private readonly options: AlertDeliveryOptions) {
     this.now = options.now ?? Date.now;
@@ -101,21 +106,26 @@ export class AlertDeliveryJob implements RunningJob {
 
   private async fanOut(channel: DeliveryChannel): Promise<void> {
     const { store } = this.options;
-    let position = await store.channelPosition(channel.name);
+    let position = this.positions.get(channel.name) ?? (await store.channelPosition(channel.name));
     if (position === undefined) {
       const start = await store.latestAlertEventId(this.now() - this.options.backfillMs);
       if (!(await store.queueDeliveries(channel.name, undefined, [], start, this.now()))) return;
       this.options.logger.info({ channel: channel.name, afterEvent: start }, 'new alert channel: delivering events from here on');
       position = start;
     }
+    this.positions.set(channel.name, position);
     for (;;) {
       const events = await store.alertEventsAfter(position, FAN_OUT_PAGE);
       if (events.length === 0) return;
       const through = events[events.length - 1]!.id;
       const wanted = events.filter((e) => channel.accepts(e)).map((e) => e.id);
-      // Refused: another instance moved the channel meanwhile (a former leader); the next round goes on from there.
-      if (!(await store.queueDeliveries(channel.name, position, wanted, through, this.now()))) return;
+      if (!(await store.queueDeliveries(channel.name, position, wanted, through, this.now()))) {
+        // Refused: another instance moved the channel meanwhile (a former leader); the next round re-reads it.
+        this.positions.delete(channel.name);
+        return;
+      }
       position = through;
+      this.positions.set(channel.name, position);
       if (events.length < FAN_OUT_PAGE) return;
     }
   }

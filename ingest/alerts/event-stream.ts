@@ -42,9 +42,10 @@ export class AlertEventStream {
     this.clients.add(client);
     if (!this.loop && !this.stopping) {
       this.unsubscribe = this.store.onAlertEvent(() => this.pause.poke());
-      this.loop = this.run();
+      this.loop = this.run(); // its first tick serves the new client
+    } else {
+      this.pause.poke(); // the next tick at once, for the new client's backlog
     }
-    this.pause.poke();
     return () => {
       this.clients.delete(client);
     };

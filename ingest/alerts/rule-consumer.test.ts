@@ -81,6 +81,8 @@ describe('AlertRuleConsumer', () => {
     // Two sensors: the front one is fine, the rear one warm for 15 minutes.
     await consumer.consume(await commit([...minutes('truck-9', 20, 15, () => 4, 'front'), ...minutes('truck-9', 20, 15, () => 9, 'rear')]));
     expect((await alerts()).map((a) => a.dedupeKey)).toEqual(['rule:reefer-high:truck-9']);
+    // The peak is this excursion's (9 °C), not the earlier spike's that never raised.
+    expect((await alerts())[0]!.details).toMatchObject({ side: 'above', peak: 9 });
     // Freezing at the packhouse: an alert only while strawberries are there.
     await store.createLot({ id: 'LOT-S', commodity: 'strawberry', createdAt: T0 + 100 * MINUTE, location: 'packhouse' });
     await consumer.consume(await commit(minutes('packhouse', 60, 80, () => -1)));

@@ -17,6 +17,7 @@ import { classify, Excursion, severity, type Side, type Thresholds } from '../..
 import type { AlertRule } from '../config.js';
 import type { BatchConsumer } from '../consumers/consumer.js';
 import { readingsByLocation } from '../consumers/readings-by-location.js';
+import { locationMatches } from './location-pattern.js';
 import type { AlertInput } from '../store/integrity-types.js';
 import type { CommittedBatch, CustodyInterval, Store, StoredReading } from '../store/types.js';
 
@@ -52,7 +53,7 @@ export class AlertRuleConsumer implements BatchConsumer {
       let custody: Promise<Array<CustodyInterval & { commodity: string }>> | undefined;
       const custodyHere = () => (custody ??= this.options.store.custodyAt(location, readings[0]!.ts, readings[readings.length - 1]!.ts));
       for (const rule of this.options.rules) {
-        if (!locationMatches(rule, location)) continue;
+        if (!locationMatches(rule.location, location)) continue;
         const inScope = await commodityScope(rule, custodyHere);
         for (const r of readings) {
           const value = measured(rule, r);
@@ -85,11 +86,12 @@ export class AlertRuleConsumer implements BatchConsumer {
       watch.peak = watch.peak === undefined ? worst : zone.side === 'above' ? Math.max(watch.peak, worst) : Math.min(watch.peak, worst);
     }
     const transition = watch.excursion.onReading(zone, r.ts, r.ts);
+    // Cleared, or back inside before forMinutes: the next excursion starts its own peak.
+    if (watch.excursion.since === undefined) watch.side = watch.peak = undefined;
     if (transition === 'raise') await this.raise(rule, location, key, watch, r.ts);
     if (transition === 'clear') {
       await this.options.store.resolveAlert(key, r.ts);
       this.options.logger.info({ rule: rule.name, location }, 'excursion over: alert resolved');
-      watch.peak = undefined;
     }
   }
 
@@ -125,9 +127,4 @@ async function commodityScope(rule: AlertRule, custodyHere: () => Promise<Array<
   if (rule.commodity === undefined) return () => true;
   const custody = (await custodyHere()).filter((c) => c.commodity === rule.commodity);
   return (ts) => custody.some((c) => c.fromTs <= ts && (c.toTs === undefined || ts < c.toTs));
-}
-
-function locationMatches(rule: AlertRule, location: string): boolean {
-  if (rule.location === undefined) return true;
-  return rule.location.endsWith('*') ? location.startsWith(rule.location.slice(0, -1)) : location === rule.location;
 }

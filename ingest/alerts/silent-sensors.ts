@@ -28,6 +28,7 @@ import type { Logger } from '../../common/log.js';
 import type { Alert, AlertInput, AlertSeverity } from '../store/integrity-types.js';
 import type { SensorActivityRow, SensorKey } from '../store/sensor-activity-types.js';
 import type { Store } from '../store/types.js';
+import { locationMatches } from './location-pattern.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -91,13 +92,15 @@ export class SilentSensorMonitor {
     let after: SensorKey | undefined;
     for (;;) {
       const page = await store.listSensorActivity({ silentSince: now - this.afterMs, limit: this.pageSize, ...(after ? { after } : {}) });
+      const toRaise: SensorActivityRow[] = [];
       for (const sensor of page) {
         if (!this.inScope(sensor.location)) continue;
         const key = silentSensorKey(sensor);
         silentKeys.add(key);
         summary.silent++;
-        await this.check(sensor, key, openKeys.has(key), now, summary);
+        if (!this.leftAlone(sensor, openKeys.has(key), now, summary)) toRaise.push(sensor);
       }
+      await this.raise(toRaise, now, summary);
       if (page.length < this.pageSize) break;
       after = page[page.length - 1];
     }
@@ -105,24 +108,34 @@ export class SilentSensorMonitor {
     return summary;
   }
 
-  private async check(sensor: SensorActivityRow, key: string, open: boolean, now: number, summary: SilentSensorSummary): Promise<void> {
-    const { store } = this.options;
-    const alerted = sensor.alertedSilence === sensor.lastReceivedAt;
-    if (!open && alerted) {
+  /** True (counted) for a silent sensor without a not-resolved alert that gets none: dismissed or forgotten. */
+  private leftAlone(sensor: SensorActivityRow, open: boolean, now: number, summary: SilentSensorSummary): boolean {
+    if (open) return false;
+    if (sensor.alertedSilence === sensor.lastReceivedAt) {
       summary.dismissed++; // resolved while still silent: by a person, who was told
-      return;
+      return true;
     }
-    if (!open && sensor.lastReceivedAt < now - this.forgetMs) {
+    if (sensor.lastReceivedAt < now - this.forgetMs) {
       summary.forgotten++;
-      return;
+      return true;
     }
-    const { opened } = await store.raiseAlert(this.alertFor(sensor, key, now));
-    if (opened) summary.opened++;
-    else summary.bumped++;
-    if (opened) this.options.logger.warn({ gateway: sensor.gateway, location: sensor.location, sensor: sensor.sensor, lastReceivedAt: sensor.lastReceivedAt }, 'sensor silent: alert raised');
-    // A new alert (or one not yet marked) belongs to this silence only if the sensor is still unheard.
-    if ((opened || !alerted) && !(await store.markSilenceAlerted(sensor, sensor.lastReceivedAt))) {
-      if (await store.resolveAlert(key, now)) summary.resolved++;
+    return false;
+  }
+
+  /** Raises (opens or bumps) the alerts of a page's silent sensors in one store call, then marks their silences. */
+  private async raise(sensors: readonly SensorActivityRow[], now: number, summary: SilentSensorSummary): Promise<void> {
+    const { store } = this.options;
+    const raised = await store.raiseAlerts(sensors.map((s) => this.alertFor(s, silentSensorKey(s), now)));
+    for (const [i, { alert, opened }] of raised.entries()) {
+      const sensor = sensors[i]!;
+      if (opened) summary.opened++;
+      else summary.bumped++;
+      if (opened) this.options.logger.warn({ gateway: sensor.gateway, location: sensor.location, sensor: sensor.sensor, lastReceivedAt: sensor.lastReceivedAt }, 'sensor silent: alert raised');
+      // A new alert (or one not yet marked) belongs to this silence only if the sensor is still unheard.
+      const alerted = sensor.alertedSilence === sensor.lastReceivedAt;
+      if ((opened || !alerted) && !(await store.markSilenceAlerted(sensor, sensor.lastReceivedAt))) {
+        if (await store.resolveAlert(alert.dedupeKey, now)) summary.resolved++;
+      }
     }
   }
 
@@ -150,10 +163,7 @@ export class SilentSensorMonitor {
   }
 
   private inScope(location: string | undefined): boolean {
-    const pattern = this.options.locations;
-    if (pattern === undefined) return true;
-    if (location === undefined) return false;
-    return pattern.endsWith('*') ? location.startsWith(pattern.slice(0, -1)) : location === pattern;
+    return locationMatches(this.options.locations, location);
   }
 }
 

@@ -2,16 +2,16 @@
  * SQL of alert events and deliveries shared by the SQLite and PostgreSQL stores (`?`
  * placeholders; PostgreSQL numbers them with integrity-sql.ts `numbered`).
  */
-import type { AlertDelivery, AlertDeliveryWithEvent, AlertEvent, AlertEventType, DeliveryOutcome, DeliveryQuery, DeliveryStatus } from './alert-delivery-types.js';
+import type { AlertDelivery, AlertDeliveryWithEvent, AlertEvent, AlertEventDraft, AlertEventType, DeliveryOutcome, DeliveryQuery, DeliveryStatus } from './alert-delivery-types.js';
 import type { Alert } from './integrity-types.js';
 import { whereOf } from './sql-where.js';
 import type { Row } from './sqlite-rows.js';
 
 export const INSERT_ALERT_EVENT_SQL = 'INSERT INTO alert_events (alert_id, type, at, alert, created_at) VALUES (?, ?, ?, ?, ?)';
 
-/** The parameters of INSERT_ALERT_EVENT_SQL for `alert` after a change of `type`. */
-export function alertEventParams(type: AlertEventType, alert: Alert, at: number, createdAt: number): Array<string | number> {
-  return [alert.id, type, at, JSON.stringify(alert), createdAt];
+/** The parameters of INSERT_ALERT_EVENT_SQL for one event. */
+export function alertEventParams(e: AlertEventDraft, createdAt: number): Array<string | number> {
+  return [e.alert.id, e.type, e.at, JSON.stringify(e.alert), createdAt];
 }
 
 /** The event a raise writes: opened for a new alert, escalated when a warning became critical, none for a bump. */

@@ -24,6 +24,19 @@ export interface AlertEvent {
   alert: Alert;
 }
 
+/** An alert event as a change reports it, before it is written (id and createdAt come with the write). */
+export interface AlertEventDraft {
+  type: AlertEventType;
+  alert: Alert;
+  at: number;
+}
+
+/** What an alert change returns, and the events it writes in the same transaction. */
+export interface AlertChange<T> {
+  result: T;
+  events: AlertEventDraft[];
+}
+
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 

@@ -20,6 +20,7 @@ import type {
 } from './integrity-types.js';
 import { opt, toRejection, type Row } from './sqlite-rows.js';
 import { whereOf } from './sql-where.js';
+import type { AlertEventType } from './alert-delivery-types.js';
 import type { Transport } from './types.js';
 
 /** `?` → `$1`, `$2`, … in order, for PostgreSQL. The texts here contain no other `?`. */
@@ -125,14 +126,16 @@ export function toAlert(r: Row): Alert {
 export const INSERT_ALERT_COLUMNS = '(kind, severity, gateway, subject, dedupe_key, status, opened_at, last_seen_at, occurrences, message, details)';
 export const RESOLVE_ALERT_SQL = "UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE dedupe_key = ? AND status <> 'resolved' RETURNING *";
 /** Open → acknowledged; only an open alert changes. */
-export const ACKNOWLEDGE_ALERT_BY_ID_SQL = "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, note = COALESCE(?, note) WHERE id = ? AND status = 'open' RETURNING *";
+const ACKNOWLEDGE_ALERT_BY_ID_SQL = "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, note = COALESCE(?, note) WHERE id = ? AND status = 'open' RETURNING *";
 /** Open or acknowledged → resolved. */
-export const RESOLVE_ALERT_BY_ID_SQL = "UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = ?, note = COALESCE(?, note) WHERE id = ? AND status <> 'resolved' RETURNING *";
+const RESOLVE_ALERT_BY_ID_SQL = "UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = ?, note = COALESCE(?, note) WHERE id = ? AND status <> 'resolved' RETURNING *";
 export const ALERT_BY_ID_SQL = 'SELECT * FROM alerts WHERE id = ?';
 
-export function alertActionSql(action: AlertAction['action']): string {
-  return action === 'acknowledge' ? ACKNOWLEDGE_ALERT_BY_ID_SQL : RESOLVE_ALERT_BY_ID_SQL;
-}
+/** A person's action on an alert: its UPDATE (parameters at, by, note, id) and the event it writes. */
+export const ALERT_ACTIONS = {
+  acknowledge: { sql: ACKNOWLEDGE_ALERT_BY_ID_SQL, event: 'acknowledged' },
+  resolve: { sql: RESOLVE_ALERT_BY_ID_SQL, event: 'resolved' },
+} as const satisfies Record<AlertAction['action'], { sql: string; event: AlertEventType }>;
 
 /** SELECT of listAlerts with its parameters: newest opened first. */
 export function listAlertsSql(q: AlertQuery): { sql: string; params: Array<string | number> } {

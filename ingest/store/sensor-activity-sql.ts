@@ -37,7 +37,7 @@ export function mergeActivity(rows: readonly SensorActivity[]): SensorActivity[]
   return [...bySensor.values()].sort(compareKeys);
 }
 
-export function compareKeys(a: SensorKey, b: SensorKey): number {
+function compareKeys(a: SensorKey, b: SensorKey): number {
   return cmp(a.gateway, b.gateway) || cmp(a.location, b.location) || cmp(a.sensor, b.sensor);
 }
 

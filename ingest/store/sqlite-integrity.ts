@@ -20,7 +20,7 @@ import {
   REJECTION_SQL,
   RESOLVE_ALERT_SQL,
   ALERT_BY_ID_SQL,
-  alertActionSql,
+  ALERT_ACTIONS,
   RETENTION_FLOOR_SQL,
   toAlert,
   toForkReports,
@@ -49,7 +49,7 @@ import type {
 import type { LocalSignal } from './local-signal.js';
 import type { Row } from './sqlite-rows.js';
 import { alertEventParams, INSERT_ALERT_EVENT_SQL, raiseEventType } from './alert-delivery-sql.js';
-import type { AlertEventType } from './alert-delivery-types.js';
+import type { AlertChange } from './alert-delivery-types.js';
 
 type Statement = (sql: string) => Database.Statement;
 
@@ -79,7 +79,7 @@ export class SqliteIntegrity {
   }
 
   raiseAlert(input: AlertInput): RaiseResult {
-    return this.withEvents(() => this.raiseOne(input));
+    return this.raiseAlerts([input])[0]!;
   }
 
   /** raiseAlert for each input, in order, in one transaction (one commit for a round's alerts). */
@@ -91,7 +91,7 @@ export class SqliteIntegrity {
     });
   }
 
-  private raiseOne(input: AlertInput): { result: RaiseResult; events: Array<{ type: AlertEventType; alert: Alert; at: number }> } {
+  private raiseOne(input: AlertInput): AlertChange<RaiseResult> {
     const details = JSON.stringify(input.details ?? {});
     const existing = this.sql("SELECT id, severity FROM alerts WHERE dedupe_key = ? AND status <> 'resolved'").get(input.dedupeKey) as Row | undefined;
     // The row is read back by id rather than with RETURNING *: in SQLite a write with RETURNING
@@ -123,10 +123,11 @@ export class SqliteIntegrity {
 
   actOnAlert(id: number, a: AlertAction): AlertActionResult | undefined {
     return this.withEvents<AlertActionResult | undefined>(() => {
-      const changed = this.sql(alertActionSql(a.action)).get(a.at, a.by, a.note ?? null, id) as Row | undefined;
+      const action = ALERT_ACTIONS[a.action];
+      const changed = this.sql(action.sql).get(a.at, a.by, a.note ?? null, id) as Row | undefined;
       if (changed) {
         const alert = toAlert(changed);
-        return { result: { alert, changed: true }, events: [{ type: a.action === 'acknowledge' ? 'acknowledged' : 'resolved', alert, at: a.at }] };
+        return { result: { alert, changed: true }, events: [{ type: action.event, alert, at: a.at }] };
       }
       const row = this.sql(ALERT_BY_ID_SQL).get(id) as Row | undefined;
       return { result: row ? { alert: toAlert(row), changed: false } : undefined, events: [] };
@@ -134,12 +135,12 @@ export class SqliteIntegrity {
   }
 
   /** `change` in an IMMEDIATE transaction with the alert events it reports; listeners hear of them after the commit. */
-  private withEvents<T>(change: () => { result: T; events: Array<{ type: AlertEventType; alert: Alert; at: number }> }): T {
+  private withEvents<T>(change: () => AlertChange<T>): T {
     const { result, events } = this.db
       .transaction(() => {
         const outcome = change();
         const now = Date.now();
-        for (const e of outcome.events) this.sql(INSERT_ALERT_EVENT_SQL).run(...alertEventParams(e.type, e.alert, e.at, now));
+        for (const e of outcome.events) this.sql(INSERT_ALERT_EVENT_SQL).run(...alertEventParams(e, now));
         return outcome;
       })
       .immediate();

@@ -167,7 +167,7 @@ export async function alertRoutes(app: FastifyInstance, { services }: RouteOptio
         response: { 200: Type.Object({ alert: AlertView, changed: Type.Boolean({ description: 'false: it already was in that state or past it' }) }), ...errorResponses(400, 404) },
       },
     }, async (request) => {
-      const result = await services.store.actOnAlert(request.params.id, { action, by: request.body.by, at: (services.now ?? Date.now)(), note: request.body.note });
+      const result = await services.store.actOnAlert(request.params.id, { action, by: request.body.by, at: now(), note: request.body.note });
       if (!result) throw new FreshTrailError('FT_ERR_NOT_FOUND', `no alert ${request.params.id}: GET /api/v1/alerts lists them`);
       request.log.info({ alert: result.alert.id, action, by: request.body.by, changed: result.changed }, 'alert action');
       return { alert: alertView(result.alert), changed: result.changed };

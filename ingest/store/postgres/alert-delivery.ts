@@ -6,13 +6,11 @@
  */
 import type pg from 'pg';
 import {
-  alertEventParams,
   CHANNEL_POSITION_SQL,
   CLAIM_NEW_CHANNEL_SQL,
   deliveryAttemptSql,
   DELIVERY_BY_ID_SQL,
   EVENTS_AFTER_SQL,
-  INSERT_ALERT_EVENT_SQL,
   LATEST_EVENT_BEFORE_SQL,
   LATEST_EVENT_SQL,
   listDeliveriesSql,
@@ -22,9 +20,8 @@ import {
   toAlertEvent,
   toDeliveryWithEvent,
 } from '../alert-delivery-sql.js';
-import type { AlertDeliveryWithEvent, AlertEvent, AlertEventType, DeliveryOutcome, DeliveryQuery, RetryResult } from '../alert-delivery-types.js';
+import type { AlertChange, AlertDeliveryWithEvent, AlertEvent, DeliveryOutcome, DeliveryQuery, RetryResult } from '../alert-delivery-types.js';
 import { numbered } from '../integrity-sql.js';
-import type { Alert } from '../integrity-types.js';
 import type { LocalSignal } from '../local-signal.js';
 import type { Row } from '../sqlite-rows.js';
 import { inTransaction } from './transaction.js';
@@ -32,18 +29,20 @@ import { inTransaction } from './transaction.js';
 /** Advisory lock key ("FTalerts") held by every alert change until it commits. */
 const ALERT_EVENTS_LOCK_KEY = '5067795780191155573';
 
-export interface AlertChange<T> {
-  result: T;
-  events: Array<{ type: AlertEventType; alert: Alert; at: number }>;
-}
+/** All of a change's events in one statement; ids are drawn in the order given (ORDER BY ordinality). */
+const INSERT_ALERT_EVENTS_SQL = `INSERT INTO alert_events (alert_id, type, at, alert, created_at)
+  SELECT alert_id, type, at, alert, $5 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::jsonb[]) WITH ORDINALITY AS e(alert_id, type, at, alert, n)
+  ORDER BY n`;
 
 /** `change` and the events it reports in one transaction under the alert lock; listeners hear of them after the commit. */
 export async function withAlertEvents<T>(pool: pg.Pool, signal: LocalSignal, change: (client: pg.PoolClient) => Promise<AlertChange<T>>): Promise<T> {
   const { result, events } = await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [ALERT_EVENTS_LOCK_KEY]);
     const outcome = await change(client);
-    const now = Date.now();
-    for (const e of outcome.events) await client.query(numbered(INSERT_ALERT_EVENT_SQL), alertEventParams(e.type, e.alert, e.at, now));
+    const events = outcome.events;
+    if (events.length > 0) {
+      await client.query(INSERT_ALERT_EVENTS_SQL, [events.map((e) => e.alert.id), events.map((e) => e.type), events.map((e) => e.at), events.map((e) => JSON.stringify(e.alert)), Date.now()]);
+    }
     return outcome;
   });
   if (events.length > 0) signal.emit();

@@ -26,7 +26,7 @@ import {
   REJECTION_SQL,
   RESOLVE_ALERT_SQL,
   ALERT_BY_ID_SQL,
-  alertActionSql,
+  ALERT_ACTIONS,
   RETENTION_FLOOR_SQL,
   toAlert,
   toForkReports,
@@ -53,13 +53,16 @@ import type {
   StoredRejection,
 } from '../integrity-types.js';
 import { READING_SLOTS } from '../reading-ids.js';
-import type { AlertEventType } from '../alert-delivery-types.js';
+import type { AlertChange, AlertEventDraft } from '../alert-delivery-types.js';
 import type { LocalSignal } from '../local-signal.js';
 import type { Row } from '../sqlite-rows.js';
 
 // xmax = 0 on the returned row: this statement inserted it (an updated row carries our
 // transaction id in xmax). The usual PostgreSQL idiom to tell an upsert's insert from its update.
-const RAISE_ALERT_SQL = `INSERT INTO alerts ${INSERT_ALERT_COLUMNS}
+// severity_before: the CTE reads the statement's snapshot, so it is the severity the update
+// replaced (under the alert lock no other raise of the key runs in between).
+const RAISE_ALERT_SQL = `WITH before AS (SELECT severity FROM alerts WHERE dedupe_key = $5 AND status <> 'resolved')
+  INSERT INTO alerts ${INSERT_ALERT_COLUMNS}
   VALUES ($1, $2, $3, $4, $5, 'open', $6, $6, 1, $7, $8::jsonb)
   ON CONFLICT (dedupe_key) WHERE status <> 'resolved' DO UPDATE SET
     last_seen_at = GREATEST(alerts.last_seen_at, EXCLUDED.last_seen_at),
@@ -67,7 +70,7 @@ const RAISE_ALERT_SQL = `INSERT INTO alerts ${INSERT_ALERT_COLUMNS}
     message = EXCLUDED.message,
     details = EXCLUDED.details,
     severity = CASE WHEN EXCLUDED.severity = 'critical' THEN 'critical' ELSE alerts.severity END
-  RETURNING *, (xmax = 0) AS inserted`;
+  RETURNING *, (xmax = 0) AS inserted, (SELECT severity FROM before) AS severity_before`;
 
 const DELETE_READINGS_SQL = `DELETE FROM readings r USING unnest($1::bigint[]) AS d(rid)
   WHERE r.rid BETWEEN d.rid * ${READING_SLOTS} AND d.rid * ${READING_SLOTS} + ${READING_SLOTS - 1}`;
@@ -102,7 +105,7 @@ export class PostgresIntegrity {
   }
 
   async raiseAlert(a: AlertInput): Promise<RaiseResult> {
-    return withAlertEvents(this.pool, this.signal, (client) => raiseOne(client, a));
+    return (await this.raiseAlerts([a]))[0]!;
   }
 
   /** raiseAlert for each input, in order, in one transaction (one commit for a round's alerts). */
@@ -110,7 +113,7 @@ export class PostgresIntegrity {
     if (inputs.length === 0) return [];
     return withAlertEvents(this.pool, this.signal, async (client) => {
       const results: RaiseResult[] = [];
-      const events: Array<{ type: AlertEventType; alert: Alert; at: number }> = [];
+      const events: AlertEventDraft[] = [];
       for (const a of inputs) {
         const raised = await raiseOne(client, a);
         results.push(raised.result);
@@ -129,10 +132,11 @@ export class PostgresIntegrity {
 
   async actOnAlert(id: number, a: AlertAction): Promise<AlertActionResult | undefined> {
     return withAlertEvents<AlertActionResult | undefined>(this.pool, this.signal, async (client) => {
-      const changed = (await client.query<Row>(numbered(alertActionSql(a.action)), [a.at, a.by, a.note ?? null, id])).rows[0];
+      const action = ALERT_ACTIONS[a.action];
+      const changed = (await client.query<Row>(numbered(action.sql), [a.at, a.by, a.note ?? null, id])).rows[0];
       if (changed) {
         const alert = toAlert(changed);
-        return { result: { alert, changed: true }, events: [{ type: a.action === 'acknowledge' ? ('acknowledged' as const) : ('resolved' as const), alert, at: a.at }] };
+        return { result: { alert, changed: true }, events: [{ type: action.event, alert, at: a.at }] };
       }
       const row = (await client.query<Row>(numbered(ALERT_BY_ID_SQL), [id])).rows[0];
       return { result: row ? { alert: toAlert(row), changed: false } : undefined, events: [] };
@@ -187,12 +191,10 @@ export class PostgresIntegrity {
 }
 
 /** One raise inside the caller's transaction, under the alert lock (withAlertEvents). */
-async function raiseOne(client: pg.PoolClient, a: AlertInput): Promise<{ result: RaiseResult; events: Array<{ type: AlertEventType; alert: Alert; at: number }> }> {
+async function raiseOne(client: pg.PoolClient, a: AlertInput): Promise<AlertChange<RaiseResult>> {
   const params = [a.kind, a.severity, a.gateway ?? null, a.subject ?? null, a.dedupeKey, a.at, a.message, JSON.stringify(a.details ?? {})];
-  // Under the alert lock no other raise of this key runs: the severity read here is the one replaced.
-  const before = (await client.query<Row>("SELECT severity FROM alerts WHERE dedupe_key = $1 AND status <> 'resolved'", [a.dedupeKey])).rows[0];
   const row = (await client.query<Row>(RAISE_ALERT_SQL, params)).rows[0]!;
   const result = { alert: toAlert(row), opened: row.inserted === true };
-  const type = raiseEventType(result.opened, before?.severity as string | undefined, result.alert);
+  const type = raiseEventType(result.opened, (row.severity_before ?? undefined) as string | undefined, result.alert);
   return { result, events: type ? [{ type, alert: result.alert, at: a.at }] : [] };
 }
