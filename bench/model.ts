@@ -26,7 +26,7 @@ import { COMMODITIES, parameterRow } from '../models/commodities.js';
 import { advance } from '../models/reference.js';
 import { ShelfLifeModel, type ModelBatch } from '../models/runner.js';
 import { PARAM_COUNT, STATE_COUNT } from '../models/signature.js';
-import { type Report, round } from './report.js';
+import { rate, type Report, round } from './report.js';
 
 /** A deterministic batch: lots cycle through the commodities, temperatures drift around 4 °C. */
 function syntheticBatch(lots: number, steps: number): ModelBatch {
@@ -46,14 +46,10 @@ function syntheticBatch(lots: number, steps: number): ModelBatch {
   return { tempC, rh, dtH, params, state: new Float32Array(lots * STATE_COUNT), lots, steps };
 }
 
-async function timed<T>(minMs: number, fn: () => Promise<T> | T): Promise<{ calls: number; seconds: number }> {
-  const start = performance.now();
-  let calls = 0;
-  while (performance.now() - start < minMs) {
-    await fn();
-    calls++;
-  }
-  return { calls, seconds: (performance.now() - start) / 1000 };
+/** The 99th percentile of some samples (sorts them). */
+function p99(samples: number[]): number {
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length * 0.99)]!;
 }
 
 export async function benchModel(report: Report): Promise<void> {
@@ -61,22 +57,26 @@ export async function benchModel(report: Report): Promise<void> {
   try {
     const big = syntheticBatch(1024, 1024);
     await model.evaluate(big); // warm-up
-    const onnx = await timed(3000, () => model.evaluate(big));
-    report({ bench: 'model', metric: 'steps_per_s', value: round((onnx.calls * big.lots * big.steps) / onnx.seconds), unit: 'steps/s', impl: 'onnx', lots: big.lots, steps: big.steps, threads: 1 });
+    const onnx = await rate(() => model.evaluate(big), big.lots * big.steps, 3000);
+    report({ bench: 'model', metric: 'steps_per_s', value: round(onnx), unit: 'steps/s', impl: 'onnx', lots: big.lots, steps: big.steps, threads: 1 });
 
     const rows = Array.from({ length: big.lots }, (_, lot) => Array.from(big.params.subarray(lot * PARAM_COUNT, (lot + 1) * PARAM_COUNT)));
     const histories = Array.from({ length: big.lots }, (_, lot) =>
       Array.from({ length: big.steps }, (_, s) => ({ tempC: big.tempC[lot * big.steps + s]!, rh: big.rh[lot * big.steps + s]!, dtH: big.dtH[lot * big.steps + s]! })),
     );
-    const reference = await timed(3000, () => {
-      for (let lot = 0; lot < big.lots; lot++) advance([0, 0, 0], histories[lot]!, rows[lot]!);
-    });
-    report({ bench: 'model', metric: 'steps_per_s', value: round((reference.calls * big.lots * big.steps) / reference.seconds), unit: 'steps/s', impl: 'reference', lots: big.lots, steps: big.steps });
+    const reference = await rate(
+      () => {
+        for (let lot = 0; lot < big.lots; lot++) advance([0, 0, 0], histories[lot]!, rows[lot]!);
+      },
+      big.lots * big.steps,
+      3000,
+    );
+    report({ bench: 'model', metric: 'steps_per_s', value: round(reference), unit: 'steps/s', impl: 'reference', lots: big.lots, steps: big.steps });
 
     const many = syntheticBatch(10_000, 12);
     await model.evaluate(many);
-    const updates = await timed(3000, () => model.evaluate(many));
-    report({ bench: 'model', metric: 'lot_updates_per_s', value: round((updates.calls * many.lots) / updates.seconds), unit: 'lots/s', impl: 'onnx', lots: many.lots, stepsPerLot: many.steps, scope: 'model only' });
+    const updates = await rate(() => model.evaluate(many), many.lots, 3000);
+    report({ bench: 'model', metric: 'lot_updates_per_s', value: round(updates), unit: 'lots/s', impl: 'onnx', lots: many.lots, stepsPerLot: many.steps, scope: 'model only' });
 
     const one = syntheticBatch(1, 100);
     const samples: number[] = [];
@@ -86,9 +86,7 @@ export async function benchModel(report: Report): Promise<void> {
       await model.evaluate(one);
       samples.push(performance.now() - start);
     }
-    samples.sort((a, b) => a - b);
-    const p99 = samples[Math.floor(samples.length * 0.99)]!;
-    report({ bench: 'model', metric: 'lot_update_ms', value: round(p99, 3), unit: 'ms', percentile: 99, impl: 'onnx', stepsPerLot: one.steps, calls: samples.length, scope: 'model only' });
+    report({ bench: 'model', metric: 'lot_update_ms', value: round(p99(samples), 3), unit: 'ms', percentile: 99, impl: 'onnx', stepsPerLot: one.steps, calls: samples.length, scope: 'model only' });
   } finally {
     await model.close();
   }
@@ -145,8 +143,7 @@ export async function benchLotUpdatesWithStore(report: Report): Promise<void> {
       await consumer.consume(batch);
       if (n >= 50) samples.push(performance.now() - t); // after warm-up
     }
-    samples.sort((a, b) => a - b);
-    report({ bench: 'model', metric: 'lot_update_ms', value: round(samples[Math.floor(samples.length * 0.99)]!, 3), unit: 'ms', percentile: 99, impl: 'onnx', stepsPerLot: 100, calls: samples.length, scope: 'consumer: store + model', store: 'sqlite', synchronous: 'FULL' });
+    report({ bench: 'model', metric: 'lot_update_ms', value: round(p99(samples), 3), unit: 'ms', percentile: 99, impl: 'onnx', stepsPerLot: 100, calls: samples.length, scope: 'consumer: store + model', store: 'sqlite', synchronous: 'FULL' });
   } finally {
     await consumer.close();
     await pipeline.close();

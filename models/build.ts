@@ -16,9 +16,9 @@ import { INPUTS, OUTPUTS, PARAM, PARAM_COUNT, STATE, STATE_COUNT } from './signa
  * Version of the model formulation written into producer_version. Deliberately not the package
  * version: the committed .onnx must only change when the math does.
  */
-export const MODEL_VERSION = '1.0.0';
-export const OPSET_VERSION = 17;
-export const IR_VERSION = 8;
+const MODEL_VERSION = '1.0.0';
+const OPSET_VERSION = 17;
+const IR_VERSION = 8;
 
 /** Accumulates nodes and initializers with deterministic, readable names. */
 class GraphBuilder {
@@ -166,7 +166,7 @@ export function buildShelfLifeModel(): Uint8Array {
 }
 
 /** Where the committed model lives, relative to this file (models/). */
-export const DEFAULT_MODEL_FILE = 'shelf-life.onnx';
+const DEFAULT_MODEL_FILE = 'shelf-life.onnx';
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const out = resolve(process.argv[2] ?? fileURLToPath(new URL(DEFAULT_MODEL_FILE, import.meta.url)));

@@ -6,7 +6,7 @@ import { buildShelfLifeModel } from './build.js';
 import { DataType, encodeModel, type NodeProto, type ValueInfoProto } from './onnx-proto.js';
 import { COMMODITIES, parameterRow } from './commodities.js';
 import { predict, type Step } from './reference.js';
-import { defaultModelPath, packageRoot, ShelfLifeModel, type ModelResult } from './runner.js';
+import { defaultModelPath, LazyModel, packageRoot, ShelfLifeModel, type ModelResult } from './runner.js';
 import { PARAM, PARAM_COUNT, STATE_COUNT } from './signature.js';
 import { createRng } from '../firmware-sim/random.js';
 
@@ -185,6 +185,25 @@ describe('shelf-life ONNX model', () => {
     });
     const batch = toBatch(randomLots(4, 2, 5), (l) => l.state);
     await expect(model.evaluate({ ...batch, params: batch.params.subarray(1) })).rejects.toThrow(/params has 25 values, expected 26/);
+  });
+
+  it('loads a shared model on first use, retries a failed load, and reloads after close', async () => {
+    let loads = 0;
+    const lazy = new LazyModel(async () => {
+      loads += 1;
+      if (loads === 1) throw new Error('first load fails');
+      return ShelfLifeModel.load();
+    });
+    await expect(lazy.get()).rejects.toThrow('first load fails');
+    const [a, b] = await Promise.all([lazy.get(), lazy.get()]);
+    expect(a).toBe(b);
+    expect(loads).toBe(2);
+    await lazy.close();
+    const c = await lazy.get();
+    expect(c).not.toBe(a);
+    expect(loads).toBe(3);
+    await lazy.close();
+    await lazy.close(); // nothing loaded: nothing to release
   });
 
   it('finds the package root from sources and from dist/models', () => {

@@ -136,7 +136,7 @@ function rawData(t: TensorProto): Uint8Array {
   return out;
 }
 
-export function encodeTensor(t: TensorProto): Uint8Array {
+function encodeTensor(t: TensorProto): Uint8Array {
   const w = new Writer();
   for (const d of t.dims) w.varint(1, d); // dims
   w.varint(2, t.dataType); // data_type
@@ -152,7 +152,7 @@ function encodeDimension(d: Dim): Uint8Array {
   return w.finish();
 }
 
-export function encodeValueInfo(v: ValueInfoProto): Uint8Array {
+function encodeValueInfo(v: ValueInfoProto): Uint8Array {
   const shape = new Writer();
   for (const d of v.shape) shape.message(1, encodeDimension(d)); // TensorShapeProto.dim
   const tensorType = new Writer().varint(1, v.elemType).message(2, shape.finish()); // elem_type, shape
@@ -171,7 +171,7 @@ function encodeAttribute(name: string, value: AttributeValue): Uint8Array {
   return w.finish();
 }
 
-export function encodeNode(n: NodeProto): Uint8Array {
+function encodeNode(n: NodeProto): Uint8Array {
   const w = new Writer();
   for (const i of n.inputs) w.string(1, i);
   for (const o of n.outputs) w.string(2, o);
@@ -181,7 +181,7 @@ export function encodeNode(n: NodeProto): Uint8Array {
   return w.finish();
 }
 
-export function encodeGraph(g: GraphProto): Uint8Array {
+function encodeGraph(g: GraphProto): Uint8Array {
   const w = new Writer();
   for (const n of g.nodes) w.message(1, encodeNode(n));
   w.string(2, g.name);

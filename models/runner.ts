@@ -150,3 +150,28 @@ export class ShelfLifeModel {
     await this.session.release();
   }
 }
+
+/**
+ * A model loaded on first use and then shared by every caller (the shelf-life consumer, the lot
+ * routes); a failed load is not kept, so the next call tries again.
+ */
+export class LazyModel {
+  private model: Promise<ShelfLifeModel> | undefined;
+
+  constructor(private readonly load: () => Promise<ShelfLifeModel>) {}
+
+  get(): Promise<ShelfLifeModel> {
+    this.model ??= this.load().catch((err: unknown) => {
+      this.model = undefined;
+      throw err;
+    });
+    return this.model;
+  }
+
+  /** Releases the model if it was loaded; a later get() loads it again. */
+  async close(): Promise<void> {
+    const model = this.model;
+    this.model = undefined;
+    if (model) await (await model.catch(() => undefined))?.close();
+  }
+}

@@ -37,7 +37,7 @@ export const PARAM = {
   /** Assumed temperature from now on, °C, for the remaining shelf life. */
   tFutureC: 12,
 } as const;
-export const PARAM_COUNT = 13;
+export const PARAM_COUNT = Object.keys(PARAM).length;
 
 /** Carried state, the `state_in` / `state_out` tensors [B, STATE_COUNT]; indices into it. */
 export const STATE = {
@@ -48,7 +48,7 @@ export const STATE = {
   /** Chilling dose: degree-hours below the chilling threshold, °C·h. */
   chillDegreeHours: 2,
 } as const;
-export const STATE_COUNT = 3;
+export const STATE_COUNT = Object.keys(STATE).length;
 
 /** Input names and shapes (B lots, N steps). */
 export const INPUTS = {

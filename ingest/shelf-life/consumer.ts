@@ -15,7 +15,7 @@
 import type { Logger } from '../../common/log.js';
 import { findCommodity, parameterRow, type Commodity } from '../../models/commodities.js';
 import type { Step } from '../../models/reference.js';
-import type { ShelfLifeModel } from '../../models/runner.js';
+import { LazyModel, type ShelfLifeModel } from '../../models/runner.js';
 import type { BatchConsumer } from '../consumers/consumer.js';
 import { readingsByLocation } from '../consumers/readings-by-location.js';
 import type { CommittedBatch, LocationPoint, LotFreshness, ShelfLifeUpdate, Store } from '../store/types.js';
@@ -46,9 +46,11 @@ interface LotSegments {
 
 export class ShelfLifeConsumer implements BatchConsumer {
   readonly name = SHELF_LIFE_CONSUMER;
-  private model: Promise<ShelfLifeModel> | undefined;
+  private readonly model: LazyModel;
 
-  constructor(private readonly options: ShelfLifeConsumerOptions) {}
+  constructor(private readonly options: ShelfLifeConsumerOptions) {
+    this.model = new LazyModel(options.loadModel);
+  }
 
   async consume(batches: readonly CommittedBatch[]): Promise<void> {
     const { store, logger } = this.options;
@@ -87,7 +89,7 @@ export class ShelfLifeConsumer implements BatchConsumer {
         if (!row) params.set(c, (row = parameterRow(c)));
         lotWindows.push({ lot, params: row, state: previous ? [previous.usedFraction, previous.waterLossPct, previous.chillDegreeHours] : [0, 0, 0], steps: window.steps });
       }
-      const model = await this.loadModel();
+      const model = await this.model.get();
       const results = await evaluateLots(model, lotWindows);
       const updated: LotChange[] = [];
       for (const [lot, result] of results) {
@@ -131,17 +133,7 @@ export class ShelfLifeConsumer implements BatchConsumer {
   }
 
   async close(): Promise<void> {
-    const model = this.model;
-    this.model = undefined;
-    if (model) await (await model.catch(() => undefined))?.close();
-  }
-
-  private loadModel(): Promise<ShelfLifeModel> {
-    this.model ??= this.options.loadModel().catch((err: unknown) => {
-      this.model = undefined; // the next round tries again
-      throw err;
-    });
-    return this.model;
+    await this.model.close();
   }
 }
 
@@ -160,8 +152,10 @@ function endingAfter(steps: readonly TimedStep[], ts: number): number {
 /**
  * A lot's steps after `afterTs` (what its stored freshness already counts) in time order, with
  * unknown humidity filled by the commodity's recommended RH, and the locations where it was
- * below its chilling threshold. A lot moved in this round has one segment per location; custody
- * intervals do not overlap, so ordering the segments by their first step orders the steps.
+ * below its chilling threshold. A lot moved in this round has one segment per location; ordering
+ * the segments by their first step orders the steps as long as its custody intervals do not
+ * overlap. They do for a lot split between holders (docs/events.md §7): its segments are then
+ * all counted one after the other, so time held at both places counts twice (not yet handled).
  */
 function newSteps(c: Commodity, segments: Segment[], afterTs: number): { steps: Step[]; chilledAt: string[]; throughTs: number } {
   if (segments.length > 1) segments.sort((a, b) => a.steps[0]!.endTs - b.steps[0]!.endTs);

@@ -107,6 +107,15 @@ export function describeLotContract(name: string, open: () => Promise<OpenedStor
         [T0, 9],
       ]);
       expect(await store.freshnessHistory('A', 1)).toHaveLength(1);
+      // One call naming a key twice: the last row wins, as with one upsert after the other.
+      await store.saveShelfLife({
+        series: [{ location: 'room-3', ts: T0, tempC: 1 }, { location: 'room-3', ts: T0 + HOUR, tempC: 2 }],
+        freshness: [{ lot: 'B', ...fresh, throughTs: T0 }, { lot: 'B', ...fresh, quality: 7, throughTs: T0 + HOUR }],
+        history: [{ lot: 'B', ts: T0, ...fresh }, { lot: 'B', ts: T0, ...fresh, quality: 7 }],
+      });
+      expect(await store.locationSeries(['room-3'])).toEqual([{ location: 'room-3', ts: T0 + HOUR, tempC: 2 }]);
+      expect(await store.lotFreshness(['B'])).toEqual([{ lot: 'B', ...fresh, quality: 7, throughTs: T0 + HOUR }]);
+      expect((await store.freshnessHistory('B', 10)).map((p) => [p.ts, p.quality])).toEqual([[T0, 7]]);
     });
 
     it('records a shipment once; the same id with other content is a conflict', async () => {

@@ -1,8 +1,11 @@
 /**
  * What the SQLite and PostgreSQL stores share for lots (migrations 006 / pg 005): SQL texts with
  * `?` placeholders (numbered for PostgreSQL by integrity-sql.ts `numbered`) and row mappers.
- * Upserts use ON CONFLICT … DO UPDATE, which both databases accept in this form.
+ * Lists of ids are bound as one parameter (lot-event-sql.ts Dialect), so a statement's text, and
+ * its prepared plan, does not depend on how many there are. Upserts use ON CONFLICT … DO UPDATE,
+ * which both databases accept in this form.
  */
+import type { Dialect } from './lot-event-sql.js';
 import type { CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, Shipment } from './lot-types.js';
 import type { Row } from './sqlite-rows.js';
 
@@ -12,50 +15,52 @@ export const INSERT_CUSTODY_SQL = 'INSERT INTO lot_custody (lot, location, from_
 export const OPEN_CUSTODY_SQL = 'SELECT lot, location, from_ts, to_ts FROM lot_custody WHERE lot = ? AND to_ts IS NULL';
 export const CLOSE_CUSTODY_SQL = 'UPDATE lot_custody SET to_ts = ? WHERE lot = ? AND to_ts IS NULL';
 export const CUSTODY_OF_LOT_SQL = 'SELECT lot, location, from_ts, to_ts FROM lot_custody WHERE lot = ? ORDER BY from_ts';
-/** Intervals at a location overlapping [from, to]: started by `to` and not ended before `from`. */
-export const CUSTODY_AT_SQL = `
-SELECT c.lot, c.location, c.from_ts, c.to_ts, l.commodity
-FROM lot_custody c JOIN lots l ON l.id = c.lot
-WHERE c.location = ? AND c.from_ts <= ? AND (c.to_ts IS NULL OR c.to_ts >= ?)
-ORDER BY c.lot, c.from_ts`;
 /**
- * CUSTODY_AT_SQL for many locations over one span, the locations bound as one parameter so the
- * statement text (and its prepared plan) does not depend on how many there are: a JSON array
- * read by json_each in SQLite, a text[] in PostgreSQL. The (location, from_ts) index serves both.
+ * Intervals at any of a set of locations overlapping [from, to] (started by `to`, not ended
+ * before `from`); parameters: the locations, to, from. The (location, from_ts) index serves it.
  */
-const custodyAtManySql = (atLocation: string): string => `
+export const custodyAtSql = (d: Dialect): string => `
 SELECT c.lot, c.location, c.from_ts, c.to_ts, l.commodity
 FROM lot_custody c JOIN lots l ON l.id = c.lot
-WHERE ${atLocation} AND c.from_ts <= ? AND (c.to_ts IS NULL OR c.to_ts >= ?)
+WHERE ${d.inSet('c.location')} AND c.from_ts <= ? AND (c.to_ts IS NULL OR c.to_ts >= ?)
 ORDER BY c.location, c.lot, c.from_ts`;
-export const SQLITE_CUSTODY_AT_MANY_SQL = custodyAtManySql('c.location IN (SELECT value FROM json_each(?))');
-export const PG_CUSTODY_AT_MANY_SQL = custodyAtManySql('c.location = ANY(?::text[])');
 export const HOLDERS_SQL = `
 SELECT c.lot, c.location, c.from_ts, c.to_ts, l.commodity
 FROM lot_custody c JOIN lots l ON l.id = c.lot
 WHERE c.location = ? AND c.to_ts IS NULL
 ORDER BY c.lot`;
-export const FRESHNESS_COLUMNS = 'lot, used_fraction, water_loss_pct, chill_degree_hours, quality, remaining_days, through_ts';
-export const UPSERT_FRESHNESS_SQL = `
-INSERT INTO lot_freshness (${FRESHNESS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (lot) DO UPDATE SET used_fraction = excluded.used_fraction, water_loss_pct = excluded.water_loss_pct,
-  chill_degree_hours = excluded.chill_degree_hours, quality = excluded.quality, remaining_days = excluded.remaining_days,
-  through_ts = excluded.through_ts`;
-export const UPSERT_HISTORY_SQL = `
-INSERT INTO lot_freshness_history (lot, ts, used_fraction, water_loss_pct, chill_degree_hours, quality, remaining_days) VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (lot, ts) DO UPDATE SET used_fraction = excluded.used_fraction, water_loss_pct = excluded.water_loss_pct,
-  chill_degree_hours = excluded.chill_degree_hours, quality = excluded.quality, remaining_days = excluded.remaining_days`;
+
+/**
+ * A table one shelf-life round upserts: its columns, the conflict key first, with their
+ * PostgreSQL types (for the one-statement unnest form of postgres/lots.ts).
+ */
+export interface UpsertTable {
+  table: string;
+  /** How many leading columns form the conflict key. */
+  keyColumns: number;
+  columns: ReadonlyArray<readonly [name: string, pgType: string]>;
+}
+
+const FRESHNESS_VALUES = [['used_fraction', 'float8'], ['water_loss_pct', 'float8'], ['chill_degree_hours', 'float8'], ['quality', 'float8'], ['remaining_days', 'float8']] as const;
+export const SERIES_TABLE: UpsertTable = { table: 'location_series', keyColumns: 1, columns: [['location', 'text'], ['ts', 'bigint'], ['temp_c', 'float8'], ['rh', 'float8'], ['rh_ts', 'bigint']] };
+export const FRESHNESS_TABLE: UpsertTable = { table: 'lot_freshness', keyColumns: 1, columns: [['lot', 'text'], ...FRESHNESS_VALUES, ['through_ts', 'bigint']] };
+export const HISTORY_TABLE: UpsertTable = { table: 'lot_freshness_history', keyColumns: 2, columns: [['lot', 'text'], ['ts', 'bigint'], ...FRESHNESS_VALUES] };
+
+/** INSERT … `source` ON CONFLICT (key) DO UPDATE SET every other column. */
+export function upsertSql({ table, keyColumns, columns }: UpsertTable, source: string): string {
+  const names = columns.map(([name]) => name);
+  const set = names.slice(keyColumns).map((c) => `${c} = excluded.${c}`);
+  return `INSERT INTO ${table} (${names.join(', ')}) ${source} ON CONFLICT (${names.slice(0, keyColumns).join(', ')}) DO UPDATE SET ${set.join(', ')}`;
+}
+/** One row's upsert, `?` placeholders. */
+export const upsertRowSql = (t: UpsertTable): string => upsertSql(t, `VALUES (${t.columns.map(() => '?').join(', ')})`);
+
+const FRESHNESS_COLUMNS = FRESHNESS_TABLE.columns.map(([name]) => name).join(', ');
 export const HISTORY_SQL = `
 SELECT ts, used_fraction, water_loss_pct, chill_degree_hours, quality, remaining_days FROM lot_freshness_history
 WHERE lot = ? ORDER BY ts DESC LIMIT ?`;
-export const UPSERT_SERIES_SQL = `
-INSERT INTO location_series (location, ts, temp_c, rh, rh_ts) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (location) DO UPDATE SET ts = excluded.ts, temp_c = excluded.temp_c, rh = excluded.rh, rh_ts = excluded.rh_ts`;
-
-/** `IN (?, ?, …)` for n values (n ≥ 1). */
-export const inList = (n: number): string => `(${new Array<string>(n).fill('?').join(', ')})`;
-export const freshnessOfSql = (n: number): string => `SELECT ${FRESHNESS_COLUMNS} FROM lot_freshness WHERE lot IN ${inList(n)}`;
-export const seriesOfSql = (n: number): string => `SELECT location, ts, temp_c, rh, rh_ts FROM location_series WHERE location IN ${inList(n)}`;
+export const freshnessOfSql = (d: Dialect): string => `SELECT ${FRESHNESS_COLUMNS} FROM lot_freshness WHERE ${d.inSet('lot')}`;
+export const seriesOfSql = (d: Dialect): string => `SELECT location, ts, temp_c, rh, rh_ts FROM location_series WHERE ${d.inSet('location')}`;
 
 const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
 
@@ -67,6 +72,9 @@ export function toCustody(r: Row): CustodyInterval {
   const toTs = num(r.to_ts);
   return { lot: String(r.lot), location: String(r.location), fromTs: Number(r.from_ts), ...(toTs === undefined ? {} : { toTs }) };
 }
+
+/** A custody row joined with its lot's commodity (custodyAtSql, HOLDERS_SQL). */
+export const toHeldCustody = (r: Row): CustodyInterval & { commodity: string } => ({ ...toCustody(r), commodity: String(r.commodity) });
 
 export function toFreshness(r: Row): LotFreshness {
   return {
@@ -112,8 +120,8 @@ export const INSERT_SHIPMENT_SQL = `INSERT INTO shipments (id, lot, destination,
 ON CONFLICT (id) DO NOTHING`;
 export const GET_SHIPMENT_SQL = 'SELECT * FROM shipments WHERE id = ?';
 export const SHIPMENTS_OF_LOT_SQL = 'SELECT * FROM shipments WHERE lot = ? ORDER BY eta, id';
-/** Shipments of n lots arriving after a time (the index shipments_by_lot (lot, eta) serves it); lots first, then the time. */
-export const shipmentsOfLotsSql = (n: number): string => `SELECT * FROM shipments WHERE lot IN ${inList(n)} AND eta > ? ORDER BY lot, eta, id`;
+/** Shipments of a set of lots arriving after a time (the index shipments_by_lot (lot, eta) serves it); lots first, then the time. */
+export const shipmentsOfLotsSql = (d: Dialect): string => `SELECT * FROM shipments WHERE ${d.inSet('lot')} AND eta > ? ORDER BY lot, eta, id`;
 
 export function toShipment(r: Row): Shipment {
   const min = num(r.min_days_on_arrival);

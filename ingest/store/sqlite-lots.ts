@@ -2,41 +2,47 @@
  * Lots of the SQLite store (lot-types.ts). Synchronous calls on the one connection: a
  * read-then-write inside an IMMEDIATE transaction is atomic.
  */
+import { SQLITE_DIALECT as D } from './lot-event-sql.js';
 import {
   CLOSE_CUSTODY_SQL,
-  CUSTODY_AT_SQL,
   CUSTODY_OF_LOT_SQL,
+  custodyAtSql,
+  FRESHNESS_TABLE,
   freshnessOfSql,
   freshnessParams,
   GET_LOT_SQL,
+  GET_SHIPMENT_SQL,
   HISTORY_SQL,
+  HISTORY_TABLE,
   historyParams,
   HOLDERS_SQL,
   INSERT_CUSTODY_SQL,
   INSERT_LOT_SQL,
+  INSERT_SHIPMENT_SQL,
   OPEN_CUSTODY_SQL,
+  sameShipment,
+  SERIES_TABLE,
   seriesOfSql,
   seriesParams,
-  SQLITE_CUSTODY_AT_MANY_SQL,
-  toCustody,
-  toFreshness,
-  toFreshnessPoint,
-  toLocationPoint,
-  toLot,
-  UPSERT_FRESHNESS_SQL,
-  UPSERT_HISTORY_SQL,
-  UPSERT_SERIES_SQL,
-  GET_SHIPMENT_SQL,
-  INSERT_SHIPMENT_SQL,
-  sameShipment,
   shipmentParams,
   SHIPMENTS_OF_LOT_SQL,
   shipmentsOfLotsSql,
+  toCustody,
+  toFreshness,
+  toFreshnessPoint,
+  toHeldCustody,
+  toLocationPoint,
+  toLot,
   toShipment,
+  upsertRowSql,
 } from './lot-sql.js';
 import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from './lot-types.js';
 import type { SqliteContext } from './sqlite-identity.js';
 import type { Row } from './sqlite-rows.js';
+
+const UPSERT_SERIES_SQL = upsertRowSql(SERIES_TABLE);
+const UPSERT_FRESHNESS_SQL = upsertRowSql(FRESHNESS_TABLE);
+const UPSERT_HISTORY_SQL = upsertRowSql(HISTORY_TABLE);
 
 export function createLot({ db, sql }: SqliteContext, lot: NewLot): CreateLotResult {
   return db
@@ -77,25 +83,20 @@ export const getLot = ({ sql }: SqliteContext, id: string): Lot | undefined => {
 
 export const lotCustody = ({ sql }: SqliteContext, id: string): CustodyInterval[] => (sql(CUSTODY_OF_LOT_SQL).all(id) as Row[]).map(toCustody);
 
-const withCommodity = (r: Row): CustodyInterval & { commodity: string } => ({ ...toCustody(r), commodity: String(r.commodity) });
+type HeldCustody = CustodyInterval & { commodity: string };
 
-export const custodyAt = ({ sql }: SqliteContext, location: string, fromTs: number, toTs: number) => (sql(CUSTODY_AT_SQL).all(location, toTs, fromTs) as Row[]).map(withCommodity);
+export const custodyAtMany = ({ sql }: SqliteContext, locations: readonly string[], fromTs: number, toTs: number): HeldCustody[] =>
+  locations.length === 0 ? [] : (sql(custodyAtSql(D)).all(D.setParam(locations), toTs, fromTs) as Row[]).map(toHeldCustody);
 
-export const custodyAtMany = ({ sql }: SqliteContext, locations: readonly string[], fromTs: number, toTs: number) =>
-  locations.length === 0 ? [] : (sql(SQLITE_CUSTODY_AT_MANY_SQL).all(JSON.stringify(locations), toTs, fromTs) as Row[]).map(withCommodity);
+export const custodyAt = (context: SqliteContext, location: string, fromTs: number, toTs: number): HeldCustody[] => custodyAtMany(context, [location], fromTs, toTs);
 
-export const lotsAt = ({ sql }: SqliteContext, location: string) => (sql(HOLDERS_SQL).all(location) as Row[]).map(withCommodity);
+export const lotsAt = ({ sql }: SqliteContext, location: string): HeldCustody[] => (sql(HOLDERS_SQL).all(location) as Row[]).map(toHeldCustody);
 
-export function lotFreshness({ db }: SqliteContext, lots: readonly string[]): LotFreshness[] {
-  if (lots.length === 0) return [];
-  // Not cached: the text depends on the number of ids.
-  return (db.prepare(freshnessOfSql(lots.length)).all(...lots) as Row[]).map(toFreshness);
-}
+export const lotFreshness = ({ sql }: SqliteContext, lots: readonly string[]): LotFreshness[] =>
+  lots.length === 0 ? [] : (sql(freshnessOfSql(D)).all(D.setParam(lots)) as Row[]).map(toFreshness);
 
-export function locationSeries({ db }: SqliteContext, locations: readonly string[]): LocationPoint[] {
-  if (locations.length === 0) return [];
-  return (db.prepare(seriesOfSql(locations.length)).all(...locations) as Row[]).map(toLocationPoint);
-}
+export const locationSeries = ({ sql }: SqliteContext, locations: readonly string[]): LocationPoint[] =>
+  locations.length === 0 ? [] : (sql(seriesOfSql(D)).all(D.setParam(locations)) as Row[]).map(toLocationPoint);
 
 export function saveShelfLife({ db, sql }: SqliteContext, update: ShelfLifeUpdate): void {
   // Statements looked up once per call, not once per row: a round may write 10,000s of rows.
@@ -124,8 +125,5 @@ export function createShipment({ db, sql }: SqliteContext, shipment: Shipment): 
 
 export const lotShipments = ({ sql }: SqliteContext, lot: string): Shipment[] => (sql(SHIPMENTS_OF_LOT_SQL).all(lot) as Row[]).map(toShipment);
 
-export function shipmentsOfLots({ db }: SqliteContext, lots: readonly string[], etaAfter: number): Shipment[] {
-  if (lots.length === 0) return [];
-  // Not cached: the text depends on the number of ids.
-  return (db.prepare(shipmentsOfLotsSql(lots.length)).all(...lots, etaAfter) as Row[]).map(toShipment);
-}
+export const shipmentsOfLots = ({ sql }: SqliteContext, lots: readonly string[], etaAfter: number): Shipment[] =>
+  lots.length === 0 ? [] : (sql(shipmentsOfLotsSql(D)).all(D.setParam(lots), etaAfter) as Row[]).map(toShipment);

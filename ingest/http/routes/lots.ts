@@ -8,7 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { FreshTrailError } from '../../../common/errors.js';
 import { COMMODITIES, findCommodity, parameterRow, unknownCommodityMessage, type Commodity } from '../../../models/commodities.js';
-import { ShelfLifeModel } from '../../../models/runner.js';
+import { LazyModel, ShelfLifeModel } from '../../../models/runner.js';
 import { STATE_COUNT } from '../../../models/signature.js';
 import { predictArrivals, reportArrival } from '../../shelf-life/arrival.js';
 import type { CustodyInterval, LotFreshness, Shipment, Store } from '../../store/types.js';
@@ -126,15 +126,9 @@ async function lotView(store: Store, id: string) {
 export async function lotRoutes(app: FastifyInstance, { services }: RouteOptions): Promise<void> {
   const { store } = services;
   const now = services.now ?? Date.now;
-  let model: Promise<ShelfLifeModel> | undefined;
-  const loadModel = (): Promise<ShelfLifeModel> =>
-    (model ??= ShelfLifeModel.load(services.shelfLifeModelPath).catch((err: unknown) => {
-      model = undefined;
-      throw err;
-    }));
-  app.addHook('onClose', async () => {
-    if (model) await (await model.catch(() => undefined))?.close();
-  });
+  const model = new LazyModel(() => ShelfLifeModel.load(services.shelfLifeModelPath));
+  const loadModel = (): Promise<ShelfLifeModel> => model.get();
+  app.addHook('onClose', () => model.close());
   /** The shipments of one lot with their arrival predicted as of `at` (shelf-life/arrival.ts), in one model call. */
   const shipmentViews = async (c: Commodity, stored: LotFreshness | undefined, shipments: readonly Shipment[], at: number) => {
     if (shipments.length === 0) return [];
@@ -209,10 +203,9 @@ export async function lotRoutes(app: FastifyInstance, { services }: RouteOptions
     },
   }, async (request) => {
     const lot = await lotView(store, request.params.id);
-    const [stored] = await store.lotFreshness([lot.id]);
-    const history = await store.freshnessHistory(lot.id, request.query.history ?? 500);
+    const [[stored], history, lotShipments] = await Promise.all([store.lotFreshness([lot.id]), store.freshnessHistory(lot.id, request.query.history ?? 500), store.lotShipments(lot.id)]);
     const c = knownCommodity(lot.commodity);
-    const shipments = await shipmentViews(c, stored, await store.lotShipments(lot.id), now());
+    const shipments = await shipmentViews(c, stored, lotShipments, now());
     return {
       lot,
       freshness: freshnessView(c, stored, stored ? undefined : (await freshOutputs(await loadModel(), [c]))[0]),

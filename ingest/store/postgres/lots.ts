@@ -5,43 +5,48 @@
  */
 import type pg from 'pg';
 import { numbered } from '../integrity-sql.js';
+import { PG_DIALECT as D } from '../lot-event-sql.js';
 import {
   CLOSE_CUSTODY_SQL,
-  CUSTODY_AT_SQL,
   CUSTODY_OF_LOT_SQL,
+  custodyAtSql,
+  FRESHNESS_TABLE,
   freshnessOfSql,
   freshnessParams,
   GET_LOT_SQL,
+  GET_SHIPMENT_SQL,
   HISTORY_SQL,
+  HISTORY_TABLE,
   historyParams,
   HOLDERS_SQL,
   INSERT_CUSTODY_SQL,
   INSERT_LOT_SQL,
+  INSERT_SHIPMENT_SQL,
   OPEN_CUSTODY_SQL,
-  PG_CUSTODY_AT_MANY_SQL,
+  sameShipment,
+  SERIES_TABLE,
   seriesOfSql,
   seriesParams,
-  toCustody,
-  toFreshness,
-  toFreshnessPoint,
-  toLocationPoint,
-  toLot,
-  UPSERT_FRESHNESS_SQL,
-  UPSERT_HISTORY_SQL,
-  UPSERT_SERIES_SQL,
-  GET_SHIPMENT_SQL,
-  INSERT_SHIPMENT_SQL,
-  sameShipment,
   shipmentParams,
   SHIPMENTS_OF_LOT_SQL,
   shipmentsOfLotsSql,
+  toCustody,
+  toFreshness,
+  toFreshnessPoint,
+  toHeldCustody,
+  toLocationPoint,
+  toLot,
   toShipment,
+  upsertSql,
+  type UpsertTable,
 } from '../lot-sql.js';
 import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from '../lot-types.js';
 import type { Row } from '../sqlite-rows.js';
 import { inTransaction } from './transaction.js';
 
 const q = (client: pg.Pool | pg.PoolClient, sql: string, params: unknown[]) => client.query<Row>(numbered(sql), params);
+
+type HeldCustody = CustodyInterval & { commodity: string };
 
 export function createLot(pool: pg.Pool, lot: NewLot): Promise<CreateLotResult> {
   return inTransaction(pool, async (client): Promise<CreateLotResult> => {
@@ -78,36 +83,51 @@ export async function lotCustody(pool: pg.Pool, id: string): Promise<CustodyInte
   return (await q(pool, CUSTODY_OF_LOT_SQL, [id])).rows.map(toCustody);
 }
 
-const withCommodity = (r: Row): CustodyInterval & { commodity: string } => ({ ...toCustody(r), commodity: String(r.commodity) });
-
-export async function custodyAt(pool: pg.Pool, location: string, fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
-  return (await q(pool, CUSTODY_AT_SQL, [location, toTs, fromTs])).rows.map(withCommodity);
-}
-
-export async function custodyAtMany(pool: pg.Pool, locations: readonly string[], fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
+export async function custodyAtMany(pool: pg.Pool, locations: readonly string[], fromTs: number, toTs: number): Promise<HeldCustody[]> {
   if (locations.length === 0) return [];
-  return (await q(pool, PG_CUSTODY_AT_MANY_SQL, [[...locations], toTs, fromTs])).rows.map(withCommodity);
+  return (await q(pool, custodyAtSql(D), [D.setParam(locations), toTs, fromTs])).rows.map(toHeldCustody);
 }
 
-export async function lotsAt(pool: pg.Pool, location: string): Promise<Array<CustodyInterval & { commodity: string }>> {
-  return (await q(pool, HOLDERS_SQL, [location])).rows.map(withCommodity);
+export const custodyAt = (pool: pg.Pool, location: string, fromTs: number, toTs: number): Promise<HeldCustody[]> => custodyAtMany(pool, [location], fromTs, toTs);
+
+export async function lotsAt(pool: pg.Pool, location: string): Promise<HeldCustody[]> {
+  return (await q(pool, HOLDERS_SQL, [location])).rows.map(toHeldCustody);
 }
 
 export async function lotFreshness(pool: pg.Pool, lots: readonly string[]): Promise<LotFreshness[]> {
   if (lots.length === 0) return [];
-  return (await q(pool, freshnessOfSql(lots.length), [...lots])).rows.map(toFreshness);
+  return (await q(pool, freshnessOfSql(D), [D.setParam(lots)])).rows.map(toFreshness);
 }
 
 export async function locationSeries(pool: pg.Pool, locations: readonly string[]): Promise<LocationPoint[]> {
   if (locations.length === 0) return [];
-  return (await q(pool, seriesOfSql(locations.length), [...locations])).rows.map(toLocationPoint);
+  return (await q(pool, seriesOfSql(D), [D.setParam(locations)])).rows.map(toLocationPoint);
+}
+
+/** A table's upsert of many rows in one statement: one array parameter per column, unnested. */
+const unnestUpsertSql = (t: UpsertTable): string => upsertSql(t, `SELECT * FROM unnest(${t.columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`);
+const UPSERT_SERIES_SQL = unnestUpsertSql(SERIES_TABLE);
+const UPSERT_FRESHNESS_SQL = unnestUpsertSql(FRESHNESS_TABLE);
+const UPSERT_HISTORY_SQL = unnestUpsertSql(HISTORY_TABLE);
+
+/**
+ * Rows as one array per column, the last row of each conflict key kept (as row-by-row upserts
+ * would leave it): one statement may not update the same row twice.
+ */
+function columnsOf(t: UpsertTable, rows: readonly unknown[][]): unknown[][] {
+  const byKey = new Map(rows.map((r) => [JSON.stringify(r.slice(0, t.keyColumns)), r]));
+  return t.columns.map((_, i) => [...byKey.values()].map((r) => r[i]));
 }
 
 export function saveShelfLife(pool: pg.Pool, update: ShelfLifeUpdate): Promise<void> {
+  // Three statements whatever the number of rows: a round may write 10,000s of them.
+  const writes: Array<[string, UpsertTable, unknown[][]]> = [
+    [UPSERT_SERIES_SQL, SERIES_TABLE, update.series.map(seriesParams)],
+    [UPSERT_FRESHNESS_SQL, FRESHNESS_TABLE, update.freshness.map(freshnessParams)],
+    [UPSERT_HISTORY_SQL, HISTORY_TABLE, update.history.map(historyParams)],
+  ];
   return inTransaction(pool, async (client) => {
-    for (const p of update.series) await q(client, UPSERT_SERIES_SQL, seriesParams(p));
-    for (const f of update.freshness) await q(client, UPSERT_FRESHNESS_SQL, freshnessParams(f));
-    for (const h of update.history) await q(client, UPSERT_HISTORY_SQL, historyParams(h));
+    for (const [sql, table, rows] of writes) if (rows.length > 0) await client.query(sql, columnsOf(table, rows));
   });
 }
 
@@ -129,5 +149,5 @@ export async function lotShipments(pool: pg.Pool, lot: string): Promise<Shipment
 
 export async function shipmentsOfLots(pool: pg.Pool, lots: readonly string[], etaAfter: number): Promise<Shipment[]> {
   if (lots.length === 0) return [];
-  return (await q(pool, shipmentsOfLotsSql(lots.length), [...lots, etaAfter])).rows.map(toShipment);
+  return (await q(pool, shipmentsOfLotsSql(D), [D.setParam(lots), etaAfter])).rows.map(toShipment);
 }
