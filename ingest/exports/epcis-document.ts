@@ -57,14 +57,17 @@ export function sensorSummaryEvent(lot: string, interval: CustodyInterval, toTs:
   };
 }
 
-/** The lot's custody summaries as EPCIS events: one readings query for all intervals. */
-async function sensorEvents(store: Store, lot: string, events: readonly LotEvent[], now: number): Promise<Array<{ time: number; event: EpcisEvent }>> {
-  const custody = await store.lotCustody(lot);
-  const spans = custody.map((c) => ({ location: c.location, fromTs: c.fromTs, toTs: c.toTs ?? Math.max(now, c.fromTs) }));
+/**
+ * The custody summaries of some lots as EPCIS events: their custody intervals read together,
+ * then one readings query for every interval of every lot.
+ */
+async function sensorEvents(store: Store, lots: readonly string[], events: readonly LotEvent[], now: number): Promise<Array<{ time: number; event: EpcisEvent }>> {
+  const custody = (await Promise.all(lots.map((lot) => store.lotCustody(lot)))).flatMap((intervals, i) => intervals.map((c) => ({ lot: lots[i]!, c })));
+  const spans = custody.map(({ c }) => ({ location: c.location, fromTs: c.fromTs, toTs: c.toTs ?? Math.max(now, c.fromTs) }));
   const summaries = await store.readingSummaries(spans);
-  const own = events.filter((e) => e.lots.some((l) => l.tlc === lot) || (e.cte === 'transformation' && e.inputs.some((l) => l.tlc === lot)));
-  return custody.flatMap((c, i) => {
-    const event = sensorSummaryEvent(lot, c, spans[i]!.toTs, summaries[i]!, offsetAt(own, c.fromTs));
+  const own = new Map(lots.map((lot) => [lot, events.filter((e) => e.lots.some((l) => l.tlc === lot) || (e.cte === 'transformation' && e.inputs.some((l) => l.tlc === lot)))]));
+  return custody.flatMap(({ lot, c }, i) => {
+    const event = sensorSummaryEvent(lot, c, spans[i]!.toTs, summaries[i]!, offsetAt(own.get(lot)!, c.fromTs));
     return event ? [{ time: spans[i]!.toTs, event }] : [];
   });
 }
@@ -75,11 +78,8 @@ async function sensorEvents(store: Store, lot: string, events: readonly LotEvent
  * event comes first, so a re-import sees a lot assigned before it is observed.
  */
 export async function epcisExport(store: Store, lots: readonly string[], events: readonly LotEvent[], now: number): Promise<EpcisDocument> {
-  const timed: Array<{ time: number; order: number; event: EpcisEvent }> = events.map((e, i) => ({ time: e.eventTime, order: i, event: toEpcisEvent(e) }));
-  for (const lot of lots) {
-    for (const s of await sensorEvents(store, lot, events, now)) timed.push({ time: s.time, order: events.length + timed.length, event: s.event });
-  }
-  timed.sort((a, b) => a.time - b.time || a.order - b.order);
+  const timed = [...events.map((e) => ({ time: e.eventTime, event: toEpcisEvent(e) })), ...(await sensorEvents(store, lots, events, now))];
+  timed.sort((a, b) => a.time - b.time); // stable (ES2019): lot events, listed first, stay first at equal times
   return {
     '@context': [EPCIS_CONTEXT, FRESHTRAIL_NS],
     type: 'EPCISDocument',

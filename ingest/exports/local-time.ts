@@ -3,6 +3,7 @@ import { offsetMinutes } from '../events/event-id.js';
 
 /** "2025-06-01T14:00:00.000-07:00": the instant `ms` written at `offset` ("+00:00" for "Z"). */
 export function localIso(ms: number, offset: string): string {
-  const local = new Date(ms + (offsetMinutes(offset) ?? 0) * 60_000).toISOString().slice(0, 23);
-  return `${local}${offsetMinutes(offset) === undefined ? '+00:00' : offset}`;
+  const minutes = offsetMinutes(offset);
+  const local = new Date(ms + (minutes ?? 0) * 60_000).toISOString().slice(0, 23);
+  return `${local}${minutes === undefined ? '+00:00' : offset}`;
 }

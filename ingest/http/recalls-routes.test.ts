@@ -77,6 +77,11 @@ describe('HTTP API: recalls', () => {
     expect((await post(`/recalls/${recall.id}/acknowledge`, { location: STORE_1, by: 'someone-else' })).json()).toMatchObject({ changed: false, notice: { acknowledgedBy: 'manager@store-1' } });
     const progress = (await api.app.inject(`/api/v1/recalls/${recall.id}`)).json();
     expect(progress.progress).toEqual({ locations: 4, acknowledged: 1 });
+    // The reply to the start carried the alert links the store keeps, one alert per notice.
+    const alertIds = recall.notices.map((n: { alertId?: number }) => n.alertId);
+    expect(alertIds.every((id: unknown) => Number.isInteger(id))).toBe(true);
+    expect(new Set(alertIds).size).toBe(4);
+    expect(progress.notices.map((n: { alertId?: number }) => n.alertId)).toEqual(alertIds);
     // The notice's alert is acknowledged too, and that change is delivered as well.
     const alert = (await api.app.inject('/api/v1/alerts?kind=recall')).json().alerts.find((a: { subject: string }) => a.subject === STORE_1);
     expect(alert).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'manager@store-1' });

@@ -24,20 +24,18 @@ export interface RecallRequest {
 
 export async function startRecall(store: Store, request: RecallRequest, now: number): Promise<Recall> {
   const lots = [...new Set(request.lots)];
-  const traces: LotTrace[] = [];
-  const unknown: string[] = [];
-  for (const lot of lots) {
-    const trace = await store.trace(lot, 'forward', RECALL_TRACE_LIMITS);
-    if (trace) traces.push(trace);
-    else unknown.push(lot);
-  }
+  const found = await Promise.all(lots.map((lot) => store.trace(lot, 'forward', RECALL_TRACE_LIMITS)));
+  const unknown = lots.filter((_, i) => !found[i]);
   if (unknown.length > 0) throw new FreshTrailError('FT_ERR_NOT_FOUND', `no lot ${unknown.map((l) => `"${l}"`).join(', ')}: a recall names lots the store knows (GET /api/v1/lots/{id})`);
+  const traces = found.filter((t): t is LotTrace => t !== undefined);
 
   const recall = await store.createRecall(planRecall(request, lots, traces, now));
-  const alerts = recall.notices.map((n) => noticeAlert(recall, n));
-  const raised = await store.raiseAlerts(alerts);
-  for (const [i, { alert }] of raised.entries()) await store.setRecallNoticeAlert(recall.id, recall.notices[i]!.location, alert.id);
-  return (await store.getRecall(recall.id))!;
+  const raised = await store.raiseAlerts(recall.notices.map((n) => noticeAlert(recall, n)));
+  // The store has no batch link yet: one UPDATE per notice. The recall is not read back: the
+  // links just written are all that changed.
+  const notices = recall.notices.map((n, i) => ({ ...n, alertId: raised[i]!.alert.id }));
+  for (const n of notices) await store.setRecallNoticeAlert(recall.id, n.location, n.alertId);
+  return { ...recall, notices };
 }
 
 /** The recall's affected lots and one notice per location, from the forward traces of its lots. */

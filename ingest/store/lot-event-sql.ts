@@ -1,23 +1,41 @@
 /**
  * What the SQLite and PostgreSQL stores share for lot events (migrations 011 / pg 010): SQL
  * with `?` placeholders, the per-event write plan (TLC rule + custody derivation) as a pure
- * function of what the store read, and the row mappers and assembly of a trace. A backend only
- * runs the reads, calls {@link planEvent}, and runs the writes it returns, in one transaction.
+ * function of what the store read, and {@link recordEventSteps}, the reads and writes of
+ * recordEvents as a generator that a backend drives with its own connection, in one
+ * transaction. The trace is in lot-event-trace.ts.
  */
 import { FreshTrailError } from '../../common/errors.js';
+import { CanonicalizationError, canonicalJson, type CanonicalValue } from '../../protocol/canonical.js';
 import { tlcRole } from '../events/tlc.js';
 import type { LotEvent, LotQuantity } from '../events/types.js';
+import { toCustody } from './lot-sql.js';
 import type { CustodyInterval } from './lot-types.js';
-import type { LotHolder, LotLineRole, LotOrigin, LotVisit, ReadingSummary, ShipmentEdge, StoredLotEvent, TraceDirection, TraceNode, TransformationEdge } from './lot-event-types.js';
+import type { LotLineRole, ReadingSummary, RecordEventResult, StoredLotEvent } from './lot-event-types.js';
 import type { Row } from './sqlite-rows.js';
 
 /** A column in a list bound as one parameter: json_each in SQLite, text[] in PostgreSQL. */
 export interface Dialect {
   inSet(column: string): string;
   setParam(values: readonly string[]): unknown;
+  /**
+   * Appended to the read of an event's lots in recordEvents. PostgreSQL locks their rows (FOR
+   * UPDATE, sorted so that two transactions lock shared lots in the same order); SQLite needs
+   * nothing: its IMMEDIATE transaction holds the write lock already.
+   */
+  lockLots: string;
 }
-export const SQLITE_DIALECT: Dialect = { inSet: (c) => `${c} IN (SELECT value FROM json_each(?))`, setParam: (v) => JSON.stringify(v) };
-export const PG_DIALECT: Dialect = { inSet: (c) => `${c} = ANY(?::text[])`, setParam: (v) => [...v] };
+export const SQLITE_DIALECT: Dialect = { inSet: (c) => `${c} IN (SELECT value FROM json_each(?))`, setParam: (v) => JSON.stringify(v), lockLots: '' };
+export const PG_DIALECT: Dialect = { inSet: (c) => `${c} = ANY(?::text[])`, setParam: (v) => [...v], lockLots: ' ORDER BY id FOR UPDATE' };
+
+/** One statement and its parameters. */
+export type Query = [sql: string, params: unknown[]];
+/**
+ * A sequence of statements as a generator: it yields each statement and is resumed with its
+ * rows ([] for a statement that returns none). The SQLite store drives it synchronously, the
+ * PostgreSQL store with awaits, so the sequence itself is written once.
+ */
+export type Steps<T> = Generator<Query, T, Row[]>;
 
 export const EVENT_COLUMNS = 'event_id, body, contacts, recorded_at';
 export const GET_EVENT_SQL = `SELECT ${EVENT_COLUMNS} FROM lot_events WHERE event_id = ?`;
@@ -37,40 +55,6 @@ WHERE l.tlc = ? ORDER BY e.event_time, e.event_id`;
 export const lotsOfSql = (d: Dialect): string => `SELECT id, commodity, product_description, assigned_by, created_at FROM lots WHERE ${d.inSet('id')}`;
 export const openCustodyOfSql = (d: Dialect): string => `SELECT lot, location, from_ts, to_ts FROM lot_custody WHERE ${d.inSet('lot')} AND to_ts IS NULL ORDER BY lot, from_ts`;
 
-/**
- * Lineage edges reachable from a lot, each at its smallest depth: one recursive query over the
- * (parent, child) primary key going forward or the (child, parent) index going back. It walks
- * one step beyond maxDepth so that the caller can tell a cut-off walk from a complete one.
- */
-export function walkSql(direction: TraceDirection): string {
-  const near = direction === 'back' ? 'child_tlc' : 'parent_tlc';
-  return `
-WITH RECURSIVE walk(parent, child, event_id, depth) AS (
-  SELECT parent_tlc, child_tlc, event_id, 1 FROM lot_lineage WHERE ${near} = ?
-  UNION
-  SELECT l.parent_tlc, l.child_tlc, l.event_id, w.depth + 1
-  FROM walk w JOIN lot_lineage l ON l.${near} = w.${direction === 'back' ? 'parent' : 'child'}
-  WHERE w.depth <= ?
-)
-SELECT g.parent, g.child, g.event_id, g.depth, e.event_time
-FROM (SELECT parent, child, event_id, MIN(depth) AS depth FROM walk GROUP BY parent, child, event_id) g
-JOIN lot_events e ON e.event_id = g.event_id
-ORDER BY g.depth, g.parent, g.child, g.event_id LIMIT ?`;
-}
-
-/** Shipping and receiving events of a set of lots, in time order. */
-export const movementsOfSql = (d: Dialect): string => `
-SELECT l.tlc, e.event_id, e.cte, e.event_time, e.location, e.from_location, e.to_location
-FROM lot_event_lots l JOIN lot_events e ON e.event_id = l.event_id
-WHERE ${d.inSet('l.tlc')} AND l.role = 'subject' AND e.cte IN ('shipping', 'receiving')
-ORDER BY e.event_time, e.event_id, l.tlc`;
-export const eventsByIdSql = (d: Dialect): string => `SELECT event_id, cte, event_time, location, from_location, body FROM lot_events WHERE ${d.inSet('event_id')}`;
-/** Harvesting and cooling events at some farms on some days (the harvest_day index). */
-export const harvestEventsSql = (d: Dialect): string => `
-SELECT event_id, cte, harvest_farm, harvest_commodity, harvest_day FROM lot_events
-WHERE ${d.inSet('harvest_farm')} AND ${d.inSet('harvest_day')} AND cte IN ('harvesting', 'cooling')
-ORDER BY event_time, event_id`;
-
 /** Aggregates over readings per span: the (location, ts) index of the readings table serves each. */
 export const SQLITE_READING_SUMMARIES_SQL = `
 SELECT s.key AS i, COUNT(r.ts) AS n, MIN(r.temp_c) AS t_min, MAX(r.temp_c) AS t_max, AVG(r.temp_c) AS t_mean,
@@ -86,7 +70,6 @@ LEFT JOIN readings r ON r.location = s.location AND r.ts >= s.from_ts AND r.ts <
 GROUP BY s.i ORDER BY s.i`;
 
 const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
-const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
 export function toReadingSummary(r: Row): ReadingSummary {
   const summary: ReadingSummary = { readings: Number(r.n) };
@@ -95,17 +78,10 @@ export function toReadingSummary(r: Row): ReadingSummary {
   return summary;
 }
 
-/** JSON with object keys sorted, so that the same content always gives the same text. */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
-
 /** The stored event: everything but `contacts`, which is kept apart (personal data, erasable). */
 export function eventBody(event: LotEvent): string {
   const { contacts: _contacts, ...rest } = event;
-  return stableJson(rest);
+  return canonicalJson(rest as unknown as CanonicalValue);
 }
 
 export function toStoredEvent(r: Row): StoredLotEvent {
@@ -124,8 +100,7 @@ export interface EventReads {
   open: readonly CustodyInterval[];
 }
 
-export type Write = [sql: string, params: unknown[]];
-export type EventPlan = { status: 'duplicate' } | { status: 'created'; writes: Write[] };
+export type EventPlan = { status: 'duplicate' } | { status: 'created'; writes: Query[] };
 
 /** The TLCs a backend reads lots and custody of for `event`. */
 export const eventTlcs = (event: LotEvent): string[] => {
@@ -145,8 +120,16 @@ const describeEvent = (event: LotEvent, index: number): string => `events[${inde
  * used, not whether anything is left). Harvesting, cooling and observations change no custody.
  */
 export function planEvent(event: LotEvent, index: number, reads: EventReads, recordedAt: number): EventPlan {
-  const body = eventBody(event);
   const where = describeEvent(event, index);
+  let body: string;
+  let contacts: string | null;
+  try {
+    body = eventBody(event);
+    contacts = contactsJson(event);
+  } catch (err) {
+    if (err instanceof CanonicalizationError) throw new FreshTrailError('FT_ERR_SCHEMA', `${where}: cannot store the event: ${err.message}`);
+    throw err;
+  }
   if (reads.storedBody !== undefined) {
     if (reads.storedBody === body) return { status: 'duplicate' };
     throw new FreshTrailError('FT_ERR_CONFLICT', `${where}: event "${event.eventId}" is stored with other content; an event id names one event (send a new id for a new event)`);
@@ -168,14 +151,14 @@ export function planEvent(event: LotEvent, index: number, reads: EventReads, rec
     }
   }
 
-  const writes: Write[] = [];
+  const writes: Query[] = [];
   const harvest = event.harvest;
   const kdes = event.kdes as Record<string, unknown>;
   const harvestDay = event.cte === 'cooling' ? (kdes.coolingDate as string | undefined) : harvest?.harvestDate;
   writes.push([
     INSERT_EVENT_SQL,
     [event.eventId, event.cte, event.eventTime, event.location, event.from ?? null, event.to ?? null, event.source,
-      harvest?.farmLocation ?? null, harvest?.commodity ?? null, harvestDay ?? null, body, contactsJson(event), recordedAt],
+      harvest?.farmLocation ?? null, harvest?.commodity ?? null, harvestDay ?? null, body, contacts, recordedAt],
   ]);
   const assigned = new Set(role.assigns);
   for (const tlc of role.assigns) {
@@ -219,113 +202,25 @@ export function planEvent(event: LotEvent, index: number, reads: EventReads, rec
 }
 
 function contactsJson(event: LotEvent): string | null {
-  return Object.keys(event.contacts).length === 0 ? null : stableJson(event.contacts);
+  return Object.keys(event.contacts).length === 0 ? null : canonicalJson(event.contacts as CanonicalValue);
 }
 
-export function toTraceNode(r: Row, depth: number): TraceNode {
-  const description = str(r.product_description);
-  const assignedBy = str(r.assigned_by);
-  return {
-    tlc: String(r.id),
-    commodity: String(r.commodity),
-    ...(description === undefined ? {} : { productDescription: description }),
-    createdAt: Number(r.created_at),
-    ...(assignedBy === undefined ? {} : { assignedBy }),
-    depth,
-  };
-}
-
-export const toTransformationEdge = (r: Row): TransformationEdge & { depth: number } => ({
-  kind: 'transformation',
-  from: String(r.parent),
-  to: String(r.child),
-  eventId: String(r.event_id),
-  time: Number(r.event_time),
-  depth: Number(r.depth),
-});
-
-/** Shipping events as shipment edges, and every shipped-to and received-at location as a visit. */
-export function movements(rows: readonly Row[]): { shipments: ShipmentEdge[]; visits: LotVisit[] } {
-  const shipments: ShipmentEdge[] = [];
-  const visits: LotVisit[] = [];
-  for (const r of rows) {
-    const base = { lot: String(r.tlc), eventId: String(r.event_id), time: Number(r.event_time) };
-    if (r.cte === 'shipping') {
-      const from = str(r.from_location) ?? String(r.location);
-      const to = str(r.to_location);
-      if (to !== undefined) {
-        shipments.push({ kind: 'shipment', ...base, from, to });
-        visits.push({ ...base, location: to, kind: 'shipped_to' });
-      }
-    } else {
-      visits.push({ ...base, location: str(r.to_location) ?? String(r.location), kind: 'received_at' });
-    }
+/**
+ * recordEvents (lot-event-types.ts) for a backend to drive inside one transaction: per event,
+ * three reads (the stored body, the lots it names, their open custody), then {@link planEvent}'s
+ * writes. Each event's reads see the writes of the events before it in the call.
+ */
+export function* recordEventSteps(d: Dialect, events: readonly LotEvent[], recordedAt: number): Steps<RecordEventResult[]> {
+  const results: RecordEventResult[] = [];
+  for (const [index, event] of events.entries()) {
+    const tlcs = d.setParam(eventTlcs(event));
+    const [stored] = yield [GET_EVENT_SQL, [event.eventId]];
+    const lotRows = yield [`${lotsOfSql(d)}${d.lockLots}`, [tlcs]];
+    const lots = new Map(lotRows.map((r) => [String(r.id), r.assigned_by === null ? {} : { assignedBy: String(r.assigned_by) }]));
+    const open = (yield [openCustodyOfSql(d), [tlcs]]).map(toCustody);
+    const plan = planEvent(event, index, { ...(stored ? { storedBody: String(stored.body) } : {}), lots, open }, recordedAt);
+    if (plan.status === 'created') for (const write of plan.writes) yield write;
+    results.push({ eventId: event.eventId, status: plan.status });
   }
-  return { shipments, visits };
-}
-
-export const toHolder = (r: Row): LotHolder => ({ lot: String(r.lot), location: String(r.location), since: Number(r.from_ts) });
-
-/** Walk rows → edges within maxDepth, the depth of each lot, and whether a limit cut the walk. */
-export function walkResult(start: string, rows: readonly Row[], direction: TraceDirection, maxDepth: number, maxEdges: number) {
-  const all = rows.map(toTransformationEdge);
-  const edges = all.filter((e) => e.depth <= maxDepth);
-  const truncated = edges.length < all.length || rows.length > maxEdges;
-  const kept = edges.slice(0, maxEdges);
-  const depth = new Map<string, number>([[start, 0]]);
-  for (const e of kept) {
-    const far = direction === 'back' ? e.from : e.to;
-    if (!depth.has(far) || depth.get(far)! > e.depth) depth.set(far, e.depth);
-  }
-  return { edges: kept.map(({ depth: _d, ...e }): TransformationEdge => e), depth, truncated };
-}
-
-/** Roots of a back trace: lots with no parent among the edges (a depth-cut lot is no root). */
-export function rootsOf(nodes: readonly TraceNode[], edges: readonly TransformationEdge[], maxDepth: number, truncated: boolean): TraceNode[] {
-  const withParent = new Set(edges.map((e) => e.to));
-  return nodes.filter((n) => !withParent.has(n.tlc) && !(truncated && n.depth >= maxDepth));
-}
-
-/** The origin of each root from the event that assigned its TLC and the harvest events that match it. */
-export function originsOf(roots: readonly TraceNode[], assigning: ReadonlyMap<string, Row>, harvestRows: readonly Row[]): LotOrigin[] {
-  return roots.map((root): LotOrigin => {
-    const row = root.assignedBy === undefined ? undefined : assigning.get(root.assignedBy);
-    if (!row) return { lot: root.tlc, via: 'lot_api', time: root.createdAt, harvestEvents: [] };
-    const event = JSON.parse(String(row.body)) as LotEvent;
-    const base = { lot: root.tlc, eventId: event.eventId, location: event.location, time: event.eventTime };
-    if (event.cte === 'receiving') return { ...base, via: 'exempt_receiving', harvestEvents: [] };
-    if (event.cte !== 'initial_packing') return { ...base, via: 'other', harvestEvents: [] };
-    const h = event.harvest;
-    const coolingDate = (event.kdes as Record<string, unknown>).coolingDate as string | undefined;
-    const harvestEvents = h
-      ? harvestRows
-          .filter((r) => r.harvest_farm === h.farmLocation && r.harvest_commodity === h.commodity)
-          .filter((r) => (r.cte === 'harvesting' ? r.harvest_day === h.harvestDate : r.harvest_day === (coolingDate ?? h.harvestDate)))
-          .map((r) => String(r.event_id))
-      : [];
-    return {
-      ...base,
-      via: 'initial_packing',
-      ...(h ? { farmLocation: h.farmLocation, commodity: h.commodity } : {}),
-      ...(h?.fieldName === undefined ? {} : { fieldName: h.fieldName }),
-      ...(h?.harvestDate === undefined ? {} : { harvestDate: h.harvestDate }),
-      harvestEvents,
-    };
-  });
-}
-
-/** Farms and days whose harvest events a set of assigning events may link to. */
-export function harvestKeys(assigning: Iterable<Row>): { farms: string[]; days: string[] } {
-  const farms = new Set<string>();
-  const days = new Set<string>();
-  for (const row of assigning) {
-    if (row.cte !== 'initial_packing') continue;
-    const event = JSON.parse(String(row.body)) as LotEvent;
-    if (!event.harvest) continue;
-    farms.add(event.harvest.farmLocation);
-    if (event.harvest.harvestDate) days.add(event.harvest.harvestDate);
-    const cooling = (event.kdes as Record<string, unknown>).coolingDate;
-    if (typeof cooling === 'string') days.add(cooling);
-  }
-  return { farms: [...farms], days: [...days] };
+  return results;
 }

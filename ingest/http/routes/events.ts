@@ -38,10 +38,8 @@ const StoredEventReply = Type.Object({
   recordedAt: IsoTime('When FreshTrail recorded it'),
 });
 
-type Form = 'cte' | 'cte-array' | 'epcis';
-
 /** The request's events in order, or one FT_ERR_SCHEMA naming every bad record by index. */
-export function eventsOf(body: unknown, contentType: string | undefined): { form: Form; events: LotEvent[] } {
+export function eventsOf(body: unknown, contentType: string | undefined): LotEvent[] {
   const ldJson = /^application\/ld\+json\b/i.test(contentType ?? '');
   if (Array.isArray(body)) {
     const events: LotEvent[] = [];
@@ -55,11 +53,11 @@ export function eventsOf(body: unknown, contentType: string | undefined): { form
       }
     });
     if (problems.length > 0) throw new FreshTrailError('FT_ERR_SCHEMA', problems.join('; '));
-    return { form: 'cte-array', events };
+    return events;
   }
   const object = body as Record<string, unknown>;
-  if (ldJson || object.type === 'EPCISDocument') return { form: 'epcis', events: parseEpcisDocument(body) };
-  if ('cte' in object) return { form: 'cte', events: [parseCteRecord(body)] };
+  if (ldJson || object.type === 'EPCISDocument') return parseEpcisDocument(body);
+  if ('cte' in object) return [parseCteRecord(body)];
   throw new FreshTrailError(
     'FT_ERR_SCHEMA',
     'send a CTE record (an object with "cte"), an array of CTE records, or an EPCIS 2.0 document ("type": "EPCISDocument"; a single EPCIS event as Content-Type application/ld+json)',
@@ -86,7 +84,7 @@ export async function eventRoutes(app: FastifyInstance, { services }: RouteOptio
       response: { 200: EventsReply, 201: EventsReply, ...errorResponses(400, 409, 413) },
     },
   }, async (request, reply) => {
-    const { events } = eventsOf(request.body, request.headers['content-type']);
+    const events = eventsOf(request.body, request.headers['content-type']);
     const results = await store.recordEvents(events, now());
     const view = results.map((r, i) => ({ ...r, cte: events[i]!.cte, missingKdes: events[i]!.missingKdes }));
     return reply.status(results.some((r) => r.status === 'created') ? 201 : 200).send({ events: view });

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { FreshTrailError } from '../../../common/errors.js';
+import { parseTime } from '../../events/event-id.js';
 import type { LotEvent } from '../../events/types.js';
 import { epcisExport } from '../../exports/epcis-document.js';
 import { fsma204Csv } from '../../exports/fsma204.js';
@@ -32,11 +33,9 @@ const CsvQuery = Type.Object(
 );
 const EpcisQuery = Type.Object({ tlc: Tlcs }, { additionalProperties: false });
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-
 function time(name: string, text: string): number {
-  const ms = RFC3339.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) throw new FreshTrailError('FT_ERR_SCHEMA', `"${name}" must be an RFC 3339 time with an offset, e.g. 2025-06-01T00:00:00Z; got ${JSON.stringify(text)}`);
+  const ms = parseTime(text)?.ms;
+  if (ms === undefined) throw new FreshTrailError('FT_ERR_SCHEMA', `"${name}" must be an RFC 3339 time with an offset, e.g. 2025-06-01T00:00:00Z; got ${JSON.stringify(text)}`);
   return ms;
 }
 

@@ -6,7 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { FreshTrailError } from '../../../common/errors.js';
-import type { LotTrace, Stats } from '../../store/lot-event-types.js';
+import type { LotTrace } from '../../store/lot-event-types.js';
 import { errorResponses, iso, IsoTime } from '../schemas.js';
 import type { RouteOptions } from '../services.js';
 
@@ -97,8 +97,6 @@ const TraceReply = Type.Object({
   }), { description: 'back: one per root lot' }),
 });
 
-const stats = (s: Stats | undefined) => (s === undefined ? {} : s);
-
 export function traceView(t: LotTrace): Static<typeof TraceReply> {
   return {
     ...t,
@@ -156,7 +154,7 @@ export async function lotHistoryRoutes(app: FastifyInstance, { services }: Route
           location: c.location,
           from: iso(c.fromTs),
           ...(c.toTs === undefined ? {} : { to: iso(c.toTs) }),
-          readings: { count: s.readings, ...(s.tempC ? { tempC: stats(s.tempC) } : {}), ...(s.rh ? { rh: stats(s.rh) } : {}) },
+          readings: { count: s.readings, ...(s.tempC ? { tempC: s.tempC } : {}), ...(s.rh ? { rh: s.rh } : {}) },
         };
       }),
       ...(freshness

@@ -1,9 +1,10 @@
 /** Export reads of the PostgreSQL store (../export-types.ts), with the SQL shared with SQLite (../export-sql.ts). */
 import type pg from 'pg';
-import { eventsOfLotsSql, harvestKeysOf, harvestRecordsSql, linkedHarvests, mergeEvents, RANGE_PAGE_SQL, rangePageParams } from '../export-sql.js';
+import { eventsOfLotsSql, linkedHarvests, mergeEvents, RANGE_PAGE_SQL, rangePageParams } from '../export-sql.js';
 import type { EventRangePage } from '../export-types.js';
 import { numbered } from '../integrity-sql.js';
 import { PG_DIALECT as D, toStoredEvent } from '../lot-event-sql.js';
+import { harvestKeysOf, harvestRecordsSql } from '../lot-event-trace.js';
 import type { StoredLotEvent } from '../lot-event-types.js';
 import type { Row } from '../sqlite-rows.js';
 
