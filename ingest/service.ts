@@ -61,6 +61,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     await checkShelfLifeModel(config);
     const webhookSecrets = resolveWebhookSecrets(config.alerts.webhooks);
     const anchoring = await prepareAnchoring(config.anchoring, logger.child({ component: 'anchor' }));
+    closers.push(async () => anchoring?.close());
     const store = deps.store ?? (await openStore(config));
     closers.push(() => store.close());
     const metrics = new IngestMetrics();
@@ -129,6 +130,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           await pipeline.close();
           // After the last commit and before the store closes: a round in flight finishes.
           await jobs.stop();
+          anchoring?.close();
           await broker?.close();
           await store.close();
           logger.info('ingest stopped');

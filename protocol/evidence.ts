@@ -10,7 +10,7 @@ import { GENESIS_PREV, sha256Hex, type Batch } from './batch.js';
 import { canonicalJson, type CanonicalValue } from './canonical.js';
 import { checkHeadLink, checkSignedHead, headHash, type SignedEpochHead } from './epoch-head.js';
 import { publicKeyFromHex, verifyBytes, PUBLIC_KEY_HEX } from './keys.js';
-import { eventDigest, lotHeaderBytes, type DigestibleEvent, type LotEvidenceHeader } from './lot-digest.js';
+import { byEventOrder, eventDigest, lotHeaderBytes, type DigestibleEvent, type LotEvidenceHeader } from './lot-digest.js';
 import { verifyInclusion, type InclusionProof } from './merkle.js';
 
 export const EVIDENCE_BUNDLE_VERSION = 1;
@@ -107,12 +107,14 @@ export interface VerifyOptions {
   chain?: ChainReader;
 }
 
+/** A chain whose links held; only the last batch's bytes are kept (its signature covers the rest). */
 interface DecodedChain {
   gateway: string;
-  batches: Array<{ batch: Batch; id: string; bytes: Buffer }>;
+  batches: Array<{ batch: Batch; id: string }>;
+  lastBytes: Buffer;
 }
 
-const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Runs every check in order (docs/evidence.md "Verification"); all pass when each `ok` is true (a skipped one is not). */
 export async function verifyBundle(bundle: EvidenceBundle, options: VerifyOptions = {}): Promise<Check[]> {
@@ -132,38 +134,39 @@ export async function verifyBundle(bundle: EvidenceBundle, options: VerifyOption
   add('event digests', eventProblems(bundle), `${bundle.events.length} events match the header's digests`);
 
   // 2. Each gateway's chain: consecutive seqs, prev = SHA-256 of the previous batch's bytes.
-  const decoded: DecodedChain[] = [];
+  const decoded = new Map<BundleBatchChain, DecodedChain>();
   const chainProblems: string[] = [];
   for (const chain of bundle.batches) {
     const result = decodeChain(chain);
     if (typeof result === 'string') chainProblems.push(`${chain.gateway}: ${result}`);
-    else decoded.push(result);
+    else decoded.set(chain, result);
   }
-  const batchCount = decoded.reduce((n, c) => n + c.batches.length, 0);
+  const chains = [...decoded.values()];
+  const batchCount = chains.reduce((n, c) => n + c.batches.length, 0);
   add('batch chain', chainProblems, `${bundle.batches.length} gateways, ${batchCount} batches linked by prev`);
 
-  // 3. One signature per gateway: the last batch's, with the gateway's key.
+  // 3. One signature per gateway: the last batch's, with the gateway's key (bytes decoded once, in step 2, when the chain held).
   const keys = new Map(bundle.gateways.map((g) => [g.id, g]));
   const sigProblems: string[] = [];
   for (const chain of bundle.batches) {
     const gw = keys.get(chain.gateway);
-    const last = chain.batches[chain.batches.length - 1];
+    const last = decoded.get(chain)?.lastBytes ?? Buffer.from(chain.batches[chain.batches.length - 1]!, 'base64');
     if (!gw) sigProblems.push(`${chain.gateway}: no public key in the bundle`);
-    else if (last === undefined || !verifyBytes(publicKeyFromHex(gw.publicKey), Buffer.from(last, 'base64'), chain.sig)) {
+    else if (!verifyBytes(publicKeyFromHex(gw.publicKey), last, chain.sig)) {
       sigProblems.push(`${chain.gateway}: the signature of batch ${chain.fromSeq + chain.batches.length - 1} does not verify with the gateway's key`);
     }
   }
   add('batch signature', sigProblems, `${bundle.batches.length} signatures verify (each covers its gateway's chain through prev)`);
 
   // 4. The header names exactly the last batch of each chain.
-  add('header batches', headerBatchProblems(header, decoded, bundle.batches), `the header names the last batch of each of ${header.batches.length} chains`);
+  add('header batches', headerBatchProblems(header, chains, bundle.batches), `the header names the last batch of each of ${header.batches.length} chains`);
 
   // 5. The lot's readings are in the chains: each chain starts and ends with a batch holding a reading in custody.
-  const custody = custodyProblems(bundle.custody, decoded);
+  const custody = custodyProblems(bundle.custody, chains);
   add('custody readings', custody.problems, `${custody.readings} readings in the lot's custody, all within the signed chains`);
 
   // 6. No batch was signed after its gateway's key was revoked.
-  add('gateway keys', revocationProblems(keys, decoded), `${bundle.gateways.length} gateway keys, none revoked before its batches`);
+  add('gateway keys', revocationProblems(keys, chains), `${bundle.gateways.length} gateway keys, none revoked before its batches`);
 
   // 7. Leaf → inclusion proof → root of the leaf's epoch head.
   const leafHead = bundle.heads[0]!.head;
@@ -245,7 +248,7 @@ function shapeProblems(b: EvidenceBundle): string[] {
 }
 
 function eventProblems(bundle: EvidenceBundle): string[] {
-  const sorted = [...bundle.events].sort((a, b) => a.eventTime - b.eventTime || byCodeUnits(a.eventId, b.eventId));
+  const sorted = [...bundle.events].sort(byEventOrder);
   const digests = sorted.map((e) => {
     try {
       return eventDigest(e);
@@ -263,29 +266,31 @@ function eventProblems(bundle: EvidenceBundle): string[] {
 }
 
 function decodeChain(chain: BundleBatchChain): DecodedChain | string {
-  const out: DecodedChain = { gateway: chain.gateway, batches: [] };
-  let prevId: string | undefined;
+  const batches: DecodedChain['batches'] = [];
+  let lastBytes: Buffer | undefined;
   for (let i = 0; i < chain.batches.length; i++) {
     const seq = chain.fromSeq + i;
     const bytes = Buffer.from(chain.batches[i]!, 'base64');
-    const text = bytes.toString('utf8');
+    let text: string;
     let batch: Batch;
     try {
+      // Strict UTF-8 as the ingest decodes envelopes (batch.ts): a lenient decode would turn bad
+      // bytes into U+FFFD, whose re-serialization matches the text while the hash covers the bytes.
+      text = STRICT_UTF8.decode(bytes);
       batch = JSON.parse(text) as Batch;
     } catch {
-      return `batch ${seq} is not JSON`;
+      return `batch ${seq} is not UTF-8 JSON`;
     }
     // The bytes must be the batch's canonical form: otherwise two readers could parse different readings from signed bytes.
     if (!isCanonical(batch, text) || typeof batch !== 'object' || batch === null) return `batch ${seq} is not in canonical form`;
     if (batch.gateway !== chain.gateway) return `batch ${seq} is of gateway "${batch.gateway}"`;
     if (batch.seq !== seq) return `batch at position ${i} has seq ${batch.seq}, expected ${seq}`;
-    if (prevId !== undefined && batch.prev !== prevId) return `batch ${seq}'s prev is not the id of batch ${seq - 1}: the chain is broken (a batch before it was changed)`;
+    if (i > 0 && batch.prev !== batches[i - 1]!.id) return `batch ${seq}'s prev is not the id of batch ${seq - 1}: the chain is broken (a batch before it was changed)`;
     if (seq === 1 && batch.prev !== GENESIS_PREV) return 'batch 1 must have prev 0…0';
-    const id = sha256Hex(bytes);
-    prevId = id;
-    out.batches.push({ batch, id, bytes });
+    batches.push({ batch, id: sha256Hex(bytes) });
+    lastBytes = bytes;
   }
-  return out;
+  return { gateway: chain.gateway, batches, lastBytes: lastBytes! };
 }
 
 /** Whether `text` is the RFC 8785 canonical form of what it parses to (canonical.ts re-serializes; a string compare, no Buffer). */

@@ -54,6 +54,9 @@ export interface LotHeaderInput {
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** The order of a header's event digests: by eventTime, then eventId (UTF-16 code units). */
+export const byEventOrder = (a: DigestibleEvent, b: DigestibleEvent): number => a.eventTime - b.eventTime || byCodeUnits(a.eventId, b.eventId);
+
 export function newSalt(): string {
   return randomBytes(32).toString('hex');
 }
@@ -68,7 +71,7 @@ export function eventDigest(event: DigestibleEvent): string {
 export function buildLotHeader(input: LotHeaderInput): LotEvidenceHeader {
   const salt = input.salt ?? newSalt();
   if (!HASH_HEX.test(salt)) throw new RangeError('a lot header salt is 32 bytes as 64 lowercase hex characters');
-  const events = [...input.events].sort((a, b) => a.eventTime - b.eventTime || byCodeUnits(a.eventId, b.eventId)).map(eventDigest);
+  const events = [...input.events].sort(byEventOrder).map(eventDigest);
   const batches = [...input.batches].sort((a, b) => byCodeUnits(a.gateway, b.gateway)).map(({ gateway, seq, id }) => ({ gateway, seq, id }));
   for (let i = 1; i < batches.length; i++) {
     if (batches[i]!.gateway === batches[i - 1]!.gateway) throw new RangeError(`gateway "${batches[i]!.gateway}" appears twice; a header names one batch per gateway`);

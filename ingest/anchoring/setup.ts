@@ -19,7 +19,13 @@ export interface AnchoringSetup {
   /** Raw Ed25519 public key, 64 hex characters: what verifiers check heads with. */
   headPublicKeyHex: string;
   targets: AnchorTargetOptions[];
+  /** Destroys the targets' RPC providers; call once the anchoring job has stopped (the ingest's close). */
+  close(): void;
 }
+
+const destroyProviders = (targets: readonly AnchorTargetOptions[]): void => {
+  for (const t of targets) t.provider.destroy();
+};
 
 const configError = (message: string, cause?: unknown): FreshTrailError => new FreshTrailError('FT_ERR_CONFIG', message, cause === undefined ? undefined : { cause });
 
@@ -44,35 +50,45 @@ export async function loadHeadKey(path: string | undefined): Promise<{ headKey: 
 export async function prepareAnchoring(config: AnchoringConfig, logger: Logger): Promise<AnchoringSetup | undefined> {
   if (!config.enabled) return undefined;
   const { headKey, headPublicKeyHex } = await loadHeadKey(config.headKeyFile);
-  const names = new Set<string>();
   const targets: AnchorTargetOptions[] = [];
-  for (const t of config.targets) {
-    const where = `anchoring.targets "${t.name}"`;
-    if (names.has(t.name)) throw configError(`${where}: two targets with this name; names must be unique`);
-    names.add(t.name);
-    let signer;
-    try {
-      signer = await loadEthereumKey(t.keyFile);
-    } catch (err) {
-      throw configError(`${where}: keyFile: ${errorMessage(err)}`, err);
+  try {
+    const names = new Set<string>();
+    for (const t of config.targets) {
+      const where = `anchoring.targets "${t.name}"`;
+      if (names.has(t.name)) throw configError(`${where}: two targets with this name; names must be unique`);
+      names.add(t.name);
+      targets.push(await prepareTarget(t, where, logger));
     }
-    await checkChainId(t.rpcUrl, BigInt(t.chainId), t.requestTimeoutMs, where, logger);
-    targets.push({
-      name: t.name,
-      provider: jobProvider(t.rpcUrl, BigInt(t.chainId), { timeoutMs: t.requestTimeoutMs }),
-      chainId: BigInt(t.chainId),
-      contract: t.contract,
-      signer,
-      maxFeePerGas: parseUnits(String(t.maxFeeGwei), 'gwei'),
-      priorityFeePerGas: t.priorityFeeGwei === undefined ? undefined : parseUnits(String(t.priorityFeeGwei), 'gwei'),
-      rebroadcastAfterMs: t.rebroadcastAfterMs,
-      finality: t.finality,
-      confirmations: t.confirmations,
-      fromBlock: t.fromBlock,
-    });
+  } catch (err) {
+    // A later target's error must not leak the providers of the ones before it.
+    destroyProviders(targets);
+    throw err;
   }
   logger.info({ headPublicKey: headPublicKeyHex, targets: targets.map((t) => t.name) }, 'anchoring enabled: epoch heads are signed with this head key (give it to verifiers)');
-  return { headKey, headPublicKeyHex, targets };
+  return { headKey, headPublicKeyHex, targets, close: () => destroyProviders(targets) };
+}
+
+async function prepareTarget(t: AnchoringConfig['targets'][number], where: string, logger: Logger): Promise<AnchorTargetOptions> {
+  let signer;
+  try {
+    signer = await loadEthereumKey(t.keyFile);
+  } catch (err) {
+    throw configError(`${where}: keyFile: ${errorMessage(err)}`, err);
+  }
+  await checkChainId(t.rpcUrl, BigInt(t.chainId), t.requestTimeoutMs, where, logger);
+  return {
+    name: t.name,
+    provider: jobProvider(t.rpcUrl, BigInt(t.chainId), { timeoutMs: t.requestTimeoutMs }),
+    chainId: BigInt(t.chainId),
+    contract: t.contract,
+    signer,
+    maxFeePerGas: parseUnits(String(t.maxFeeGwei), 'gwei'),
+    priorityFeePerGas: t.priorityFeeGwei === undefined ? undefined : parseUnits(String(t.priorityFeeGwei), 'gwei'),
+    rebroadcastAfterMs: t.rebroadcastAfterMs,
+    finality: t.finality,
+    confirmations: t.confirmations,
+    fromBlock: t.fromBlock,
+  };
 }
 
 async function checkChainId(rpcUrl: string, expected: bigint, timeoutMs: number, where: string, logger: Logger): Promise<void> {

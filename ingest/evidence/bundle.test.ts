@@ -144,6 +144,8 @@ describe('lot evidence bundles', () => {
       ['a reading value inside the signed (last) batch', (b) => editBatch(b, 2, (x) => { x.readings[0]!.tempC = 25; }), 'batch signature'],
       ['a reading left out of a batch', (b) => editBatch(b, 1, (x) => { x.readings.pop(); }), 'batch chain'],
       ['a batch signature', (b) => { b.batches[0]!.sig = flipHex(b.batches[0]!.sig, 5); }, 'batch signature'],
+      // Invalid UTF-8 decodes leniently to U+FFFD, whose re-serialization would match: the chain check must refuse the bytes.
+      ['a byte of the signed (last) batch made invalid UTF-8', (b) => { const chain = b.batches[0]!; const bytes = Buffer.from(chain.batches[2]!, 'base64'); bytes[bytes.indexOf('"sensor":"') + 10] = 0xff; chain.batches[2] = bytes.toString('base64'); }, 'batch chain'],
       ['a proof hash', (b) => { b.proof.hashes[0] = flipHex(b.proof.hashes[0]!, 10); }, 'leaf inclusion'],
       ['an event field', (b) => { (b.events[2] as unknown as Record<string, unknown>).location = 'urn:epc:id:sgln:0000000.00000.0'; }, 'event digests'],
       ['an event left out', (b) => { b.events.pop(); }, 'event digests'],
