@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { keyPairFromSeed } from '../protocol/keys.js';
 import type { Reading } from '../protocol/reading.js';
 import { startIngestProcess, type IngestProcess } from './ingest-process.js';
-import { round, type Report } from './report.js';
+import { percentile, round, type Report } from './report.js';
 import { SimulatedGateway } from './simulated-gateway.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
@@ -22,7 +22,6 @@ const LOAD_GATEWAYS = 4;
 const LOAD_READINGS_PER_SECOND = 20_000;
 const LOAD_READINGS_PER_BATCH = 100;
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
 export async function benchAlerts(report: Report): Promise<void> {

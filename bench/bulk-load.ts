@@ -20,9 +20,9 @@ import {
   INSERT_EVENT_LOT_SQL,
   INSERT_EVENT_SQL,
   INSERT_LINE_SQL,
-  OPEN_INTERVAL_SQL,
   planEvent,
 } from '../ingest/store/lot-event-sql.js';
+import { INSERT_CUSTODY_SQL } from '../ingest/store/lot-sql.js';
 import type { CustodyInterval } from '../ingest/store/lot-types.js';
 
 /** Rows per table, each row in the column order of the table's spec below. */
@@ -105,7 +105,7 @@ export class BulkPlanner {
       case INSERT_EDGE_SQL:
         rows.edges.push(p);
         return;
-      case OPEN_INTERVAL_SQL: {
+      case INSERT_CUSTODY_SQL: {
         const [lot, location, fromTs] = p as [string, string, number];
         const intervals = this.custody.get(lot) ?? [];
         if (intervals.some((c) => c.location === location && c.fromTs === fromTs)) throw new Error(`bulk load: custody (${lot}, ${location}, ${fromTs}) exists (primary key)`);

@@ -25,7 +25,7 @@ import { keyPairFromSeed } from '../protocol/keys.js';
 import { serviceAnswers } from '../common/net.js';
 import { startIngestProcess, type IngestProcess } from './ingest-process.js';
 import { SimulatedGateway } from './simulated-gateway.js';
-import { type Report, round } from './report.js';
+import { percentile, type Report, round } from './report.js';
 
 const READINGS_PER_BATCH = 100;
 const GATEWAYS = 8;
@@ -93,7 +93,6 @@ async function latencies(gateways: SimulatedGateway[], readingsPerSecond: number
   return samples.sort((a, b) => a - b);
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 interface Deployment {
   store: 'sqlite' | 'postgres';

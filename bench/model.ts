@@ -26,7 +26,7 @@ import { COMMODITIES, parameterRow } from '../models/commodities.js';
 import { advance } from '../models/reference.js';
 import { ShelfLifeModel, type ModelBatch } from '../models/runner.js';
 import { PARAM_COUNT, STATE_COUNT } from '../models/signature.js';
-import { rate, type Report, round } from './report.js';
+import { percentile, rate, type Report, round } from './report.js';
 
 /** A deterministic batch: lots cycle through the commodities, temperatures drift around 4 °C. */
 function syntheticBatch(lots: number, steps: number): ModelBatch {
@@ -47,10 +47,7 @@ function syntheticBatch(lots: number, steps: number): ModelBatch {
 }
 
 /** The 99th percentile of some samples (sorts them). */
-function p99(samples: number[]): number {
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length * 0.99)]!;
-}
+const p99 = (samples: number[]): number => percentile(samples.sort((a, b) => a - b), 99);
 
 export async function benchModel(report: Report): Promise<void> {
   const model = await ShelfLifeModel.load();

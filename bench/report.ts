@@ -25,3 +25,8 @@ export async function rate(fn: () => unknown | Promise<unknown>, opsPerCall: num
 }
 
 export const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
+
+/** The p-th percentile (nearest rank) of samples sorted ascending. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

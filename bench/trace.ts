@@ -35,7 +35,7 @@ import { openPostgresStore } from '../ingest/store/postgres/store.js';
 import { createTestDatabase, PG_HOST, PG_PORT } from '../ingest/store/postgres/test-database.js';
 import { openSqliteStore } from '../ingest/store/sqlite.js';
 import type { Store } from '../ingest/store/types.js';
-import { type Report, round } from './report.js';
+import { percentile, type Report, round } from './report.js';
 import { BENCH_NETWORK, prng, type SupplyNetworkOptions } from './supply-network.js';
 import { loadNetworkInWorker } from './trace-load.js';
 
@@ -83,7 +83,6 @@ function sample(lots: readonly string[], n: number, seed: number): string[] {
   return Array.from({ length: n }, () => lots[Math.floor(random() * lots.length)]!);
 }
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 /** trace_p50_ms / trace_p99_ms per store and direction through the API, the store call alone as context. */
 async function traceLatency(network: LoadedNetwork, report: Report): Promise<void> {

@@ -15,13 +15,12 @@ import type { BatchToCommit } from '../ingest/store/types.js';
 import { GENESIS_PREV, sealBatch, type Batch } from '../protocol/batch.js';
 import { verifyBundle } from '../protocol/evidence.js';
 import { keyPairFromSeed } from '../protocol/keys.js';
-import { round, type Report } from './report.js';
+import { percentile, round, type Report } from './report.js';
 
 const DAYS = 7;
 const SENSORS = 8;
 const MINUTE = 60_000;
 const RUNS = 15;
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 export async function benchVerifyBundle(report: Report, dir: string): Promise<void> {
   const store = openSqliteStore({ path: join(dir, 'evidence.sqlite') });

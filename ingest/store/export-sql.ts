@@ -4,7 +4,8 @@
  * harvest link is the rule of the trace's origins (lot-event-trace.ts `isHarvestOf`).
  */
 import type { InitialPackingEvent } from '../events/types.js';
-import { EVENT_COLUMNS, toStoredEvent, type Dialect } from './lot-event-sql.js';
+import { EVENT_COLUMNS, toStoredEvent } from './lot-event-sql.js';
+import { type Dialect } from './sql-dialect.js';
 import type { EventRangePage } from './export-types.js';
 import { isHarvestOf } from './lot-event-trace.js';
 import type { StoredLotEvent } from './lot-event-types.js';

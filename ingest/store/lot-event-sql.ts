@@ -13,20 +13,9 @@ import { toCustody } from './lot-sql.js';
 import type { CustodyInterval } from './lot-types.js';
 import type { LotLineRole, ReadingSummary, RecordEventResult, StoredLotEvent } from './lot-event-types.js';
 import type { Row } from './sqlite-rows.js';
+import type { Dialect } from './sql-dialect.js';
+import { INSERT_CUSTODY_SQL } from './lot-sql.js';
 
-/** A column in a list bound as one parameter: json_each in SQLite, text[] in PostgreSQL. */
-export interface Dialect {
-  inSet(column: string): string;
-  setParam(values: readonly string[]): unknown;
-  /**
-   * Appended to the read of an event's lots in recordEvents. PostgreSQL locks their rows (FOR
-   * UPDATE, sorted so that two transactions lock shared lots in the same order); SQLite needs
-   * nothing: its IMMEDIATE transaction holds the write lock already.
-   */
-  lockLots: string;
-}
-export const SQLITE_DIALECT: Dialect = { inSet: (c) => `${c} IN (SELECT value FROM json_each(?))`, setParam: (v) => JSON.stringify(v), lockLots: '' };
-export const PG_DIALECT: Dialect = { inSet: (c) => `${c} = ANY(?::text[])`, setParam: (v) => [...v], lockLots: ' ORDER BY id FOR UPDATE' };
 
 /** One statement and its parameters. */
 export type Query = [sql: string, params: unknown[]];
@@ -44,7 +33,6 @@ export const INSERT_EVENT_SQL = `INSERT INTO lot_events (event_id, cte, event_ti
 export const INSERT_LINE_SQL = 'INSERT INTO lot_event_lots (event_id, idx, tlc, role, quantity, uom, event_time) VALUES (?, ?, ?, ?, ?, ?, ?)';
 export const INSERT_EDGE_SQL = 'INSERT INTO lot_lineage (parent_tlc, child_tlc, event_id) VALUES (?, ?, ?)';
 export const INSERT_EVENT_LOT_SQL = 'INSERT INTO lots (id, commodity, label, created_at, product_description, assigned_by) VALUES (?, ?, NULL, ?, ?, ?)';
-export const OPEN_INTERVAL_SQL = 'INSERT INTO lot_custody (lot, location, from_ts) VALUES (?, ?, ?)';
 /** Closes the lot's open interval at a location, if it began by `at` (custody is not rewritten backwards). */
 export const CLOSE_INTERVAL_SQL = 'UPDATE lot_custody SET to_ts = ? WHERE lot = ? AND location = ? AND to_ts IS NULL AND from_ts <= ?';
 export const ERASE_CONTACTS_SQL = 'UPDATE lot_events SET contacts = NULL WHERE event_id = ?';
@@ -168,7 +156,7 @@ export function planEvent(event: LotEvent, index: number, reads: EventReads, rec
     // (the consumer skips such lots with a warning).
     const commodity = event.commodity ?? description ?? 'unknown';
     writes.push([INSERT_EVENT_LOT_SQL, [tlc, commodity, event.eventTime, description ?? null, event.eventId]]);
-    writes.push([OPEN_INTERVAL_SQL, [tlc, event.location, event.eventTime]]);
+    writes.push([INSERT_CUSTODY_SQL, [tlc, event.location, event.eventTime]]);
   }
   const lines: Array<[LotQuantity, LotLineRole]> =
     event.cte === 'transformation'
@@ -195,7 +183,7 @@ export function planEvent(event: LotEvent, index: number, reads: EventReads, rec
     const at = event.to ?? event.location;
     for (const tlc of new Set(event.lots.map((l) => l.tlc))) {
       const openHere = reads.open.some((c) => c.lot === tlc && c.location === at);
-      if (!openHere) writes.push([OPEN_INTERVAL_SQL, [tlc, at, event.eventTime]]);
+      if (!openHere) writes.push([INSERT_CUSTODY_SQL, [tlc, at, event.eventTime]]);
     }
   }
   return { status: 'created', writes };

@@ -5,7 +5,8 @@
  * rule ({@link harvestKeysOf}, {@link isHarvestOf}) is shared with the exports (export-sql.ts).
  */
 import type { InitialPackingEvent, LotEvent } from '../events/types.js';
-import { EVENT_COLUMNS, lotsOfSql, openCustodyOfSql, type Dialect, type Steps } from './lot-event-sql.js';
+import { EVENT_COLUMNS, lotsOfSql, openCustodyOfSql, type Steps } from './lot-event-sql.js';
+import { type Dialect } from './sql-dialect.js';
 import type { LotHolder, LotOrigin, LotTrace, LotVisit, ShipmentEdge, TraceDirection, TraceLimits, TraceNode, TransformationEdge } from './lot-event-types.js';
 import type { Row } from './sqlite-rows.js';
 

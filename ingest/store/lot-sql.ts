@@ -5,7 +5,7 @@
  * its prepared plan, does not depend on how many there are. Upserts use ON CONFLICT … DO UPDATE,
  * which both databases accept in this form.
  */
-import type { Dialect } from './lot-event-sql.js';
+import type { Dialect } from './sql-dialect.js';
 import type { CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, Shipment } from './lot-types.js';
 import type { Row } from './sqlite-rows.js';
 

@@ -1,7 +1,8 @@
 /** Export reads of the SQLite store (export-types.ts), with the SQL shared with PostgreSQL (export-sql.ts). */
 import { eventsOfLotsSql, linkedHarvests, mergeEvents, RANGE_PAGE_SQL, rangePageParams } from './export-sql.js';
 import type { EventRangePage } from './export-types.js';
-import { SQLITE_DIALECT as D, toStoredEvent } from './lot-event-sql.js';
+import { toStoredEvent } from './lot-event-sql.js';
+import { SQLITE_DIALECT as D } from './sql-dialect.js';
 import { harvestKeysOf, harvestRecordsSql } from './lot-event-trace.js';
 import type { StoredLotEvent } from './lot-event-types.js';
 import type { SqliteContext } from './sqlite-identity.js';

@@ -5,17 +5,8 @@
  * before it in the call.
  */
 import type { LotEvent } from '../events/types.js';
-import {
-  ERASE_CONTACTS_SQL,
-  EVENTS_OF_LOT_SQL,
-  GET_EVENT_SQL,
-  recordEventSteps,
-  SQLITE_DIALECT as D,
-  SQLITE_READING_SUMMARIES_SQL,
-  toReadingSummary,
-  toStoredEvent,
-  type Steps,
-} from './lot-event-sql.js';
+import { ERASE_CONTACTS_SQL, EVENTS_OF_LOT_SQL, GET_EVENT_SQL, recordEventSteps, SQLITE_READING_SUMMARIES_SQL, toReadingSummary, toStoredEvent, type Steps,  } from './lot-event-sql.js';
+import { SQLITE_DIALECT as D } from './sql-dialect.js';
 import { traceSteps } from './lot-event-trace.js';
 import type { LotTrace, ReadingSpan, ReadingSummary, RecordEventResult, StoredLotEvent, TraceDirection, TraceLimits } from './lot-event-types.js';
 import type { SqliteContext } from './sqlite-identity.js';

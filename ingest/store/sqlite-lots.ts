@@ -2,7 +2,7 @@
  * Lots of the SQLite store (lot-types.ts). Synchronous calls on the one connection: a
  * read-then-write inside an IMMEDIATE transaction is atomic.
  */
-import { SQLITE_DIALECT as D } from './lot-event-sql.js';
+import { SQLITE_DIALECT as D } from './sql-dialect.js';
 import {
   CLOSE_CUSTODY_SQL,
   CUSTODY_OF_LOT_SQL,

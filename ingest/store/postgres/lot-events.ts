@@ -10,17 +10,8 @@
 import type pg from 'pg';
 import type { LotEvent } from '../../events/types.js';
 import { numbered } from '../integrity-sql.js';
-import {
-  ERASE_CONTACTS_SQL,
-  EVENTS_OF_LOT_SQL,
-  GET_EVENT_SQL,
-  PG_DIALECT as D,
-  PG_READING_SUMMARIES_SQL,
-  recordEventSteps,
-  toReadingSummary,
-  toStoredEvent,
-  type Steps,
-} from '../lot-event-sql.js';
+import { ERASE_CONTACTS_SQL, EVENTS_OF_LOT_SQL, GET_EVENT_SQL, PG_READING_SUMMARIES_SQL, recordEventSteps, toReadingSummary, toStoredEvent, type Steps,  } from '../lot-event-sql.js';
+import { PG_DIALECT as D } from '../sql-dialect.js';
 import { traceSteps } from '../lot-event-trace.js';
 import type { LotTrace, ReadingSpan, ReadingSummary, RecordEventResult, StoredLotEvent, TraceDirection, TraceLimits } from '../lot-event-types.js';
 import type { Row } from '../sqlite-rows.js';

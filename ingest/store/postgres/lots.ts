@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { numbered } from '../integrity-sql.js';
-import { PG_DIALECT as D } from '../lot-event-sql.js';
+import { PG_DIALECT as D } from '../sql-dialect.js';
 import {
   CLOSE_CUSTODY_SQL,
   CUSTODY_OF_LOT_SQL,
