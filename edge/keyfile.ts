@@ -43,21 +43,21 @@ export async function writeNewKeyFiles(privateKeyPath: string, options: { force?
 }
 
 /** Loads a gateway's private key, refusing files that group or others can read. */
-export async function loadPrivateKey(path: string): Promise<{ privateKey: KeyObject; publicKeyHex: string }> {
+export async function loadPrivateKey(path: string, what = 'gateway key'): Promise<{ privateKey: KeyObject; publicKeyHex: string }> {
   let info;
   try {
     info = await stat(path);
   } catch (err) {
-    throw new FreshTrailError('FT_ERR_KEY', `gateway key ${path} not found (${(err as NodeJS.ErrnoException).code}); create one with \`freshtrail keygen --out ${path}\``);
+    throw new FreshTrailError('FT_ERR_KEY', `${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code}); create one with \`freshtrail keygen --out ${path}\``);
   }
   if ((info.mode & 0o077) !== 0) {
-    throw new FreshTrailError('FT_ERR_KEY', `gateway key ${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}); run \`chmod 600 ${path}\``);
+    throw new FreshTrailError('FT_ERR_KEY', `${what} ${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}); run \`chmod 600 ${path}\``);
   }
   try {
     const privateKey = privateKeyFromPem(await readFile(path, 'utf8'));
     return { privateKey, publicKeyHex: publicKeyToHex(createPublicKey(privateKey)) };
   } catch (err) {
-    throw new FreshTrailError('FT_ERR_KEY', `gateway key ${path} is not an Ed25519 PKCS#8 PEM key: ${(err as Error).message}`);
+    throw new FreshTrailError('FT_ERR_KEY', `${what} ${path} is not an Ed25519 PKCS#8 PEM key: ${(err as Error).message}`);
   }
 }
 

@@ -4,12 +4,11 @@
  * the start with FT_ERR_CONFIG naming the option; an endpoint that does not answer at start does
  * not (the anchoring job waits out outages), but one that answers with another chain id does.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import type { KeyObject } from 'node:crypto';
 import { parseUnits } from 'ethers';
 import { FreshTrailError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { privateKeyFromPem, publicKeyToHex } from '../../protocol/keys.js';
+import { loadPrivateKey } from '../../edge/keyfile.js';
 import type { AnchoringConfig } from '../config.js';
 import type { AnchorTargetOptions } from './anchor-target.js';
 import { connectChain, jobProvider, loadEthereumKey } from './rpc.js';
@@ -29,21 +28,14 @@ const destroyProviders = (targets: readonly AnchorTargetOptions[]): void => {
 
 const configError = (message: string, cause?: unknown): FreshTrailError => new FreshTrailError('FT_ERR_CONFIG', message, cause === undefined ? undefined : { cause });
 
-/** The head key: an Ed25519 PKCS#8 PEM file that only its owner can read. */
+/** The head key: an Ed25519 PKCS#8 PEM file that only its owner can read (read as gateway keys are). */
 export async function loadHeadKey(path: string | undefined): Promise<{ headKey: KeyObject; headPublicKeyHex: string }> {
   if (path === undefined) throw configError('anchoring.headKeyFile is required when anchoring.enabled is true: create a head key with `freshtrail keygen --out FILE` and set anchoring.headKeyFile to FILE');
-  let info;
   try {
-    info = await stat(path);
+    const { privateKey, publicKeyHex } = await loadPrivateKey(path, 'anchoring.headKeyFile');
+    return { headKey: privateKey, headPublicKeyHex: publicKeyHex };
   } catch (err) {
-    throw configError(`anchoring.headKeyFile ${path} cannot be read (${(err as NodeJS.ErrnoException).code}); create one with \`freshtrail keygen --out ${path}\``, err);
-  }
-  if ((info.mode & 0o077) !== 0) throw configError(`anchoring.headKeyFile ${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}); run \`chmod 600 ${path}\``);
-  try {
-    const headKey = privateKeyFromPem(await readFile(path, 'utf8'));
-    return { headKey, headPublicKeyHex: publicKeyToHex(createPublicKey(headKey)) };
-  } catch (err) {
-    throw configError(`anchoring.headKeyFile ${path} is not an Ed25519 PKCS#8 PEM key: ${errorMessage(err)}`, err);
+    throw configError(errorMessage(err), err);
   }
 }
 
