@@ -39,6 +39,26 @@ export function classify(value: number, t: Thresholds): Zone {
   return by <= -t.hysteresis ? { kind: 'inside' } : { kind: 'band' };
 }
 
+/** Of several sensors' latest values, the worst: furthest past (or least inside) its nearest limit. */
+export function worstOf<K>(values: Iterable<readonly [K, number]>, t: Thresholds): { key: K; value: number } | undefined {
+  let worst: { key: K; value: number; by: number } | undefined;
+  for (const [key, value] of values) {
+    const { by } = severity(value, t);
+    if (!worst || by > worst.by) worst = { key, value, by };
+  }
+  return worst && { key: worst.key, value: worst.value };
+}
+
+/** The side and most extreme value of an excursion so far, after `value` on `side` (a new side starts over). */
+export function trackPeak(state: { side?: Side; peak?: number }, side: Side, value: number): void {
+  if (state.side !== side || state.peak === undefined) {
+    state.side = side;
+    state.peak = value;
+    return;
+  }
+  state.peak = side === 'above' ? Math.max(state.peak, value) : Math.min(state.peak, value);
+}
+
 export interface Timing {
   forMs: number;
   clearAfterMs: number;

@@ -11,7 +11,7 @@ import type { EdgeMetrics } from '../metrics.js';
 import type { ActiveAlarm } from '../status-types.js';
 import { resolveAlarmsConfig, type AlarmRule, type AlarmSettings, type AlarmsConfig } from './config.js';
 import { alarmTopic, hookEnv, type AlarmEvent, type AlarmState } from './event.js';
-import { Excursion, classify, severity, type Side } from '../../common/excursion.js';
+import { Excursion, classify, trackPeak, worstOf, type Side } from '../../common/excursion.js';
 import { HookQueue } from './hook.js';
 
 /** Publishes on the local broker; LocalBroker.publish fits. Must resolve or reject, not hang. */
@@ -96,7 +96,8 @@ export class AlarmEvaluator {
       // excursion backwards in time.
       if (last && reading.ts <= last.ts) continue;
       watch.sensors.set(reading.sensor, { value, ts: reading.ts });
-      watch.worst = worstSensor(watch);
+      const worst = worstOf([...watch.sensors].map(([sensor, { value }]) => [sensor, value] as const), watch.rule)!;
+      watch.worst = { value: worst.value, sensor: worst.key };
       const zone = classify(watch.worst.value, rule);
       if (zone.kind === 'out') trackPeak(watch, zone.side, watch.worst.value);
       const since = watch.excursion.since; // a clear ends the excursion: keep its start for the event
@@ -191,22 +192,4 @@ export class AlarmEvaluator {
     for (const w of this.watches.values()) if (w.excursion.active) n++;
     return n;
   }
-}
-
-function worstSensor(watch: Watch): { value: number; sensor: string } {
-  let worst: { value: number; sensor: string; by: number } | undefined;
-  for (const [sensor, { value }] of watch.sensors) {
-    const { by } = severity(value, watch.rule);
-    if (!worst || by > worst.by) worst = { value, sensor, by };
-  }
-  return { value: worst!.value, sensor: worst!.sensor };
-}
-
-function trackPeak(watch: Watch, side: Side, value: number): void {
-  if (watch.side !== side || watch.peak === undefined) {
-    watch.side = side;
-    watch.peak = value;
-    return;
-  }
-  watch.peak = side === 'above' ? Math.max(watch.peak, value) : Math.min(watch.peak, value);
 }

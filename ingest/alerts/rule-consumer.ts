@@ -13,7 +13,7 @@
  * excursion still under way is raised (bumped) again once it has lasted forMinutes.
  */
 import type { Logger } from '../../common/log.js';
-import { classify, Excursion, severity, type Side, type Thresholds } from '../../common/excursion.js';
+import { classify, Excursion, trackPeak, worstOf, type Side, type Thresholds } from '../../common/excursion.js';
 import type { AlertRule } from '../config.js';
 import type { BatchConsumer } from '../consumers/consumer.js';
 import { readingsByLocation } from '../consumers/readings-by-location.js';
@@ -78,13 +78,9 @@ export class AlertRuleConsumer implements BatchConsumer {
     watch.sensors.set(r.sensor, value);
     const thresholds: Thresholds = { above: rule.above, below: rule.below, hysteresis: rule.hysteresis };
     // The worst sensor decides: the one furthest past (or least inside) its nearest limit.
-    let worst = value;
-    for (const v of watch.sensors.values()) if (severity(v, thresholds).by > severity(worst, thresholds).by) worst = v;
+    const worst = worstOf(watch.sensors, thresholds)!.value;
     const zone = classify(worst, thresholds);
-    if (zone.kind === 'out') {
-      watch.side = zone.side;
-      watch.peak = watch.peak === undefined ? worst : zone.side === 'above' ? Math.max(watch.peak, worst) : Math.min(watch.peak, worst);
-    }
+    if (zone.kind === 'out') trackPeak(watch, zone.side, worst);
     const transition = watch.excursion.onReading(zone, r.ts, r.ts);
     // Cleared, or back inside before forMinutes: the next excursion starts its own peak.
     if (watch.excursion.since === undefined) watch.side = watch.peak = undefined;
