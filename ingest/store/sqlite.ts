@@ -280,6 +280,12 @@ export class SqliteStore implements Store {
     });
   }
 
+  async batchRange(gateway: string, fromSeq: number, toSeq: number): Promise<StoredBatch[]> {
+    return this.run(() =>
+      (this.sql('SELECT * FROM batches WHERE gateway = ? AND seq BETWEEN ? AND ? ORDER BY seq').all(gateway, fromSeq, toSeq) as Row[]).map(toBatch),
+    );
+  }
+
   async getBatchHeader(gateway: string, seq: number): Promise<BatchHeader | undefined> {
     return this.run(() => {
       const row = this.sql(`SELECT ${HEADER_COLUMNS} FROM batches WHERE gateway = ? AND seq = ?`).get(gateway, seq) as Row | undefined;

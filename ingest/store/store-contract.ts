@@ -128,6 +128,31 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(await store.getChainNeighbours('gw-b', 2)).toEqual({});
     });
 
+    it('reads a range of one gateway\'s batches in seq order, as getBatch returns each, in one call', async () => {
+      const other = new TestGateway('gw-b');
+      await store.enrollGateway({ id: other.id, publicKey: other.publicKey, enrolledAt: T0 });
+      const mine = Array.from({ length: 6 }, (_, i) => gw.next(testReadings(1 + i)));
+      // Committed out of seq order, seq 4 left out, and another gateway's batches under the same seqs.
+      await store.commitBatches([5, 2, 0, 1].map((i) => ({ sealed: mine[i]!, meta: meta() })));
+      await store.commitBatch(mine[4]!, meta({ receivedAt: T0 + 9, flags: { gap: true, clockSkewMs: 4000 } }));
+      for (let i = 0; i < 6; i++) await store.commitBatch(other.next(), meta());
+
+      const range = await store.batchRange(gw.id, 2, 6);
+      expect(range.map((b) => b.seq)).toEqual([2, 3, 5, 6]);
+      for (const stored of range) {
+        expect(stored).toEqual(await store.getBatch(gw.id, stored.seq));
+        const sealed = mine[stored.seq - 1]!;
+        expect(stored).toMatchObject({ gateway: gw.id, id: sealed.id, sig: sealed.sig });
+        expect(Buffer.compare(stored.canonical, sealed.canonical)).toBe(0);
+      }
+      expect(range[2]).toMatchObject({ receivedAt: T0 + 9, flags: { gap: true, clockSkewMs: 4000 } });
+      expect((await store.batchRange(gw.id, 1, 1)).map((b) => b.id)).toEqual([mine[0]!.id]);
+      expect((await store.batchRange(gw.id, 0, 100)).map((b) => b.seq)).toEqual([1, 2, 3, 5, 6]);
+      expect(await store.batchRange(gw.id, 4, 4)).toEqual([]);
+      expect(await store.batchRange(gw.id, 5, 2)).toEqual([]);
+      expect(await store.batchRange('nope', 1, 6)).toEqual([]);
+    });
+
     it('keeps rejected envelopes as evidence and counts them by code', async () => {
       const first = gw.next();
       const fork = gw.seal({ seq: 1, prev: first.batch.prev, readings: testReadings(1) });

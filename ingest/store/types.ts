@@ -270,6 +270,12 @@ export interface Store extends AlertDeliveryStore, SensorActivityStore, AnchorSt
    */
   commitBatches(batches: readonly BatchToCommit[]): Promise<CommitResult[]>;
   getBatch(gateway: string, seq: number): Promise<StoredBatch | undefined>;
+  /**
+   * The stored batches of `gateway` with fromSeq ≤ seq ≤ toSeq, in seq order, each as getBatch
+   * returns it (exact signed bytes and signature), in one read. Seqs not stored are absent, so
+   * a caller that needs the whole range compares the count; empty when fromSeq > toSeq.
+   */
+  batchRange(gateway: string, fromSeq: number, toSeq: number): Promise<StoredBatch[]>;
   /** Like getBatch without reading the bytes (up to the envelope limit) back. */
   getBatchHeader(gateway: string, seq: number): Promise<BatchHeader | undefined>;
   /** The headers stored under seq − 1, seq and seq + 1, in one read. */

@@ -325,6 +325,12 @@ export class PostgresStore implements Store {
     });
   }
 
+  async batchRange(gateway: string, fromSeq: number, toSeq: number): Promise<StoredBatch[]> {
+    return this.run(async () =>
+      (await this.rows('SELECT * FROM batches WHERE gateway = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq', [gateway, fromSeq, toSeq])).map(toBatch),
+    );
+  }
+
   async getBatchHeader(gateway: string, seq: number): Promise<BatchHeader | undefined> {
     return this.run(async () => {
       const row = (await this.rows(`SELECT ${HEADER_COLUMNS} FROM batches WHERE gateway = $1 AND seq = $2`, [gateway, seq]))[0];
