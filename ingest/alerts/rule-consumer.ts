@@ -19,7 +19,7 @@ import type { BatchConsumer } from '../consumers/consumer.js';
 import { readingsByLocation } from '../consumers/readings-by-location.js';
 import { locationMatches } from './location-pattern.js';
 import type { AlertInput } from '../store/integrity-types.js';
-import type { CommittedBatch, CustodyInterval, Store, StoredReading } from '../store/types.js';
+import type { CommittedBatch, CustodyInterval, Store, StoredReading, HeldCustody } from '../store/types.js';
 
 export const ALERT_RULES_CONSUMER = 'alert-rules';
 const MINUTE = 60_000;
@@ -50,7 +50,7 @@ export class AlertRuleConsumer implements BatchConsumer {
     for (const [location, readings] of readingsByLocation(batches)) {
       readings.sort((a, b) => a.ts - b.ts || a.index - b.index);
       // Custody of the round's time span at this location, read once for all commodity rules.
-      let custody: Promise<Array<CustodyInterval & { commodity: string }>> | undefined;
+      let custody: Promise<Array<HeldCustody>> | undefined;
       const custodyHere = () => (custody ??= this.options.store.custodyAt(location, readings[0]!.ts, readings[readings.length - 1]!.ts));
       for (const rule of this.options.rules) {
         if (!locationMatches(rule.location, location)) continue;
@@ -119,7 +119,7 @@ function measured(rule: AlertRule, r: StoredReading): number | undefined {
 }
 
 /** For a rule with a commodity: whether the location held a lot of it at a time. */
-async function commodityScope(rule: AlertRule, custodyHere: () => Promise<Array<CustodyInterval & { commodity: string }>>): Promise<(ts: number) => boolean> {
+async function commodityScope(rule: AlertRule, custodyHere: () => Promise<Array<HeldCustody>>): Promise<(ts: number) => boolean> {
   if (rule.commodity === undefined) return () => true;
   const custody = (await custodyHere()).filter((c) => c.commodity === rule.commodity);
   return (ts) => custody.some((c) => c.fromTs <= ts && (c.toTs === undefined || ts < c.toTs));

@@ -6,7 +6,7 @@
  * which both databases accept in this form.
  */
 import type { Dialect } from './sql-dialect.js';
-import type { CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, Shipment } from './lot-types.js';
+import type { CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, Shipment, HeldCustody } from './lot-types.js';
 import type { Row } from './sqlite-rows.js';
 
 export const INSERT_LOT_SQL = 'INSERT INTO lots (id, commodity, label, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING';
@@ -74,7 +74,7 @@ export function toCustody(r: Row): CustodyInterval {
 }
 
 /** A custody row joined with its lot's commodity (custodyAtSql, HOLDERS_SQL). */
-export const toHeldCustody = (r: Row): CustodyInterval & { commodity: string } => ({ ...toCustody(r), commodity: String(r.commodity) });
+export const toHeldCustody = (r: Row): HeldCustody => ({ ...toCustody(r), commodity: String(r.commodity) });
 
 export function toFreshness(r: Row): LotFreshness {
   return {

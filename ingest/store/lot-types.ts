@@ -21,6 +21,9 @@ export interface CustodyInterval {
   toTs?: number;
 }
 
+/** A custody interval with the commodity of its lot (what the shelf-life model and the alert rules need). */
+export type HeldCustody = CustodyInterval & { commodity: string };
+
 export interface NewLot extends Lot {
   /** Where the lot is at `createdAt`: its first custody interval starts there. */
   location: string;

@@ -36,7 +36,7 @@ import {
   toShipment,
   upsertRowSql,
 } from './lot-sql.js';
-import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from './lot-types.js';
+import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment, HeldCustody } from './lot-types.js';
 import type { SqliteContext } from './sqlite-identity.js';
 import type { Row } from './sqlite-rows.js';
 
@@ -83,7 +83,6 @@ export const getLot = ({ sql }: SqliteContext, id: string): Lot | undefined => {
 
 export const lotCustody = ({ sql }: SqliteContext, id: string): CustodyInterval[] => (sql(CUSTODY_OF_LOT_SQL).all(id) as Row[]).map(toCustody);
 
-type HeldCustody = CustodyInterval & { commodity: string };
 
 export const custodyAtMany = ({ sql }: SqliteContext, locations: readonly string[], fromTs: number, toTs: number): HeldCustody[] =>
   locations.length === 0 ? [] : (sql(custodyAtSql(D)).all(D.setParam(locations), toTs, fromTs) as Row[]).map(toHeldCustody);

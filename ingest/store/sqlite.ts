@@ -85,6 +85,7 @@ import type {
   StoreCounts,
   StoredBatch,
   StoredReading,
+  HeldCustody,
 } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -209,15 +210,15 @@ export class SqliteStore implements Store {
     return this.run(() => lots.lotCustody(this.context(), id));
   }
 
-  async custodyAt(location: string, fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
+  async custodyAt(location: string, fromTs: number, toTs: number): Promise<Array<HeldCustody>> {
     return this.run(() => lots.custodyAt(this.context(), location, fromTs, toTs));
   }
 
-  async custodyAtMany(locations: readonly string[], fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
+  async custodyAtMany(locations: readonly string[], fromTs: number, toTs: number): Promise<Array<HeldCustody>> {
     return this.run(() => lots.custodyAtMany(this.context(), locations, fromTs, toTs));
   }
 
-  async lotsAt(location: string): Promise<Array<CustodyInterval & { commodity: string }>> {
+  async lotsAt(location: string): Promise<Array<HeldCustody>> {
     return this.run(() => lots.lotsAt(this.context(), location));
   }
 

@@ -40,8 +40,8 @@ import type {
 import type { JoinRequest, JoinRequestStatus, JoinToken, NewJoinRequest, RedeemResult, Revocation, RevokeResult } from './identity-types.js';
 
 export type { JoinRequest, JoinRequestStatus, JoinToken, NewJoinRequest, RedeemResult, Revocation, RevokeResult } from './identity-types.js';
-import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from './lot-types.js';
-export type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from './lot-types.js';
+import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment, HeldCustody } from './lot-types.js';
+export type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, HeldCustody, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from './lot-types.js';
 
 export type Transport = 'mqtt' | 'http';
 
@@ -374,11 +374,11 @@ export interface Store extends AlertDeliveryStore, SensorActivityStore, AnchorSt
   /** The lot's custody intervals in time order. */
   lotCustody(id: string): Promise<CustodyInterval[]>;
   /** Custody intervals at `location` overlapping [fromTs, toTs], with each lot's commodity. */
-  custodyAt(location: string, fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>>;
+  custodyAt(location: string, fromTs: number, toTs: number): Promise<Array<HeldCustody>>;
   /** custodyAt for many locations over one span, in one query; ordered by location, lot, start. */
-  custodyAtMany(locations: readonly string[], fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>>;
+  custodyAtMany(locations: readonly string[], fromTs: number, toTs: number): Promise<Array<HeldCustody>>;
   /** The lots at `location` now (open custody intervals), with their commodity. */
-  lotsAt(location: string): Promise<Array<CustodyInterval & { commodity: string }>>;
+  lotsAt(location: string): Promise<Array<HeldCustody>>;
   /** Stored freshness of these lots (those that have one). */
   lotFreshness(lots: readonly string[]): Promise<LotFreshness[]>;
   /** Where these locations' reading series stand (those that have one). */

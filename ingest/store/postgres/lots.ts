@@ -40,13 +40,12 @@ import {
   upsertSql,
   type UpsertTable,
 } from '../lot-sql.js';
-import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from '../lot-types.js';
+import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment, HeldCustody } from '../lot-types.js';
 import type { Row } from '../sqlite-rows.js';
 import { inTransaction } from './transaction.js';
 
 const q = (client: pg.Pool | pg.PoolClient, sql: string, params: unknown[]) => client.query<Row>(numbered(sql), params);
 
-type HeldCustody = CustodyInterval & { commodity: string };
 
 export function createLot(pool: pg.Pool, lot: NewLot): Promise<CreateLotResult> {
   return inTransaction(pool, async (client): Promise<CreateLotResult> => {

@@ -47,6 +47,7 @@ import type {
   StoreCounts,
   StoredBatch,
   StoredReading,
+  HeldCustody,
 } from '../types.js';
 import { assembleCommittedBatches, COMMITTED_HEADER_COLUMNS, readingRidSpan } from '../committed-batches.js';
 import { COMMIT_ORDER_LOCK_KEY, commitBatchesOn } from './commit.js';
@@ -230,15 +231,15 @@ export class PostgresStore implements Store {
     return this.run(() => lots.lotCustody(this.pool, id));
   }
 
-  async custodyAt(location: string, fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
+  async custodyAt(location: string, fromTs: number, toTs: number): Promise<Array<HeldCustody>> {
     return this.run(() => lots.custodyAt(this.pool, location, fromTs, toTs));
   }
 
-  async custodyAtMany(locations: readonly string[], fromTs: number, toTs: number): Promise<Array<CustodyInterval & { commodity: string }>> {
+  async custodyAtMany(locations: readonly string[], fromTs: number, toTs: number): Promise<Array<HeldCustody>> {
     return this.run(() => lots.custodyAtMany(this.pool, locations, fromTs, toTs));
   }
 
-  async lotsAt(location: string): Promise<Array<CustodyInterval & { commodity: string }>> {
+  async lotsAt(location: string): Promise<Array<HeldCustody>> {
     return this.run(() => lots.lotsAt(this.pool, location));
   }
 
