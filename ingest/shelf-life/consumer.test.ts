@@ -2,7 +2,8 @@
  * The shelf-life consumer on a real SQLite store fed through the real pipeline and the real
  * ONNX model: a lot's freshness equals the reference model over the steps its location's
  * readings make; a lot moved mid-stream takes steps from each location for the time it was
- * there; a redelivered round changes nothing. The lot alerts: one chilling_exposure alert per
+ * there; a lot split between two holders takes the history of its worse-kept part, not both
+ * parts one after the other; a redelivered round changes nothing. The lot alerts: one chilling_exposure alert per
  * chilled lot (escalated, never resolved by the service), and arrival_below_minimum raised when
  * new readings push a shipment's predicted arrival below the minimum and resolved when it recovers.
  */
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.js';
 import { commodity, parameterRow } from '../../models/commodities.js';
+import { FARM_A, ms, PACK_A, packRecord, receiveRecord, shipRecord, STORE_1, STORE_2 } from '../events/chain-fixtures.js';
+import { parseCteRecord } from '../events/cte.js';
 import { predict, type Step } from '../../models/reference.js';
 import { ShelfLifeModel } from '../../models/runner.js';
 import { IngestMetrics } from '../metrics.js';
@@ -97,6 +100,54 @@ describe('ShelfLifeConsumer', () => {
     expect(got!.usedFraction).toBeCloseTo(expected.state[0]!, 5);
     expect(got!.chillDegreeHours).toBeGreaterThan(0);
     expect(got!.chillDegreeHours).toBeCloseTo(expected.state[2]!, 3);
+  });
+
+  it('gives a lot split between a 2 °C and a 10 °C store the history of the 10 °C part, not both counted one after the other', async () => {
+    // docs/events.md §7: packed at PACK_A, shipped (closing custody there), received at both
+    // stores: from 08:00 the lot is held at two places at once.
+    const LOT = 'urn:epc:class:lgtin:0614141.107346.SPLIT';
+    await store.recordEvents(
+      [
+        packRecord(LOT, { farm: FARM_A, packhouse: PACK_A, commodity: 'strawberry', description: 'Strawberries' }),
+        shipRecord('ship-s1', LOT, { from: PACK_A, to: STORE_1, day: 2, time: '05:00', quantity: 100 }),
+        shipRecord('ship-s2', LOT, { from: PACK_A, to: STORE_2, day: 2, time: '05:00', quantity: 300 }),
+        receiveRecord(LOT, { from: PACK_A, at: STORE_1, day: 2, time: '08:00', quantity: 100 }),
+        receiveRecord(LOT, { from: PACK_A, at: STORE_2, day: 2, time: '08:00', quantity: 300 }),
+      ].map(parseCteRecord),
+      T0,
+    );
+    const packedAt = ms(1, '14:00');
+    const splitAt = ms(2, '08:00');
+    expect((await store.lotCustody(LOT)).filter((c) => c.toTs === undefined).map((c) => c.location)).toEqual([STORE_1, STORE_2]);
+    // 15 h at the packhouse at 4 °C, then the same 12 h at each store (two rounds of 6 h).
+    const packhouse = readings(PACK_A, packedAt, 91, () => 4, () => 90);
+    const cold = (from: number, n: number) => readings(STORE_1, from, n, () => 2, () => 90);
+    const warm = (from: number, n: number) => readings(STORE_2, from, n, () => 10, () => 90);
+    await send([...packhouse, ...cold(splitAt, 37), ...warm(splitAt, 37)]);
+    const all = await committed();
+    await consumer.consume(all);
+    const later = splitAt + 36 * 10 * MINUTE;
+    await send([...cold(later + 10 * MINUTE, 36), ...warm(later + 10 * MINUTE, 36)]);
+    const rounds = await committed();
+    await consumer.consume(rounds.slice(all.length));
+    const [got] = await store.lotFreshness([LOT]);
+    await consumer.consume(rounds); // redelivered: nothing changes
+    expect(await store.lotFreshness([LOT])).toEqual([got]);
+
+    const c = commodity('strawberry');
+    const inPackhouse = stepsOf(packhouse, c.rhBest).filter((_, i) => packhouse[i + 1]!.ts <= ms(2, '05:00'));
+    const atStore = (rs: Reading[]) => stepsOf(rs, c.rhBest).filter((_, i) => rs[i + 1]!.ts > splitAt);
+    const warmAll = [...warm(splitAt, 37), ...warm(later + 10 * MINUTE, 36)];
+    const expected = predict(undefined, [...inPackhouse, ...atStore(warmAll)], parameterRow(c));
+    expect(got!.usedFraction).toBeCloseTo(expected.state[0]!, 5);
+    expect(got!.waterLossPct).toBeCloseTo(expected.state[1]!, 5);
+    expect(got!.quality).toBeCloseTo(expected.quality, 4);
+    expect(got!.remainingDays).toBeCloseTo(expected.remainingDays, 4);
+    expect(got!.throughTs).toBe(warmAll.at(-1)!.ts);
+    // Both stores' hours one after the other would have used more of the shelf life.
+    const coldAll = [...cold(splitAt, 37), ...cold(later + 10 * MINUTE, 36)];
+    const summed = predict(undefined, [...inPackhouse, ...atStore(coldAll), ...atStore(warmAll)], parameterRow(c));
+    expect(summed.state[0]!).toBeGreaterThan(expected.state[0]! + 0.05);
   });
 
   describe('lot alerts', () => {

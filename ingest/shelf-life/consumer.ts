@@ -3,8 +3,11 @@
  * freshness current. For each round of committed batches it
  *  1. turns each location's new readings into model steps (location-series.ts), continuing the
  *     series where it stood;
- *  2. gives each step to the lots in custody at that location when the step ended;
- *  3. updates those lots in batched model calls from their carried state (lot-evaluator.ts);
+ *  2. gives each step to the lots in custody at that location when the step ended, in chains
+ *     of custody that do not overlap in time (custody-chains.ts: one for a lot that moves, one
+ *     per holder of a split lot);
+ *  3. updates those lots in batched model calls from their carried state (lot-evaluator.ts),
+ *     keeping, for a split lot, the chain with the fewest remaining days;
  *  4. raises the lot alerts whose condition starts (or ends) in this round (lot-alerts.ts:
  *     chilling exposure, a shipment now predicted to arrive below the receiver's minimum);
  *  5. writes the series positions, the lots' freshness and one history point per lot in one
@@ -20,7 +23,8 @@ import type { BatchConsumer } from '../consumers/consumer.js';
 import { readingsByLocation } from '../consumers/readings-by-location.js';
 import type { CommittedBatch, LocationPoint, LotFreshness, ShelfLifeUpdate, Store } from '../store/types.js';
 import { raiseLotAlerts, type LotChange } from './lot-alerts.js';
-import { evaluateLots, type LotWindow } from './lot-evaluator.js';
+import { custodyChains, type Segment } from './custody-chains.js';
+import { evaluateWindows, type LotFreshness as ChainFreshness, type LotWindow } from './lot-evaluator.js';
 import { LocationSeries, type TimedStep } from './location-series.js';
 
 export const SHELF_LIFE_CONSUMER = 'shelf-life';
@@ -30,12 +34,6 @@ export interface ShelfLifeConsumerOptions {
   /** Loaded on first use (the consumer's job may start before the model is needed). */
   loadModel: () => Promise<ShelfLifeModel>;
   logger: Logger;
-}
-
-/** The steps of one location a lot was in custody for: a time-ordered run of that location's steps. */
-interface Segment {
-  location: string;
-  steps: readonly TimedStep[];
 }
 
 /** A lot's new steps, one segment per custody interval the round's steps fall in. */
@@ -79,27 +77,39 @@ export class ShelfLifeConsumer implements BatchConsumer {
       const stored = new Map((await store.lotFreshness([...lots.keys()])).map((f) => [f.lot, f]));
       const params = new Map<Commodity, readonly number[]>(); // one parameter row per commodity
       const lotWindows: LotWindow[] = [];
-      const changes = new Map<string, Omit<LotChange, 'next'> & { throughTs: number }>();
+      const chilledAt: string[][] = []; // per window
+      const changes: Array<Omit<LotChange, 'next' | 'chilledAt'> & { throughTs: number; windows: number[] }> = []; // windows: indices into lotWindows
       for (const [lot, { commodity: c, segments }] of lots) {
         const previous = stored.get(lot);
-        const window = newSteps(c, segments, previous?.throughTs ?? -Infinity);
-        if (window.steps.length === 0) continue;
-        changes.set(lot, { lot, commodity: c, ...(previous ? { previous } : {}), chilledAt: window.chilledAt, throughTs: window.throughTs });
+        const afterTs = previous?.throughTs ?? -Infinity;
+        const chains = custodyChains(segments).map((chain) => newSteps(c, chain, afterTs)).filter((w) => w.steps.length > 0);
+        if (chains.length === 0) continue;
         let row = params.get(c);
         if (!row) params.set(c, (row = parameterRow(c)));
-        lotWindows.push({ lot, params: row, state: previous ? [previous.usedFraction, previous.waterLossPct, previous.chillDegreeHours] : [0, 0, 0], steps: window.steps });
+        const state = previous ? [previous.usedFraction, previous.waterLossPct, previous.chillDegreeHours] : [0, 0, 0];
+        const windows: number[] = [];
+        for (const chain of chains) {
+          windows.push(lotWindows.length);
+          lotWindows.push({ lot, params: row, state, steps: chain.steps });
+          chilledAt.push(chain.chilledAt);
+        }
+        // The lot's steps run through the latest step of any chain: later rounds count what follows.
+        const throughTs = Math.max(...chains.map((w) => w.throughTs));
+        changes.push({ lot, commodity: c, ...(previous ? { previous } : {}), throughTs, windows });
       }
       const model = await this.model.get();
-      const results = await evaluateLots(model, lotWindows);
+      const results = await evaluateWindows(model, lotWindows);
       const updated: LotChange[] = [];
-      for (const [lot, result] of results) {
-        const { throughTs, ...change } = changes.get(lot)!;
+      for (const { windows, throughTs, ...change } of changes) {
+        const { lot } = change;
+        const kept = worstKept(windows, results);
+        const result = results[kept]!;
         const [usedFraction, waterLossPct, chillDegreeHours] = result.state as [number, number, number];
         const { quality, remainingDays } = result;
         const freshness: LotFreshness = { lot, usedFraction, waterLossPct, chillDegreeHours, quality, remainingDays, throughTs };
         update.freshness.push(freshness);
         update.history.push({ lot, ts: throughTs, usedFraction, waterLossPct, chillDegreeHours, quality, remainingDays });
-        updated.push({ ...change, next: freshness });
+        updated.push({ ...change, chilledAt: chilledAt[kept]!, next: freshness });
       }
       await raiseLotAlerts({ store, model, logger }, updated);
     }
@@ -127,7 +137,8 @@ export class ShelfLifeConsumer implements BatchConsumer {
         }
         lots.set(interval.lot, (lot = { commodity: known, segments: [] }));
       }
-      lot.segments.push({ location: interval.location, steps: first === 0 && end === steps.length ? steps : steps.slice(first, end) });
+      const run = first === 0 && end === steps.length ? steps : steps.slice(first, end);
+      lot.segments.push({ location: interval.location, fromTs: interval.fromTs, ...(interval.toTs === undefined ? {} : { toTs: interval.toTs }), steps: run });
     }
     return lots;
   }
@@ -150,18 +161,14 @@ function endingAfter(steps: readonly TimedStep[], ts: number): number {
 }
 
 /**
- * A lot's steps after `afterTs` (what its stored freshness already counts) in time order, with
- * unknown humidity filled by the commodity's recommended RH, and the locations where it was
- * below its chilling threshold. A lot moved in this round has one segment per location; ordering
- * the segments by their first step orders the steps as long as its custody intervals do not
- * overlap. They do for a lot split between holders (docs/events.md §7): its segments are then
- * all counted one after the other, so time held at both places counts twice (not yet handled).
+ * The window of one custody chain (custody-chains.ts: its segments in time order): its steps
+ * after `afterTs` (what the lot's stored freshness already counts), with unknown humidity filled
+ * by the commodity's recommended RH, and the locations where it was below its chilling threshold.
  */
-function newSteps(c: Commodity, segments: Segment[], afterTs: number): { steps: Step[]; chilledAt: string[]; throughTs: number } {
-  if (segments.length > 1) segments.sort((a, b) => a.steps[0]!.endTs - b.steps[0]!.endTs);
+function newSteps(c: Commodity, chain: readonly Segment[], afterTs: number): { steps: Step[]; chilledAt: string[]; throughTs: number } {
   const steps: Step[] = [];
   const chilledAt: string[] = [];
-  for (const { location, steps: run } of segments) {
+  for (const { location, steps: run } of chain) {
     let chilled = false;
     for (let i = endingAfter(run, afterTs); i < run.length; i++) {
       const s = run[i]!;
@@ -170,6 +177,21 @@ function newSteps(c: Commodity, segments: Segment[], afterTs: number): { steps: 
     }
     if (chilled && !chilledAt.includes(location)) chilledAt.push(location);
   }
-  const last = segments[segments.length - 1]!.steps;
+  const last = chain[chain.length - 1]!.steps;
   return { steps, chilledAt, throughTs: last[last.length - 1]!.endTs };
+}
+
+/**
+ * Which of a lot's chain windows it keeps: the one with the fewest remaining days (then the
+ * lowest quality). The parts of a split lot are one lot, and a lot is only as fresh as its
+ * worst-kept part (docs/model.md §5); the next round starts every chain from the kept state.
+ */
+function worstKept(windows: readonly number[], results: readonly ChainFreshness[]): number {
+  let kept = windows[0]!;
+  for (const i of windows) {
+    const r = results[i]!;
+    const k = results[kept]!;
+    if (r.remainingDays < k.remainingDays || (r.remainingDays === k.remainingDays && r.quality < k.quality)) kept = i;
+  }
+  return kept;
 }

@@ -32,12 +32,21 @@ export interface EvaluatorOptions {
   maxLotsPerCall?: number;
 }
 
-/** The freshness of every lot after its new steps. */
+/** The freshness of every lot after its new steps (one window per lot). */
 export async function evaluateLots(model: Pick<ShelfLifeModel, 'evaluate'>, windows: readonly LotWindow[], options: EvaluatorOptions = {}): Promise<Map<string, LotFreshness>> {
+  const results = await evaluateWindows(model, windows, options);
+  return new Map(windows.map((w, i) => [w.lot, results[i]!]));
+}
+
+/**
+ * The freshness after each window, in the windows' order. A lot may have several windows (one
+ * per custody chain of a split lot: custody-chains.ts); they are evaluated in the same calls.
+ */
+export async function evaluateWindows(model: Pick<ShelfLifeModel, 'evaluate'>, windows: readonly LotWindow[], options: EvaluatorOptions = {}): Promise<LotFreshness[]> {
   const maxSteps = positiveInteger(options.maxStepsPerCall ?? 4096, 'maxStepsPerCall');
   const maxLots = positiveInteger(options.maxLotsPerCall ?? 16384, 'maxLotsPerCall');
-  const results = new Map<string, LotFreshness>();
-  const pending = windows.map((w) => ({ window: w, state: [...w.state], offset: 0 }));
+  const results: LotFreshness[] = new Array<LotFreshness>(windows.length);
+  const pending = windows.map((w, index) => ({ window: w, index, state: [...w.state], offset: 0 }));
   // Each round takes the next ≤ maxSteps steps of every lot that has some left (a lot without
   // new steps is still evaluated once, for its quality at the current parameters).
   for (let round = 0; pending.length > 0; round++) {
@@ -50,7 +59,7 @@ export async function evaluateLots(model: Pick<ShelfLifeModel, 'evaluate'>, wind
       group.forEach((p, i) => {
         p.state = Array.from(result.state.subarray(i * STATE_COUNT, (i + 1) * STATE_COUNT));
         p.offset += Math.min(steps, remaining(p));
-        results.set(p.window.lot, freshnessAt(result, i, p.state));
+        results[p.index] = freshnessAt(result, i, p.state);
       });
     }
   }
@@ -64,6 +73,8 @@ function positiveInteger(value: number, name: string): number {
 
 interface Pending {
   window: LotWindow;
+  /** Position in the caller's windows. */
+  index: number;
   state: number[];
   offset: number;
 }
