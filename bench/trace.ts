@@ -6,8 +6,10 @@
  * afterwards; skipped with a notice on stderr when 127.0.0.1:5432 does not answer), then:
  *  - trace_p50_ms / trace_p99_ms per store and direction: GET /api/v1/lots/{id}/trace through
  *    app.inject on the real app (store.trace, the route's response view and its schema
- *    serialization: the full graph as the API returns it), for TRACED random lots after WARMUP
- *    others; the store call alone is in the `store_p99_ms` context field.
+ *    serialization: the full graph as the API returns it), for 2,000 random lots after 500
+ *    others; the store call alone is in the `store_p99_ms` context field;
+ *  - fsma_export_100k_rows_s per store: the FSMA 204 spreadsheet of an event-time window of
+ *    about 100,000 rows through GET /api/v1/exports/fsma204.csv.
  *
  * Loading (trace-load.ts, in a worker thread): records are generated, parsed as the events
  * route parses them (parseCteRecord) and planned by the store's own per-event plan in memory,
@@ -16,8 +18,6 @@
  * was measured at 2,000,000 events in 252 s on SQLite, slowing down as the indexes outgrow the
  * cache (≥ 11 minutes for the whole network), and at about 1.5 ms per event on PostgreSQL (ten
  * round trips per event: about two hours). The context fields say which path and how long.
- *
- * Further measurements on the loaded network (the FSMA export) go into {@link MEASUREMENTS}.
  */
 import type { FastifyInstance } from 'fastify';
 import { rmSync } from 'node:fs';
@@ -37,10 +37,14 @@ import { openSqliteStore } from '../ingest/store/sqlite.js';
 import type { Store } from '../ingest/store/types.js';
 import { percentile, type Report, round } from './report.js';
 import { BENCH_NETWORK, prng, type SupplyNetworkOptions } from './supply-network.js';
-import { loadNetworkInWorker } from './trace-load.js';
+import { loadNetwork, loadNetworkInWorker } from './trace-load.js';
 
-const WARMUP = 500;
-const TRACED = 2_000;
+/** Lots traced before measuring, and measured, per store and direction. */
+export interface TraceSampling {
+  warmup: number;
+  traced: number;
+}
+const SAMPLING: TraceSampling = { warmup: 500, traced: 2_000 };
 const MAX_DEPTH = 20; // the route's default
 
 /** A store with the network loaded. */
@@ -62,10 +66,10 @@ export interface LoadedNetwork {
 }
 
 /** A measurement on the loaded network; each prints its own lines. */
-export type NetworkMeasurement = (network: LoadedNetwork, report: Report) => Promise<void>;
+export type NetworkMeasurement = (network: LoadedNetwork, report: Report, sampling: TraceSampling) => Promise<void>;
 
-/** Runs in order after loading; the FSMA export measurement is added here. */
-export const MEASUREMENTS: NetworkMeasurement[] = [traceLatency];
+/** Runs in order after loading. */
+export const MEASUREMENTS: NetworkMeasurement[] = [traceLatency, fsmaExportRate];
 
 /** The real app on `store`, as the ingest builds it, for app.inject. */
 async function appOn(store: Store): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
@@ -85,14 +89,14 @@ function sample(lots: readonly string[], n: number, seed: number): string[] {
 
 
 /** trace_p50_ms / trace_p99_ms per store and direction through the API, the store call alone as context. */
-async function traceLatency(network: LoadedNetwork, report: Report): Promise<void> {
+async function traceLatency(network: LoadedNetwork, report: Report, { warmup, traced }: TraceSampling): Promise<void> {
   for (const { name, store, insertSeconds } of network.stores) {
     const { app, close } = await appOn(store);
     try {
       for (const direction of ['back', 'forward'] as const satisfies readonly TraceDirection[]) {
         const url = (tlc: string) => `/api/v1/lots/${encodeURIComponent(tlc)}/trace?direction=${direction}&maxDepth=${MAX_DEPTH}`;
-        for (const tlc of sample(network.lots, WARMUP, 1)) await app.inject(url(tlc));
-        const lots = sample(network.lots, TRACED, direction === 'back' ? 17 : 29);
+        for (const tlc of sample(network.lots, warmup, 1)) await app.inject(url(tlc));
+        const lots = sample(network.lots, traced, direction === 'back' ? 17 : 29);
         const api: number[] = [];
         const storeOnly: number[] = [];
         let nodes = 0;
@@ -114,8 +118,8 @@ async function traceLatency(network: LoadedNetwork, report: Report): Promise<voi
         api.sort((a, b) => a - b);
         storeOnly.sort((a, b) => a - b);
         const context = {
-          store: name, direction, lots: network.lots.length, events: network.events, lineage_edges: network.lineageEdges, traced: TRACED,
-          mean_nodes: round(nodes / TRACED, 1), mean_edges: round(edges / TRACED, 1), max_nodes: maxNodes, max_depth: MAX_DEPTH,
+          store: name, direction, lots: network.lots.length, events: network.events, lineage_edges: network.lineageEdges, traced,
+          mean_nodes: round(nodes / traced, 1), mean_edges: round(edges / traced, 1), max_nodes: maxNodes, max_depth: MAX_DEPTH,
           store_p50_ms: round(percentile(storeOnly, 50), 3), store_p99_ms: round(percentile(storeOnly, 99), 3),
           measured: 'GET /api/v1/lots/{id}/trace via app.inject: store.trace + response view + serialization',
           load: 'bulk: recordEvents plan in memory, multi-row inserts (bench/bulk-load.ts)', load_s: round(network.loadSeconds), insert_s: round(insertSeconds),
@@ -129,7 +133,62 @@ async function traceLatency(network: LoadedNetwork, report: Report): Promise<voi
   }
 }
 
-export async function benchTrace(report: Report, options: SupplyNetworkOptions = BENCH_NETWORK): Promise<void> {
+/** Rows the export measurement aims at (the issue's `fsma_export_100k_rows_s`). */
+const EXPORT_ROWS = 100_000;
+const EXPORT_REPEATS = 3;
+/** The network's first day (supply-network.ts DAY0) plus a margin past the first harvests. */
+const EXPORT_START = Date.parse('2025-01-01T00:00:00-07:00') + 30 * 86_400_000;
+const DAY_MS = 86_400_000;
+
+/** GET /api/v1/exports/fsma204.csv?from&to through app.inject: status and data rows (CRLF lines after the header; the generated KDEs hold no line breaks). */
+async function exportWindow(app: FastifyInstance, fromTs: number, toTs: number): Promise<{ rows: number; ms: number }> {
+  const url = `/api/v1/exports/fsma204.csv?from=${new Date(fromTs).toISOString()}&to=${new Date(toTs).toISOString()}`;
+  const start = performance.now();
+  const response = await app.inject(url);
+  const ms = performance.now() - start;
+  if (response.statusCode !== 200) throw new Error(`bench trace: export ${url}: HTTP ${response.statusCode} ${response.body.slice(0, 200)}`);
+  let rows = -1; // the header
+  for (let i = response.body.indexOf('\r\n'); i !== -1; i = response.body.indexOf('\r\n', i + 2)) rows++;
+  return { rows, ms };
+}
+
+/**
+ * fsma_export_100k_rows_s per store: the sortable spreadsheet of an event-time window holding
+ * about 100,000 rows (one per CTE and one per transformation input), streamed by the route page
+ * by page and collected by app.inject; the median of EXPORT_REPEATS runs. The window's length
+ * comes from the rows of one day.
+ */
+async function fsmaExportRate(network: LoadedNetwork, report: Report): Promise<void> {
+  for (const { name, store } of network.stores) {
+    const { app, close } = await appOn(store);
+    try {
+      const day = await exportWindow(app, EXPORT_START, EXPORT_START + DAY_MS);
+      if (day.rows === 0) throw new Error(`bench trace: export: no events on ${new Date(EXPORT_START).toISOString()} (network too small?)`);
+      const days = Math.max(1, Math.round(EXPORT_ROWS / day.rows));
+      const runs: Array<{ rows: number; ms: number }> = [];
+      for (let i = 0; i < EXPORT_REPEATS; i++) runs.push(await exportWindow(app, EXPORT_START, EXPORT_START + days * DAY_MS));
+      runs.sort((a, b) => a.ms - b.ms);
+      const median = runs[Math.floor(runs.length / 2)]!;
+      report({
+        bench: 'trace', metric: 'fsma_export_100k_rows_s', value: round(median.rows / (median.ms / 1000)), unit: 'rows/s',
+        store: name, rows: median.rows, window_days: days, export_ms: round(median.ms), repeats: EXPORT_REPEATS,
+        lots: network.lots.length, events: network.events,
+        measured: 'GET /api/v1/exports/fsma204.csv?from&to via app.inject (pages of the event-time index, CSV streamed, body collected)',
+      });
+    } finally {
+      await close();
+    }
+  }
+}
+
+export interface BenchTraceOptions {
+  network?: SupplyNetworkOptions;
+  sampling?: TraceSampling;
+  /** Load in this thread instead of a worker (tests: a worker cannot load TypeScript sources). */
+  loadInThread?: boolean;
+}
+
+export async function benchTrace(report: Report, { network: options = BENCH_NETWORK, sampling = SAMPLING, loadInThread = false }: BenchTraceOptions = {}): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'freshtrail-bench-trace-'));
   const cleanup: Array<() => Promise<void>> = [];
   try {
@@ -148,12 +207,13 @@ export async function benchTrace(report: Report, options: SupplyNetworkOptions =
     } else {
       process.stderr.write(`bench trace: PostgreSQL on ${PG_HOST}:${PG_PORT} does not answer; skipping store=postgres\n`);
     }
-    const loaded = await loadNetworkInWorker(options, { sqlitePath, ...(postgresUrl ? { postgresUrl } : {}) });
+    const load = loadInThread ? loadNetwork : loadNetworkInWorker;
+    const loaded = await load(options, { sqlitePath, ...(postgresUrl ? { postgresUrl } : {}) });
     const network: LoadedNetwork = {
       lots: loaded.lots, events: loaded.events, lineageEdges: loaded.lineageEdges, loadSeconds: loaded.seconds,
       stores: stores.map((s) => ({ ...s, insertSeconds: loaded.insertSeconds[s.name] ?? 0 })),
     };
-    for (const measure of MEASUREMENTS) await measure(network, report);
+    for (const measure of MEASUREMENTS) await measure(network, report, sampling);
   } finally {
     for (const close of cleanup.reverse()) await close();
     rmSync(dir, { recursive: true, force: true });
