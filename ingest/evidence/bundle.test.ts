@@ -122,6 +122,33 @@ describe('lot evidence bundles', () => {
     expect(failed(await verifyBundle(broken))).toContain('head chain');
   });
 
+  it('says in the lot history where the evidence stands: not committed, committed, anchored, final, then a later epoch\'s anchor', async () => {
+    const anchoringOf = async (lot: string) => (await api.app.inject({ method: 'GET', url: `/api/v1/lots/${encodeURIComponent(lot)}` })).json().anchoring;
+    await post('/events', commingledChain());
+    await post('/gateways', { id: gw.id, publicKey: gw.publicKey });
+    expect(await anchoringOf(SPINACH)).toEqual({ status: 'not_committed', anchors: [] });
+    clock += 1000;
+    const first = (await builder.closeEpoch(clock))!;
+    const committed = { epoch: 1, leafIndex: expect.any(Number), committedAt: new Date(clock).toISOString(), headHash: `0x${first.headHash}` };
+    expect(await anchoringOf(SPINACH)).toEqual({ status: 'committed', ...committed, anchors: [] });
+    await anchor(1, 0);
+    const view = { target: TARGET.name, chainId: '31337', contract: TARGET.contract, epoch: 1, txHash: `0x${'1'.padStart(64, '7')}`, blockNumber: 11 };
+    expect(await anchoringOf(SPINACH)).toEqual({ status: 'anchored', ...committed, anchors: [{ ...view, status: 'included' }] });
+    await api.store.recordAnchorFinal(TARGET.name, 1, 12, clock);
+    expect(await anchoringOf(SPINACH)).toEqual({ status: 'final', ...committed, anchors: [{ ...view, status: 'final' }] });
+
+    // A reorg takes epoch 1 out; epoch 2 (the salad's new reading) gets anchored instead and covers the spinach's leaf too.
+    await api.store.recordAnchorReorg(TARGET.name, 1, 'gone', clock);
+    await postBatch([testReading({ location: DC, ts: AT_DC })]);
+    clock += 1000;
+    const second = (await builder.closeEpoch(clock))!;
+    await api.store.enqueueAnchorHead({ epoch: 2, headHash: `0x${second.headHash}`, leafCount: 1 }, clock);
+    expect(await anchoringOf(SPINACH)).toEqual({ status: 'committed', ...committed, anchors: [] });
+    await anchor(2, 1);
+    expect(await anchoringOf(SPINACH)).toEqual({ status: 'anchored', ...committed, anchors: [{ ...view, epoch: 2, txHash: `0x${'2'.padStart(64, '7')}`, blockNumber: 12, status: 'included' }] });
+    expect((await anchoringOf(SALAD)).epoch).toBe(2);
+  });
+
   it('answers 404 for an unknown lot and for a lot without a leaf, saying when epochs close', async () => {
     const unknown = await api.app.inject({ method: 'GET', url: '/api/v1/lots/NOPE/evidence' });
     expect(unknown.statusCode).toBe(404);

@@ -14,12 +14,9 @@ import { inclusionProof } from '../../protocol/merkle.js';
 import type { AnchorRecord } from '../store/anchor-types.js';
 import type { Store } from '../store/types.js';
 
-/** Most anchors per status read to find the first anchored epoch at or after the leaf's. */
-const ANCHOR_SCAN_LIMIT = 10_000;
-
 export type EvidenceStore = Pick<
   Store,
-  'lotLeaves' | 'lotEvents' | 'lotCustody' | 'lotGatewayBatches' | 'batchRange' | 'getGateway' | 'epochLeaves' | 'epochHead' | 'listAnchors' | 'anchorTarget'
+  'lotLeaves' | 'lotEvents' | 'lotCustody' | 'lotGatewayBatches' | 'batchRange' | 'getGateway' | 'epochLeaves' | 'epochHead' | 'firstAnchors' | 'anchorTarget'
 >;
 
 export interface BundleOptions {
@@ -85,10 +82,8 @@ async function batchChain(store: EvidenceStore, lot: string, gateway: string, fr
 
 /** Heads from `epoch` to the first epoch ≥ it with an included or final anchor (just `epoch`'s head when none is anchored yet), and that epoch's anchors. */
 async function headsToAnchor(store: EvidenceStore, epoch: number): Promise<Pick<EvidenceBundle, 'heads' | 'anchors'>> {
-  const anchored = (
-    await Promise.all((['included', 'final'] as const).map((status) => store.listAnchors({ status, limit: ANCHOR_SCAN_LIMIT })))
-  ).flat().filter((a) => a.epoch >= epoch);
-  const target = anchored.length === 0 ? epoch : Math.min(...anchored.map((a) => a.epoch));
+  const anchored = await store.firstAnchors(epoch);
+  const target = anchored[0]?.epoch ?? epoch;
   const heads = [];
   for (let e = epoch; e <= target; e++) {
     const stored = await store.epochHead(e);
@@ -96,14 +91,15 @@ async function headsToAnchor(store: EvidenceStore, epoch: number): Promise<Pick<
     heads.push({ head: stored.head, sig: stored.sig });
   }
   const anchors: BundleAnchor[] = [];
-  for (const a of anchored.filter((x) => x.epoch === target)) {
+  for (const a of anchored) {
     const coords = await anchorOf(store, a);
     if (coords && coords.headHash === `0x${headHash(heads[heads.length - 1]!.head)}`) anchors.push(coords);
   }
   return { heads, anchors };
 }
 
-async function anchorOf(store: EvidenceStore, a: AnchorRecord): Promise<BundleAnchor | undefined> {
+/** The chain coordinates of an included or final anchor; undefined for another status or an unknown target. */
+export async function anchorOf(store: Pick<Store, 'anchorTarget'>, a: AnchorRecord): Promise<BundleAnchor | undefined> {
   const target = await store.anchorTarget(a.target);
   if (!target || a.txHash === undefined || a.blockNumber === undefined || a.blockHash === undefined) return undefined;
   return {

@@ -145,7 +145,7 @@ describe('HTTP API: lot events and trace', () => {
     expect(lot.custody[1].readings).toEqual({ count: 2, tempC: { min: 2, max: 4, mean: 3 }, rh: { min: 90, max: 94, mean: 92 } });
     expect(lot.custody[0].readings).toEqual({ count: 0 });
     expect(lot).not.toHaveProperty('freshness');
-    expect(lot).not.toHaveProperty('anchoring');
+    expect(lot.anchoring).toEqual({ status: 'disabled', anchors: [] }); // this app closes no epochs
   });
 
   it('traces back to both farms and forward to the stores holding the split lot', async () => {

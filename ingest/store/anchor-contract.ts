@@ -110,5 +110,33 @@ export function describeAnchorContract(name: string, open: () => Promise<OpenedS
       expect(await store.getAnchor('a', 3)).toMatchObject({ status: 'failed', lastError: 'the chain holds another head for epoch 3' });
       expect(await store.anchorCounts('a')).toEqual({ pending: 1, sent: 1, included: 0, final: 0, failed: 1 });
     });
+
+    it('finds the first anchored epoch at or after an epoch, across targets', async () => {
+      expect(await store.firstAnchors(1)).toEqual([]);
+      for (const name of ['a', 'b']) {
+        await store.ensureAnchorTarget(target(name), T0);
+        await store.setAnchorNonce(name, 0, undefined, T0);
+      }
+      for (const epoch of [1, 2, 3, 4, 5]) await store.enqueueAnchorHead({ epoch, headHash: hash(epoch), leafCount: 1 }, T0);
+      const include = async (name: string, epoch: number, nonce: number): Promise<void> => {
+        await store.recordAnchorBroadcast(name, epoch, nonce, broadcast(epoch));
+        await store.recordAnchorInclusion(name, epoch, { txHash: hash(2000 + epoch), blockNumber: epoch, blockHash: hash(3000 + epoch), confirmations: 1, at: T0 });
+      };
+      await include('a', 1, 0); // a: 1 included, 2 sent, 4 included then final
+      await store.recordAnchorBroadcast('a', 2, 1, broadcast(2));
+      await include('b', 3, 0); // b: 3 included (its anchor of 1 and 2 still pending)
+      await store.recordAnchorBroadcast('a', 3, 2, broadcast(3));
+      await include('a', 4, 3);
+      await store.recordAnchorFinal('a', 4, 12, T0);
+      await include('b', 4, 1);
+      const first = async (epoch: number): Promise<string[]> => (await store.firstAnchors(epoch)).map((x) => `${x.target}:${x.epoch}:${x.status}`);
+      expect(await first(1)).toEqual(['a:1:included']);
+      expect(await first(2)).toEqual(['b:3:included']); // a's anchor of 3 is only sent
+      expect(await first(3)).toEqual(['b:3:included']);
+      expect(await first(4)).toEqual(['a:4:final', 'b:4:included']);
+      expect(await first(5)).toEqual([]);
+      await store.recordAnchorReorg('b', 3, 'gone', T0);
+      expect(await first(2)).toEqual(['a:4:final', 'b:4:included']);
+    });
   });
 }

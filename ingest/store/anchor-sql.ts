@@ -19,6 +19,17 @@ export const FAN_OUT_HEAD_SQL = "INSERT INTO anchors (target, epoch, head_hash, 
 
 export const ANCHOR_SQL = 'SELECT * FROM anchors WHERE target = ? AND epoch = ?';
 export const OPEN_ANCHORS_SQL = "SELECT * FROM anchors WHERE target = ? AND status <> 'final' ORDER BY epoch LIMIT ?";
+/**
+ * The included or final anchors (every target's) of the first epoch ≥ ? that has one. Per
+ * target the first such epoch is a short walk of the (target, epoch) key from ?: an epoch is
+ * anchored soon after it closes.
+ */
+export const FIRST_ANCHORS_SQL = `SELECT * FROM anchors WHERE status IN ('included', 'final') AND epoch = (
+  SELECT MIN(first_epoch) FROM (
+    SELECT (SELECT a.epoch FROM anchors a WHERE a.target = t.name AND a.epoch >= ? AND a.status IN ('included', 'final') ORDER BY a.epoch LIMIT 1) AS first_epoch
+    FROM anchor_targets t
+  ) firsts
+) ORDER BY target`;
 export const ANCHOR_COUNTS_SQL = 'SELECT status, COUNT(*) AS n FROM anchors WHERE target = ? GROUP BY status';
 
 export const FIRST_BROADCAST_SQL = "UPDATE anchors SET status = 'sent', nonce = ?, broadcasts = ?, sent_at = ?, last_error = NULL, updated_at = ? WHERE target = ? AND epoch = ? AND status = 'pending'";

@@ -108,6 +108,11 @@ export interface AnchorStore {
   getAnchor(target: string, epoch: number): Promise<AnchorRecord | undefined>;
   /** Anchors, newest epoch first. */
   listAnchors(query: AnchorQuery): Promise<AnchorRecord[]>;
+  /**
+   * The included or final anchors, every target's, of the first epoch ≥ `fromEpoch` that has
+   * any, target order; [] when none has. Its head chains back to `fromEpoch`'s (docs/evidence.md).
+   */
+  firstAnchors(fromEpoch: number): Promise<AnchorRecord[]>;
   /** Number of anchors per status of a target (statuses with none are 0). */
   anchorCounts(target: string): Promise<Record<AnchorStatus, number>>;
   /**

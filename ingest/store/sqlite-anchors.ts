@@ -54,6 +54,10 @@ export function listAnchors({ sql }: SqliteContext, query: AnchorQuery): AnchorR
   return (sql(text).all(...params) as Row[]).map(q.toAnchor);
 }
 
+export function firstAnchors({ sql }: SqliteContext, fromEpoch: number): AnchorRecord[] {
+  return (sql(q.FIRST_ANCHORS_SQL).all(fromEpoch) as Row[]).map(q.toAnchor);
+}
+
 export function anchorCounts({ sql }: SqliteContext, target: string): Record<AnchorStatus, number> {
   return q.toAnchorCounts(sql(q.ANCHOR_COUNTS_SQL).all(target) as Row[]);
 }

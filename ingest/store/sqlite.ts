@@ -540,6 +540,10 @@ export class SqliteStore implements Store {
     return this.run(() => anchors.listAnchors(this.context(), query));
   }
 
+  async firstAnchors(fromEpoch: number): Promise<AnchorRecord[]> {
+    return this.run(() => anchors.firstAnchors(this.context(), fromEpoch));
+  }
+
   async anchorCounts(target: string): Promise<Record<AnchorStatus, number>> {
     return this.run(() => anchors.anchorCounts(this.context(), target));
   }

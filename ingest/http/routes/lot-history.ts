@@ -6,6 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { FreshTrailError } from '../../../common/errors.js';
+import { lotAnchoring } from '../../evidence/lot-anchoring.js';
 import type { LotTrace } from '../../store/lot-event-types.js';
 import { errorResponses, iso, IsoTime } from '../schemas.js';
 import type { RouteOptions } from '../services.js';
@@ -42,6 +43,24 @@ const FreshnessView = Type.Object({
   chillDegreeHours: Type.Number(),
   through: IsoTime('Readings integrated up to'),
 });
+const AnchoringView = Type.Object({
+  status: Type.Union(['disabled', 'not_committed', 'committed', 'anchored', 'final'].map((s) => Type.Literal(s)), {
+    description: 'disabled: this ingest closes no epochs; not_committed: in no epoch yet; committed: in a signed epoch head, on no chain yet; anchored: in a block on a chain; final: finalized on a chain',
+  }),
+  epoch: Type.Optional(Type.Integer({ description: 'The epoch of the lot\'s latest leaf' })),
+  leafIndex: Type.Optional(Type.Integer()),
+  committedAt: Type.Optional(IsoTime('When that epoch closed: the evidence covers what was stored before')),
+  headHash: Type.Optional(Type.String({ description: 'SHA-256 of that epoch\'s head, 0x hex' })),
+  anchors: Type.Array(Type.Object({
+    target: Type.String(),
+    chainId: Type.String({ description: 'Decimal' }),
+    contract: Type.String(),
+    epoch: Type.Integer({ description: 'The anchored epoch (its head chains back to the leaf\'s)' }),
+    txHash: Type.String(),
+    blockNumber: Type.Integer(),
+    status: Type.Union([Type.Literal('included'), Type.Literal('final')]),
+  })),
+}, { description: 'Where the lot\'s evidence stands (docs/evidence.md "Where a lot\'s evidence stands"); GET /lots/{id}/evidence for the bundle' });
 const LotHistory = Type.Object({
   id: Type.String(),
   commodity: Type.String(),
@@ -51,6 +70,7 @@ const LotHistory = Type.Object({
   custody: Type.Array(CustodyView),
   /** Absent until the shelf-life consumer has computed it (see /lots/{id}/shelf-life). */
   freshness: Type.Optional(FreshnessView),
+  anchoring: AnchoringView,
 });
 
 const TraceQuery = Type.Object(
@@ -116,7 +136,7 @@ export async function lotHistoryRoutes(app: FastifyInstance, { services }: Route
   app.get<{ Params: { id: string } }>('/lots/:id', {
     schema: {
       tags: ['lots'],
-      summary: 'A lot\'s history: its events, its custody intervals with a summary of the readings of each, its freshness',
+      summary: 'A lot\'s history: its events, its custody intervals with a summary of the readings of each, its freshness, where its evidence stands (anchoring)',
       params,
       response: { 200: LotHistory, ...errorResponses(404) },
     },
@@ -124,7 +144,9 @@ export async function lotHistoryRoutes(app: FastifyInstance, { services }: Route
     const { id } = request.params;
     const lot = await store.getLot(id);
     if (!lot) throw new FreshTrailError('FT_ERR_NOT_FOUND', `no lot "${id}"`);
-    const [events, custody, [freshness]] = await Promise.all([store.lotEvents(id), store.lotCustody(id), store.lotFreshness([id])]);
+    const [events, custody, [freshness], anchoring] = await Promise.all([
+      store.lotEvents(id), store.lotCustody(id), store.lotFreshness([id]), lotAnchoring(id, store, services.evidence !== undefined),
+    ]);
     const at = now();
     const summaries = await store.readingSummaries(custody.map((c) => ({ location: c.location, fromTs: c.fromTs, toTs: c.toTs ?? Math.max(at, c.fromTs) })));
     return {
@@ -169,6 +191,7 @@ export async function lotHistoryRoutes(app: FastifyInstance, { services }: Route
             },
           }
         : {}),
+      anchoring: { ...anchoring, ...(anchoring.committedAt === undefined ? {} : { committedAt: iso(anchoring.committedAt) }) },
     };
   });
 

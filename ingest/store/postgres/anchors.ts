@@ -64,6 +64,10 @@ export async function listAnchors(pool: pg.Pool, query: AnchorQuery): Promise<An
   return (await rows(pool, sql, params)).map(q.toAnchor);
 }
 
+export async function firstAnchors(pool: pg.Pool, fromEpoch: number): Promise<AnchorRecord[]> {
+  return (await rows(pool, q.FIRST_ANCHORS_SQL, [fromEpoch])).map(q.toAnchor);
+}
+
 export async function anchorCounts(pool: pg.Pool, target: string): Promise<Record<AnchorStatus, number>> {
   return q.toAnchorCounts(await rows(pool, q.ANCHOR_COUNTS_SQL, [target]));
 }

@@ -550,6 +550,10 @@ export class PostgresStore implements Store {
     return this.run(() => anchors.listAnchors(this.pool, query));
   }
 
+  async firstAnchors(fromEpoch: number): Promise<AnchorRecord[]> {
+    return this.run(() => anchors.firstAnchors(this.pool, fromEpoch));
+  }
+
   async anchorCounts(target: string): Promise<Record<AnchorStatus, number>> {
     return this.run(() => anchors.anchorCounts(this.pool, target));
   }
