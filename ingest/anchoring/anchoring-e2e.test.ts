@@ -97,7 +97,7 @@ describe('anchoring, end to end', () => {
     expect(res.status).toBe(200);
     const bundle = (await res.json()) as EvidenceBundle;
     expect(bundle.anchors).toEqual([expect.objectContaining({ chainId: anvil.chainId.toString(), epoch: 1, headHash: `0x${stored.headHash}`, status: 'final' })]);
-    const history = await (await fetch(`${ingest.httpUrl}/api/v1/lots/${encodeURIComponent(leaf!.lot)}`)).json();
+    const history = (await (await fetch(`${ingest.httpUrl}/api/v1/lots/${encodeURIComponent(leaf!.lot)}`)).json()) as { anchoring: unknown };
     expect(history.anchoring).toEqual({
       status: 'final', epoch: 1, leafIndex: 0, committedAt: new Date(stored.head.closedAt).toISOString(), headHash: `0x${stored.headHash}`,
       anchors: [{ target: 'anvil', chainId: anvil.chainId.toString(), contract: address.toLowerCase(), epoch: 1, txHash: anchor.txHash, blockNumber: anchor.blockNumber, status: 'final' }],
