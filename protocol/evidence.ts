@@ -141,6 +141,9 @@ function custodyTest(custody: readonly BundleCustody[]): CustodyTest {
   };
 }
 
+/** "1 event", "3 events". */
+const count = (n: number, noun: string, plural = `${noun}s`): string => `${n} ${n === 1 ? noun : plural}`;
+
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Runs every check in order (docs/evidence.md "Verification"); all pass when each `ok` is true (a skipped one is not). */
@@ -158,7 +161,7 @@ export async function verifyBundle(bundle: EvidenceBundle, options: VerifyOption
   const header = bundle.leaf.header;
 
   // 1. Events → header.events.
-  add('event digests', eventProblems(bundle), `${bundle.events.length} events match the header's digests`);
+  add('event digests', eventProblems(bundle), `${count(bundle.events.length, 'event')} match the header's digests`);
 
   // 2. Each gateway's chain: consecutive seqs, prev = SHA-256 of the previous batch's bytes.
   const decoded = new Map<BundleBatchChain, DecodedChain>();
@@ -171,7 +174,7 @@ export async function verifyBundle(bundle: EvidenceBundle, options: VerifyOption
   }
   const chains = [...decoded.values()];
   const batchCount = chains.reduce((n, c) => n + c.batches.length, 0);
-  add('batch chain', chainProblems, `${bundle.batches.length} gateways, ${batchCount} batches linked by prev`);
+  add('batch chain', chainProblems, `${count(bundle.batches.length, 'gateway')}, ${count(batchCount, 'batch', 'batches')} linked by prev`);
 
   // 3. One signature per gateway: the last batch's, with the gateway's key (bytes decoded once, in step 2, when the chain held).
   const keys = new Map(bundle.gateways.map((g) => [g.id, g]));
@@ -184,17 +187,17 @@ export async function verifyBundle(bundle: EvidenceBundle, options: VerifyOption
       sigProblems.push(`${chain.gateway}: the signature of batch ${chain.fromSeq + chain.batches.length - 1} does not verify with the gateway's key`);
     }
   }
-  add('batch signature', sigProblems, `${bundle.batches.length} signatures verify (each covers its gateway's chain through prev)`);
+  add('batch signature', sigProblems, `${count(bundle.batches.length, 'signature')} verified (each covers its gateway's chain through prev)`);
 
   // 4. The header names exactly the last batch of each chain.
   add('header batches', headerBatchProblems(header, chains, bundle.batches), `the header names the last batch of each of ${header.batches.length} chains`);
 
   // 5. The lot's readings are in the chains: each chain starts and ends with a batch holding a reading in custody.
   const custody = custodyProblems(chains);
-  add('custody readings', custody.problems, `${custody.readings} readings in the lot's custody, all within the signed chains`);
+  add('custody readings', custody.problems, `${count(custody.readings, 'reading')} in the lot's custody, all within the signed chains`);
 
   // 6. No batch was signed after its gateway's key was revoked.
-  add('gateway keys', revocationProblems(keys, chains), `${bundle.gateways.length} gateway keys, none revoked before its batches`);
+  add('gateway keys', revocationProblems(keys, chains), `${count(bundle.gateways.length, 'gateway key')}, none revoked before its batches`);
 
   // 7. Leaf → inclusion proof → root of the leaf's epoch head.
   const leafHead = bundle.heads[0]!.head;
@@ -212,7 +215,7 @@ export async function verifyBundle(bundle: EvidenceBundle, options: VerifyOption
   const key = options.headPublicKey ?? bundle.ingestKey;
   const keySource = options.headPublicKey === undefined ? 'the key the bundle states (pin your own with the head key)' : 'the pinned head key';
   const headSigs = bundle.heads.flatMap((h) => checkSignedHead(h, key));
-  add('head signature', headSigs, `${bundle.heads.length} heads signed, checked with ${keySource}`);
+  add('head signature', headSigs, `${count(bundle.heads.length, 'head')} signed, checked with ${keySource}`);
 
   // 9. prev links from the leaf's head to the anchored one.
   const links: string[] = [];

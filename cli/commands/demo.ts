@@ -5,7 +5,7 @@ import { createLogger } from '../../common/log.js';
 import { FreshTrailError } from '../../common/errors.js';
 import { intOption, parseCommandArgs, print } from '../args.js';
 import { untilSignal } from '../lifecycle.js';
-import { startDemo, type DemoSummary, type RunningDemo } from '../demo/run.js';
+import { DEMO_EPOCH_SECONDS, startDemo, type DemoSummary, type RunningDemo } from '../demo/run.js';
 import { COLD_ROOM, DEMO_LOTS } from '../demo/site.js';
 
 const USAGE = `usage: freshtrail demo [--duration SECONDS] [--http-port PORT] [--data-dir DIR]
@@ -46,6 +46,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   print(`FreshTrail demo running. API ${api}/api/v1 · OpenAPI ${api}/docs · metrics ${api}/metrics`);
   print(`try: curl '${api}/api/v1/readings?location=${COLD_ROOM}&limit=5'`);
   print(`     curl '${api}/api/v1/lots/${DEMO_LOTS[0].id}/shelf-life?history=3'`);
+  print(`     curl '${api}/api/v1/lots/${DEMO_LOTS[0].id}/trace?direction=back'`);
+  print(`     curl -s '${api}/api/v1/lots/${DEMO_LOTS[0].id}/evidence' > bundle.json && npx freshtrail verify bundle.json --rpc ${demo.chain.anvil.rpcUrl} --head-key ${demo.chain.headPublicKeyHex}`);
+  print(`     (epochs close every ${DEMO_EPOCH_SECONDS} s on a local anvil chain, ${demo.chain.anvil.rpcUrl})`);
   print(`data: ${dataDir}${values['data-dir'] ? '' : ' (temporary)'} · stop with Ctrl-C${duration !== undefined ? ` or wait ${duration} s` : ''}`);
 
   const started = Date.now();

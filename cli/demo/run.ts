@@ -18,6 +18,9 @@ import { startIngest, type IngestHandle } from '../../ingest/service.js';
 import { startDemoChain, type DemoChain } from './chain.js';
 import { DEMO_LOTS, demoLotEvents, siteEdgeConfigs, siteSimulatorConfig, type SiteOptions } from './site.js';
 
+/** Default epoch length of the demo's anchoring, seconds: short, so that lots get evidence within the demo. */
+export const DEMO_EPOCH_SECONDS = 10;
+
 export interface DemoOptions {
   dataDir: string;
   httpPort: number;
@@ -29,7 +32,7 @@ export interface DemoOptions {
   modbusTimeoutMs?: number;
   /** Force the serial transport; default: pty when socat is installed, else mock. */
   serialTransport?: 'pty' | 'mock';
-  /** Epoch length of the demo's anchoring on its local anvil chain, seconds (default 10). */
+  /** Epoch length of the demo's anchoring on its local anvil chain, seconds (default DEMO_EPOCH_SECONDS). */
   epochSeconds?: number;
 }
 
@@ -68,7 +71,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const serialTransport = options.serialTransport ?? (socatAvailable() ? 'pty' : 'mock');
   const keyDir = join(dataDir, 'keys');
   await mkdir(keyDir, { recursive: true, mode: 0o700 });
-  const chain = await startDemoChain(keyDir, options.epochSeconds ?? 10);
+  const chain = await startDemoChain(keyDir, options.epochSeconds ?? DEMO_EPOCH_SECONDS);
   let ingest: IngestHandle;
   try {
     ingest = await startIngest(
