@@ -37,7 +37,7 @@ import { openSqliteStore } from '../ingest/store/sqlite.js';
 import type { Store } from '../ingest/store/types.js';
 import { percentile, type Report, round } from './report.js';
 import { BENCH_NETWORK, prng, type SupplyNetworkOptions } from './supply-network.js';
-import { loadNetwork, loadNetworkInWorker } from './trace-load.js';
+import { loadNetwork, loadNetworkInWorker, type LoadTargets } from './trace-load.js';
 
 /** Lots traced before measuring, and measured, per store and direction. */
 export interface TraceSampling {
@@ -57,8 +57,9 @@ export interface LoadedStore {
 
 export interface LoadedNetwork {
   stores: LoadedStore[];
-  /** Every TLC, in generation order. */
-  lots: string[];
+  lots: number;
+  /** The lots traced, drawn at load: the bench keeps these, not the million TLCs, whose array would make every major collection during the timed traces mark it. */
+  samples: { warmup: string[]; back: string[]; forward: string[] };
   events: number;
   lineageEdges: number;
   /** Wall time of the one loading pass. */
@@ -66,7 +67,7 @@ export interface LoadedNetwork {
 }
 
 /** A measurement on the loaded network; each prints its own lines. */
-export type NetworkMeasurement = (network: LoadedNetwork, report: Report, sampling: TraceSampling) => Promise<void>;
+export type NetworkMeasurement = (network: LoadedNetwork, report: Report) => Promise<void>;
 
 /** Runs in order after loading. */
 export const MEASUREMENTS: NetworkMeasurement[] = [traceLatency, fsmaExportRate];
@@ -89,14 +90,15 @@ function sample(lots: readonly string[], n: number, seed: number): string[] {
 
 
 /** trace_p50_ms / trace_p99_ms per store and direction through the API, the store call alone as context. */
-async function traceLatency(network: LoadedNetwork, report: Report, { warmup, traced }: TraceSampling): Promise<void> {
+async function traceLatency(network: LoadedNetwork, report: Report): Promise<void> {
+  const traced = network.samples.back.length;
   for (const { name, store, insertSeconds } of network.stores) {
     const { app, close } = await appOn(store);
     try {
       for (const direction of ['back', 'forward'] as const satisfies readonly TraceDirection[]) {
         const url = (tlc: string) => `/api/v1/lots/${encodeURIComponent(tlc)}/trace?direction=${direction}&maxDepth=${MAX_DEPTH}`;
-        for (const tlc of sample(network.lots, warmup, 1)) await app.inject(url(tlc));
-        const lots = sample(network.lots, traced, direction === 'back' ? 17 : 29);
+        for (const tlc of network.samples.warmup) await app.inject(url(tlc));
+        const lots = network.samples[direction];
         const api: number[] = [];
         const storeOnly: number[] = [];
         let nodes = 0;
@@ -118,7 +120,7 @@ async function traceLatency(network: LoadedNetwork, report: Report, { warmup, tr
         api.sort((a, b) => a - b);
         storeOnly.sort((a, b) => a - b);
         const context = {
-          store: name, direction, lots: network.lots.length, events: network.events, lineage_edges: network.lineageEdges, traced,
+          store: name, direction, lots: network.lots, events: network.events, lineage_edges: network.lineageEdges, traced,
           mean_nodes: round(nodes / traced, 1), mean_edges: round(edges / traced, 1), max_nodes: maxNodes, max_depth: MAX_DEPTH,
           store_p50_ms: round(percentile(storeOnly, 50), 3), store_p99_ms: round(percentile(storeOnly, 99), 3),
           measured: 'GET /api/v1/lots/{id}/trace via app.inject: store.trace + response view + serialization',
@@ -172,13 +174,27 @@ async function fsmaExportRate(network: LoadedNetwork, report: Report): Promise<v
       report({
         bench: 'trace', metric: 'fsma_export_100k_rows_s', value: round(median.rows / (median.ms / 1000)), unit: 'rows/s',
         store: name, rows: median.rows, window_days: days, export_ms: round(median.ms), repeats: EXPORT_REPEATS,
-        lots: network.lots.length, events: network.events,
+        lots: network.lots, events: network.events,
         measured: 'GET /api/v1/exports/fsma204.csv?from&to via app.inject (pages of the event-time index, CSV streamed, body collected)',
       });
     } finally {
       await close();
     }
   }
+}
+
+/** Loads the network and draws the traced lots; the list of every TLC stays in here and becomes garbage. */
+async function loadAndSample(
+  options: SupplyNetworkOptions, sampling: TraceSampling, inThread: boolean,
+  stores: ReadonlyArray<{ name: 'sqlite' | 'postgres'; store: Store }>, targets: LoadTargets,
+): Promise<LoadedNetwork> {
+  const loaded = await (inThread ? loadNetwork : loadNetworkInWorker)(options, targets);
+  return {
+    lots: loaded.lots.length,
+    samples: { warmup: sample(loaded.lots, sampling.warmup, 1), back: sample(loaded.lots, sampling.traced, 17), forward: sample(loaded.lots, sampling.traced, 29) },
+    events: loaded.events, lineageEdges: loaded.lineageEdges, loadSeconds: loaded.seconds,
+    stores: stores.map((s) => ({ ...s, insertSeconds: loaded.insertSeconds[s.name] ?? 0 })),
+  };
 }
 
 export interface BenchTraceOptions {
@@ -207,13 +223,8 @@ export async function benchTrace(report: Report, { network: options = BENCH_NETW
     } else {
       process.stderr.write(`bench trace: PostgreSQL on ${PG_HOST}:${PG_PORT} does not answer; skipping store=postgres\n`);
     }
-    const load = loadInThread ? loadNetwork : loadNetworkInWorker;
-    const loaded = await load(options, { sqlitePath, ...(postgresUrl ? { postgresUrl } : {}) });
-    const network: LoadedNetwork = {
-      lots: loaded.lots, events: loaded.events, lineageEdges: loaded.lineageEdges, loadSeconds: loaded.seconds,
-      stores: stores.map((s) => ({ ...s, insertSeconds: loaded.insertSeconds[s.name] ?? 0 })),
-    };
-    for (const measure of MEASUREMENTS) await measure(network, report, sampling);
+    const network = await loadAndSample(options, sampling, loadInThread, stores, { sqlitePath, ...(postgresUrl ? { postgresUrl } : {}) });
+    for (const measure of MEASUREMENTS) await measure(network, report);
   } finally {
     for (const close of cleanup.reverse()) await close();
     rmSync(dir, { recursive: true, force: true });
