@@ -9,6 +9,8 @@ import { describeAlertDeliveryContract } from './alert-delivery-contract.js';
 import { describeRecallContract } from './recall-contract.js';
 import { describeEpochContract } from './epoch-contract.js';
 import { describeAnchorContract } from './anchor-contract.js';
+import { describeAuthContract } from './auth-contract.js';
+import type { SqliteStore } from './sqlite.js';
 import { describeIdentityContract } from './identity-contract.js';
 import { describeIntegrityContract } from './integrity-contract.js';
 import { describeLotContract } from './lot-contract.js';
@@ -39,6 +41,7 @@ describeAlertDeliveryContract('SQLite', openTempSqlite);
 describeRecallContract('SQLite', openTempSqlite);
 describeSensorActivityContract('SQLite', openTempSqlite);
 describeAnchorContract('SQLite', openTempSqlite);
+describeAuthContract('SQLite', openTempSqlite, async (store, sql) => void (store as SqliteStore).db.exec(sql));
 describeEpochContract('SQLite', openTempSqlite);
 
 describe('SQLite store', () => {

@@ -15,6 +15,8 @@ import * as identity from './sqlite-identity.js';
 import * as lots from './sqlite-lots.js';
 import * as delivery from './sqlite-alert-delivery.js';
 import * as recalls from './sqlite-recalls.js';
+import * as auth from './sqlite-auth.js';
+import type { ApiKeyRecord, AuditEntry, AuditQuery, NewApiKey, NewAuditEntry, Party } from './auth-types.js';
 import * as epochs from './sqlite-epochs.js';
 import type { EpochLeaf, LotGatewayBatches, NewEpoch, SaveEpochResult, StoredEpochHead } from './epoch-types.js';
 import type { NewRecall, Recall, RecallAcknowledgement, RecallNotice, RecallSummary } from './recall-types.js';
@@ -599,6 +601,47 @@ export class SqliteStore implements Store {
 
   async lotGatewayBatches(lot: string): Promise<LotGatewayBatches[]> {
     return this.run(() => epochs.lotGatewayBatches(this.context(), lot));
+  }
+
+  // API keys, parties, audit log (auth-types.ts).
+  async createApiKey(key: NewApiKey): Promise<boolean> {
+    return this.run(() => auth.createApiKey(this.context(), key));
+  }
+
+  async apiKeyWithHash(id: string): Promise<(ApiKeyRecord & { secretHash: string }) | undefined> {
+    return this.run(() => auth.apiKeyWithHash(this.context(), id));
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.run(() => auth.listApiKeys(this.context()));
+  }
+
+  async revokeApiKey(id: string, by: string, at: number): Promise<boolean> {
+    return this.run(() => auth.revokeApiKey(this.context(), id, by, at));
+  }
+
+  async touchApiKey(id: string, at: number): Promise<void> {
+    await this.run(() => auth.touchApiKey(this.context(), id, at));
+  }
+
+  async upsertParty(party: Omit<Party, 'createdAt' | 'updatedAt'>, at: number): Promise<Party> {
+    return this.run(() => auth.upsertParty(this.context(), party, at));
+  }
+
+  async getParty(id: string): Promise<Party | undefined> {
+    return this.run(() => auth.getParty(this.context(), id));
+  }
+
+  async listParties(): Promise<Party[]> {
+    return this.run(() => auth.listParties(this.context()));
+  }
+
+  async appendAudit(entries: readonly NewAuditEntry[]): Promise<AuditEntry[]> {
+    return this.run(() => auth.appendAudit(this.context(), entries));
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.run(() => auth.listAudit(this.context(), query));
   }
 
   // Recalls (sqlite-recalls.ts).

@@ -12,6 +12,7 @@
  */
 import type { AlertDeliveryStore } from './alert-delivery-types.js';
 import type { RecallStore } from './recall-types.js';
+import type { AuthStore } from './auth-types.js';
 import type { AnchorStore } from './anchor-types.js';
 import type { EpochStore } from './epoch-types.js';
 import type { ExportStore } from './export-types.js';
@@ -226,7 +227,7 @@ export interface StoreCounts {
   rejectedByCode: Partial<Record<ErrorCode, number>>;
 }
 
-export interface Store extends AlertDeliveryStore, SensorActivityStore, AnchorStore, EpochStore, LotEventStore, ExportStore, RecallStore {
+export interface Store extends AuthStore, AlertDeliveryStore, SensorActivityStore, AnchorStore, EpochStore, LotEventStore, ExportStore, RecallStore {
   /** Stores a gateway unless its id exists; see {@link EnrollResult}. */
   enrollGateway(gateway: Gateway): Promise<EnrollResult>;
   getGateway(id: string): Promise<Gateway | undefined>;

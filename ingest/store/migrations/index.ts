@@ -17,6 +17,7 @@ import { lotEvents } from './011-lot-events.js';
 import { recalls } from './012-recalls.js';
 import { eventTimeIndex } from './013-event-time-index.js';
 import { epochs } from './014-epochs.js';
+import { auth } from './015-auth.js';
 
 export interface Migration {
   /** 1, 2, 3, …: applied in ascending order, each exactly once. */
@@ -25,7 +26,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents, recalls, eventTimeIndex, epochs];
+export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents, recalls, eventTimeIndex, epochs, auth];
 
 /**
  * The migrations a database still needs, in version order, given the versions it has applied.

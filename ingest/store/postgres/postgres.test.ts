@@ -19,6 +19,7 @@ import { describeAlertDeliveryContract } from '../alert-delivery-contract.js';
 import { describeRecallContract } from '../recall-contract.js';
 import { describeEpochContract } from '../epoch-contract.js';
 import { describeAnchorContract } from '../anchor-contract.js';
+import { describeAuthContract } from '../auth-contract.js';
 import { describeIdentityContract } from '../identity-contract.js';
 import { describeIntegrityContract } from '../integrity-contract.js';
 import { describeLotContract } from '../lot-contract.js';
@@ -61,6 +62,7 @@ describe.skipIf(skip)('PostgreSQL store', () => {
   describeEpochContract('PostgreSQL', freshStore);
   describeSensorActivityContract('PostgreSQL', freshStore);
   describeAnchorContract('PostgreSQL', freshStore);
+  describeAuthContract('PostgreSQL', freshStore, async (store, sql) => void (await (store as PostgresStore).pool.query(sql)));
 
   describe('migrations', () => {
     const versions = async (store: PostgresStore): Promise<Array<{ version: number; name: string }>> =>

@@ -54,6 +54,8 @@ import { COMMIT_ORDER_LOCK_KEY, commitBatchesOn } from './commit.js';
 import * as identity from './identity.js';
 import * as lots from './lots.js';
 import * as delivery from './alert-delivery.js';
+import * as auth from './auth.js';
+import type { ApiKeyRecord, AuditEntry, AuditQuery, NewApiKey, NewAuditEntry, Party } from '../auth-types.js';
 import * as recalls from './recalls.js';
 import * as epochs from './epochs.js';
 import type { EpochLeaf, LotGatewayBatches, NewEpoch, SaveEpochResult, StoredEpochHead } from '../epoch-types.js';
@@ -609,6 +611,47 @@ export class PostgresStore implements Store {
 
   async lotGatewayBatches(lot: string): Promise<LotGatewayBatches[]> {
     return this.run(() => epochs.lotGatewayBatches(this.pool, lot));
+  }
+
+  // API keys, parties, audit log (auth-types.ts).
+  async createApiKey(key: NewApiKey): Promise<boolean> {
+    return this.run(() => auth.createApiKey(this.pool, key));
+  }
+
+  async apiKeyWithHash(id: string): Promise<(ApiKeyRecord & { secretHash: string }) | undefined> {
+    return this.run(() => auth.apiKeyWithHash(this.pool, id));
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.run(() => auth.listApiKeys(this.pool));
+  }
+
+  async revokeApiKey(id: string, by: string, at: number): Promise<boolean> {
+    return this.run(() => auth.revokeApiKey(this.pool, id, by, at));
+  }
+
+  async touchApiKey(id: string, at: number): Promise<void> {
+    await this.run(() => auth.touchApiKey(this.pool, id, at));
+  }
+
+  async upsertParty(party: Omit<Party, 'createdAt' | 'updatedAt'>, at: number): Promise<Party> {
+    return this.run(() => auth.upsertParty(this.pool, party, at));
+  }
+
+  async getParty(id: string): Promise<Party | undefined> {
+    return this.run(() => auth.getParty(this.pool, id));
+  }
+
+  async listParties(): Promise<Party[]> {
+    return this.run(() => auth.listParties(this.pool));
+  }
+
+  async appendAudit(entries: readonly NewAuditEntry[]): Promise<AuditEntry[]> {
+    return this.run(() => auth.appendAudit(this.pool, entries));
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.run(() => auth.listAudit(this.pool, query));
   }
 
   // Recalls (recalls.ts).

@@ -48,7 +48,9 @@ export async function truncateStore(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query('TRUNCATE gateways, batches, readings, quarantine, rejections, consumer_cursors, join_tokens, join_requests, alerts, evidence_holds, retention_marks, lots, lot_custody, lot_freshness, lot_freshness_history, location_series, shipments, alert_events, alert_channels, alert_deliveries, sensor_activity, anchor_targets, anchor_heads, anchors, lot_events, lot_event_lots, lot_lineage, recalls, recall_notices, epoch_heads, epoch_leaves RESTART IDENTITY CASCADE');
+    // The audit log refuses TRUNCATE by trigger; triggers do not fire in replica mode (tests connect as a superuser).
+    await client.query('SET session_replication_role = replica');
+    await client.query('TRUNCATE api_keys, parties, audit_log, gateways, batches, readings, quarantine, rejections, consumer_cursors, join_tokens, join_requests, alerts, evidence_holds, retention_marks, lots, lot_custody, lot_freshness, lot_freshness_history, location_series, shipments, alert_events, alert_channels, alert_deliveries, sensor_activity, anchor_targets, anchor_heads, anchors, lot_events, lot_event_lots, lot_lineage, recalls, recall_notices, epoch_heads, epoch_leaves RESTART IDENTITY CASCADE');
   } finally {
     await client.end();
   }

@@ -17,5 +17,6 @@ import { lotEvents } from './010-lot-events.js';
 import { recalls } from './011-recalls.js';
 import { eventTimeIndex } from './012-event-time-index.js';
 import { epochs } from './013-epochs.js';
+import { auth } from './014-auth.js';
 
-export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents, recalls, eventTimeIndex, epochs];
+export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents, recalls, eventTimeIndex, epochs, auth];
