@@ -28,6 +28,8 @@ export const ERRORS = {
   FT_ERR_OUTBOX_CORRUPT: { class: 'retryable', http: 500, summary: 'the outbox held damaged bytes; they were moved aside' },
   FT_ERR_OUTBOX_FULL: { class: 'retryable', http: 507, summary: 'the edge outbox reached its disk limit; new readings are refused until the ingest acknowledges batches' },
   FT_ERR_NOT_FOUND: { class: 'rejected', http: 404, summary: 'no such resource' },
+  FT_ERR_UNAUTHENTICATED: { class: 'rejected', http: 401, summary: 'no valid credentials: send Authorization: Bearer <API key or OIDC token>' },
+  FT_ERR_FORBIDDEN: { class: 'rejected', http: 403, summary: 'the credentials are valid but do not allow this (role, scope or party)' },
   FT_ERR_CHAIN_UNREACHABLE: { class: 'retryable', http: 503, summary: 'the blockchain JSON-RPC endpoint does not answer (or not as an Ethereum node); retry later or check the URL' },
   FT_ERR_CHAIN_REJECTED: { class: 'rejected', http: 502, summary: 'the chain refused a transaction (insufficient funds, a contract revert, a fee or nonce problem); the message says which' },
   FT_ERR_CONFLICT: { class: 'rejected', http: 409, summary: 'the resource exists with different content' },

@@ -42,5 +42,8 @@ export class IngestMetrics {
   readonly alertErrors = new Counter({ name: 'freshtrail_ingest_alert_errors_total', help: 'Integrity alerts that could not be raised or resolved (store failure); the batch outcome is unaffected', registers: [this.registry] });
   readonly chainGaps = new Gauge({ name: 'freshtrail_ingest_chain_gaps', help: 'Missing batches (seqs) over all gateway chains at the last integrity check', registers: [this.registry] });
   readonly retentionDeleted = new Counter({ name: 'freshtrail_ingest_retention_deleted_total', help: 'Records deleted by retention, by record kind', labelNames: ['record'] as const, registers: [this.registry] });
+  // API access (ingest/http/auth-hooks.ts).
+  readonly authFailures = new Counter({ name: 'freshtrail_ingest_auth_failures_total', help: 'HTTP requests refused by authentication (401, by reason) or authorization (403: scope, party, unlisted route)', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly auditEntries = new Counter({ name: 'freshtrail_ingest_audit_entries_total', help: 'Audit log entries written, by action', labelNames: ['action'] as const, registers: [this.registry] });
   readonly retentionKept = new Gauge({ name: 'freshtrail_ingest_retention_kept_batches', help: 'Expired batches kept at the last retention run, by reason (held: evidence hold; unconsumed: a consumer has not handled them)', labelNames: ['reason'] as const, registers: [this.registry] });
 }

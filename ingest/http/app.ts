@@ -7,7 +7,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../common/log.js';
+import { installAuthHooks } from './auth-hooks.js';
 import { installErrorHandling } from './errors.js';
+import { accessAdminRoutes } from './routes/access-admin.js';
 import { alertRoutes } from './routes/alerts.js';
 import { consumerRoutes } from './routes/consumers.js';
 import { eventRoutes } from './routes/events.js';
@@ -36,15 +38,25 @@ export async function buildApp(services: ApiServices, logger: Logger): Promise<F
     ajv: { customOptions: { removeAdditional: false } },
   });
   installErrorHandling(app, services.metrics);
+  installAuthHooks(app, {
+    ...(services.auth?.authenticator ? { authenticator: services.auth.authenticator } : {}),
+    store: services.store,
+    metrics: services.metrics,
+    publicMetrics: services.auth?.publicMetrics ?? false,
+    now: services.now ?? Date.now,
+  });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'FreshTrail ingest API', version: services.version, description: 'Verified cold-chain readings: signed batches in, evidence out.' },
-      tags: [{ name: 'batches' }, { name: 'gateways' }, { name: 'readings' }, { name: 'integrity' }, { name: 'alerts' }, { name: 'lots' }, { name: 'recalls' }, { name: 'service' }],
+      info: { title: 'FreshTrail ingest API', version: services.version, description: 'Verified cold-chain readings: signed batches in, evidence out. Every route but health, batches and join needs `Authorization: Bearer <API key or OIDC access token>` (docs/security.md).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A FreshTrail API key (ft_<id>_<secret>) or an OIDC access token (JWT)' } } },
+      security: [{ bearer: [] }],
+      tags: [{ name: 'access' }, { name: 'batches' }, { name: 'gateways' }, { name: 'readings' }, { name: 'integrity' }, { name: 'alerts' }, { name: 'lots' }, { name: 'recalls' }, { name: 'service' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   const options = { prefix: '/api/v1', services };
   await app.register(healthRoutes, options);
+  await app.register(accessAdminRoutes, options);
   await app.register(gatewayRoutes, options);
   await app.register(identityRoutes, options);
   await app.register(integrityRoutes, options);

@@ -1,4 +1,5 @@
 /** What the route plugins need from the service, passed as plugin options (no global state). */
+import type { Authenticator } from '../auth/authenticator.js';
 import type { IngestMetrics } from '../metrics.js';
 import type { IngestPipeline } from '../pipeline.js';
 import type { Store } from '../store/types.js';
@@ -22,6 +23,11 @@ export interface ApiServices {
   transportsReady(): boolean;
   /** Epochs and the head key, for lot evidence bundles (docs/evidence.md); absent: anchoring disabled, no bundles. */
   evidence?: { epochMinutes: number; headPublicKey: string };
+  /**
+   * Authentication (ingest/http/auth-hooks.ts). Absent, or without an authenticator: every
+   * request acts as an anonymous admin (auth.enabled false; tests of other concerns).
+   */
+  auth?: { authenticator?: Authenticator; publicMetrics: boolean };
   /** Clock of join tokens and revocations, UTC ms; default Date.now (tests inject one). */
   now?: () => number;
 }

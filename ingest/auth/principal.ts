@@ -1,0 +1,31 @@
+/** Who a request acts as, once authenticated (authenticator.ts), and what it may do. */
+import type { Role } from '../store/auth-types.js';
+import type { Scope } from './scopes.js';
+
+export interface Principal {
+  /** For logs and the audit log: "key:<id>", "oidc:<issuer>#<sub>", or "anonymous" when authentication is off. */
+  actor: string;
+  role: Role;
+  /** The party (grower, distributor) or gateway id. */
+  party?: string;
+  scopes: ReadonlySet<Scope>;
+  /**
+   * The locations (ids or prefixes) whose data a party-scoped principal may read; undefined:
+   * unlimited (regulators, admins, and everyone when authentication is off).
+   */
+  locations?: readonly string[];
+}
+
+/** Whether `location` is one of `locations`: equal to one, or under one that is a prefix (ends with "/", ":" or "."). */
+export function locationWithin(location: string, locations: readonly string[]): boolean {
+  for (const l of locations) {
+    if (location === l) return true;
+    if (/[/:.]$/.test(l) && location.startsWith(l)) return true;
+  }
+  return false;
+}
+
+/** Whether the principal may see data at `location`. */
+export function mayReadLocation(p: Principal, location: string): boolean {
+  return p.locations === undefined || locationWithin(location, p.locations);
+}
