@@ -1,0 +1,179 @@
+/**
+ * API authentication and authorization end to end through the app on a real SQLite store:
+ * missing, malformed, unknown, revoked and expired credentials (401 with WWW-Authenticate);
+ * scopes per role (403); a grower reading only its own party's lots (another grower's lot is a
+ * 404) and readings; range exports for regulators only; the audit log of lot reads, exports
+ * and key changes, chained by hash; hostile path and query values answered cleanly.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Authenticator } from '../auth/authenticator.js';
+import { generateApiKey } from '../auth/api-keys.js';
+import type { Role } from '../store/auth-types.js';
+import { BERRIES, commingledChain, FARM_A, SALAD, SPINACH } from '../events/chain-fixtures.js';
+import { ROUTE_ACCESS } from './access.js';
+import { openTestApi, type TestApi } from './test-api.js';
+
+const T = Date.parse('2025-06-10T00:00:00Z');
+
+describe('API access', () => {
+  let api: TestApi;
+  let clock = T;
+
+  /** A key made directly in the store, as `freshtrail apikey create` does. */
+  async function keyFor(role: Role, party?: string, over: { expiresAt?: number; scopes?: string[] } = {}): Promise<string> {
+    const k = generateApiKey();
+    await api.store.createApiKey({ id: k.id, label: role, role, ...(party ? { party } : {}), scopes: over.scopes ?? [], createdAt: clock, createdBy: 'test', secretHash: k.secretHash, ...(over.expiresAt ? { expiresAt: over.expiresAt } : {}) });
+    return k.key;
+  }
+  const call = (method: 'GET' | 'POST' | 'PUT', url: string, key?: string, payload?: unknown) =>
+    api.app.inject({ method, url: `/api/v1${url}`, headers: key ? { authorization: `Bearer ${key}` } : {}, ...(payload === undefined ? {} : { payload: payload as string }) });
+
+  beforeEach(async () => {
+    clock = T;
+    api = await openTestApi({ now: () => clock, limits: { maxClockSkewMs: 1e12 } });
+    await api.app.close();
+    // The same store and pipeline, with authentication on.
+    const { buildApp } = await import('./app.js');
+    const { silentLogger } = await import('../../common/log.js');
+    const authenticator = new Authenticator({ store: api.store, now: () => clock });
+    api.app = await buildApp({ pipeline: api.pipeline, store: api.store, metrics: api.metrics, version: 'test', startedAt: T, bodyLimitBytes: 128 * 1024, transportsReady: () => true, now: () => clock, auth: { authenticator, publicMetrics: false } }, silentLogger());
+    await api.store.upsertParty({ id: 'farm-a', name: 'Farm A', locations: ['urn:epc:id:sgln:0614141.'] }, clock);
+    await api.store.upsertParty({ id: 'farm-b', name: 'Farm B', locations: ['urn:epc:id:sgln:0614142.'] }, clock);
+    const admin = await keyFor('admin');
+    expect((await call('POST', '/events', admin, commingledChain())).statusCode).toBe(201);
+  });
+  afterEach(() => api.close());
+
+  it('lists every route it serves in the access table, and only those', () => {
+    for (const key of Object.keys(ROUTE_ACCESS)) {
+      const [method, url] = key.split(' ') as [string, string];
+      expect(api.app.hasRoute({ method: method as 'GET', url }), key).toBe(true);
+    }
+  });
+
+  it('refuses missing, malformed, unknown, revoked and expired credentials with 401 and a reason', async () => {
+    const missing = await call('GET', `/lots/${BERRIES}`);
+    expect(missing.statusCode).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="freshtrail"');
+    expect(missing.json().error).toEqual({ code: 'FT_ERR_UNAUTHENTICATED', message: expect.stringMatching(/Authorization: Bearer/) });
+
+    const malformed = await api.app.inject({ method: 'GET', url: `/api/v1/lots/${BERRIES}`, headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(malformed.statusCode).toBe(401);
+    expect(malformed.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+    expect((await call('GET', '/whoami', 'ft_short')).json().error.message).toMatch(/ft_<12 characters>_<43 characters>/);
+    expect((await call('GET', '/whoami', 'eyJhbGciOiJub25lIn0.e30.')).json().error.message).toMatch(/accepts no OIDC tokens/);
+
+    const real = await keyFor('regulator');
+    const forged = `${real.slice(0, -4)}AAAA`;
+    expect((await call('GET', '/whoami', forged)).json().error.message).toMatch(/unknown or wrong API key/);
+    const unknown = generateApiKey().key;
+    expect((await call('GET', '/whoami', unknown)).json().error.message).toBe((await call('GET', '/whoami', forged)).json().error.message.replace(real.slice(3, 15), unknown.slice(3, 15)));
+
+    const expiring = await keyFor('regulator', undefined, { expiresAt: T + 1000 });
+    expect((await call('GET', '/whoami', expiring)).statusCode).toBe(200);
+    clock = T + 1000;
+    const expired = await call('GET', '/whoami', expiring);
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json().error.message).toMatch(/expired at 2025-06-10T00:00:01.000Z/);
+
+    const admin = await keyFor('admin');
+    const id = real.slice(3, 15);
+    const revoked = await call('POST', `/keys/${id}/revoke`, admin);
+    expect(revoked.statusCode).toBe(200);
+    expect(revoked.json()).toMatchObject({ id, revokedAt: new Date(clock).toISOString() });
+    expect((await call('GET', '/whoami', real)).json().error.message).toMatch(/was revoked at/);
+    expect((await call('POST', `/keys/${id}/revoke`, admin)).statusCode).toBe(409);
+
+    const counted = await api.metrics.authFailures.get();
+    expect(Object.fromEntries(counted.values.map((v) => [v.labels.reason, v.value]))).toMatchObject({ missing: 1, malformed: 3, unknown_key: 3, expired: 1, revoked: 1 });
+  });
+
+  it('gives each role its scopes: 403 names the missing one', async () => {
+    const regulator = await keyFor('regulator');
+    const gateway = await keyFor('gateway', 'gw-1');
+    const readOnlyGrower = await keyFor('grower', 'farm-a', { scopes: ['lots:read'] });
+    expect((await call('GET', `/lots/${SALAD}`, regulator)).statusCode).toBe(200);
+    const write = await call('POST', '/events', regulator, commingledChain());
+    expect(write.statusCode).toBe(403);
+    expect(write.json().error).toEqual({ code: 'FT_ERR_FORBIDDEN', message: expect.stringMatching(/\(regulator\) lacks scope lots:write for POST \/api\/v1\/events/) });
+    expect((await call('GET', `/lots/${SALAD}`, gateway)).statusCode).toBe(403);
+    expect((await call('GET', '/keys', regulator)).statusCode).toBe(403);
+    expect((await call('GET', `/lots/${BERRIES}`, readOnlyGrower)).statusCode).toBe(200);
+    expect((await call('POST', '/alerts/1/acknowledge', readOnlyGrower, { by: 'x' })).statusCode).toBe(403);
+    expect((await call('GET', '/whoami', readOnlyGrower)).json()).toEqual({ actor: expect.stringMatching(/^key:/), role: 'grower', party: 'farm-a', scopes: ['lots:read'], locations: ['urn:epc:id:sgln:0614141.'] });
+    // Health stays open; /metrics needs a scope.
+    expect((await call('GET', '/health')).statusCode).toBe(200);
+    expect((await api.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+  });
+
+  it('lets a grower read only its own party\'s lots, readings and exports', async () => {
+    const growerA = await keyFor('grower', 'farm-a');
+    expect((await call('GET', `/lots/${encodeURIComponent(BERRIES)}`, growerA)).statusCode).toBe(200);
+    expect((await call('GET', `/lots/${encodeURIComponent(BERRIES)}/trace?direction=forward`, growerA)).statusCode).toBe(200);
+    for (const other of [SPINACH, SALAD]) {
+      const res = await call('GET', `/lots/${encodeURIComponent(other)}`, growerA);
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error.message).toMatch(/among the lots of party "farm-a"/);
+      expect((await call('GET', `/lots/${encodeURIComponent(other)}/evidence`, growerA)).statusCode).toBe(404);
+    }
+    expect((await call('GET', `/readings?location=${encodeURIComponent(FARM_A)}`, growerA)).statusCode).toBe(200);
+    expect((await call('GET', '/readings?location=urn%3Aepc%3Aid%3Asgln%3A0614142.00001.0', growerA)).statusCode).toBe(403);
+    expect((await call('GET', '/readings', growerA)).json().error.message).toMatch(/give "location"/);
+    expect((await call('GET', `/exports/fsma204.csv?tlc=${encodeURIComponent(BERRIES)}`, growerA)).statusCode).toBe(200);
+    expect((await call('GET', `/exports/fsma204.csv?tlc=${encodeURIComponent(BERRIES)}&tlc=${SPINACH}`, growerA)).statusCode).toBe(404);
+    expect((await call('GET', '/exports/fsma204.csv?from=2025-06-01T00:00:00Z&to=2025-06-30T00:00:00Z', growerA)).statusCode).toBe(403);
+    // A regulator reads everything and exports a range.
+    const regulator = await keyFor('regulator');
+    expect((await call('GET', `/lots/${SPINACH}`, regulator)).statusCode).toBe(200);
+    expect((await call('GET', '/exports/fsma204.csv?from=2025-06-01T00:00:00Z&to=2025-06-30T00:00:00Z', regulator)).statusCode).toBe(200);
+  });
+
+  it('answers hostile path and query values as plain misses, not errors', async () => {
+    const regulator = await keyFor('regulator');
+    for (const id of ["' OR '1'='1", '1; DROP TABLE lots; --', '../../../etc/passwd', '%00', 'LOT"\\']) {
+      const res = await call('GET', `/lots/${encodeURIComponent(id)}`, regulator);
+      expect(res.statusCode, id).toBe(404);
+      expect((await call('GET', `/exports/fsma204.csv?tlc=${encodeURIComponent(id)}`, regulator)).statusCode, id).toBe(404);
+      expect((await call('GET', `/readings?location=${encodeURIComponent(id)}`, regulator)).json(), id).toEqual({ readings: [], count: 0 });
+    }
+    expect((await call('GET', `/lots/${SPINACH}`, regulator)).statusCode).toBe(200); // the tables are still there
+  });
+
+  it('writes an audit entry for every lot read, export and key change, chained by hash', async () => {
+    const admin = await keyFor('admin');
+    const growerA = await keyFor('grower', 'farm-a');
+    const regulator = await keyFor('regulator');
+    await call('GET', `/lots/${encodeURIComponent(BERRIES)}`, growerA);
+    await call('GET', `/lots/${SPINACH}`, growerA); // refused: audited too
+    await call('GET', `/exports/fsma204.csv?tlc=${encodeURIComponent(BERRIES)}`, regulator);
+    const created = await call('POST', '/keys', admin, { label: 'tablet', role: 'grower', party: 'farm-b' });
+    expect(created.statusCode).toBe(201);
+    const { key, id } = created.json() as { key: string; id: string };
+    expect(key).toMatch(/^ft_[a-z2-9]{12}_[A-Za-z0-9_-]{43}$/);
+    expect((await call('GET', '/whoami', key)).json()).toMatchObject({ role: 'grower', party: 'farm-b' });
+    const listed = await call('GET', '/keys', admin);
+    expect(listed.body).not.toContain(key.slice(16));
+    expect((await call('POST', '/keys', admin, { label: 'x', role: 'grower', party: 'nobody' })).json().error.message).toMatch(/registered party/);
+    expect((await call('POST', '/keys', admin, { label: 'x', role: 'regulator', scopes: ['keys:admin'] })).json().error.message).toMatch(/role regulator has no scope keys:admin/);
+
+    const audit = await call('GET', '/audit', regulator);
+    expect(audit.statusCode).toBe(200);
+    const body = audit.json() as { entries: Array<{ action: string; resource: string; outcome: string; actor: string; detail?: Record<string, unknown> }>; chain: { ok: boolean } };
+    expect(body.chain).toEqual({ ok: true, problems: [] });
+    expect(body.entries.map((e) => `${e.action} ${e.resource} ${e.outcome}`)).toEqual([
+      `lot.read ${BERRIES} 200`,
+      `lot.read ${SPINACH} 404`,
+      'export.fsma204 tlc=urn%3Aepc%3Aclass%3Algtin%3A0614141.107346.LOT-A 200',
+      `apikey.create ${id} 201`,
+      'apikey.create  400',
+      'apikey.create  400',
+    ]);
+    expect(body.entries[3]!.detail).toEqual({ role: 'grower', party: 'farm-b', scopes: [] });
+    expect(JSON.stringify(body.entries)).not.toContain(key.slice(16));
+    expect((await call('GET', '/audit', growerA)).statusCode).toBe(403);
+    // Reading the audit log is audited as well, refused attempts included.
+    const reads = (await call('GET', '/audit?action=audit.read', admin)).json() as { entries: Array<{ outcome: string; role: string }>; chain: { ok: boolean } };
+    expect(reads.entries.map((e) => `${e.role} ${e.outcome}`)).toEqual(['regulator 200', 'grower 403']);
+    expect(reads.chain.ok).toBe(true);
+  });
+});
