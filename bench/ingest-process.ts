@@ -31,7 +31,12 @@ export interface IngestProcessOptions {
  * Benchmarks measure the pipeline, not the per-gateway rate limit (limits.gatewayRate, default
  * 2000 readings/s), which a bench's gateways would exceed by design.
  */
-const BENCH_DEFAULTS = { http: { port: 0 }, mqtt: { embedded: { port: 0 } }, limits: { gatewayRate: { readingsPerSecond: 1e9, burstReadings: 1e9 } }, logLevel: 'warn' };
+/**
+ * Batches need no API credentials (their signatures authenticate them), so API authentication
+ * does not touch what the benches measure; it is off so that several instances on one store
+ * need no shared admin key for enrolling and reading counters.
+ */
+const BENCH_DEFAULTS = { http: { port: 0 }, mqtt: { embedded: { port: 0 } }, limits: { gatewayRate: { readingsPerSecond: 1e9, burstReadings: 1e9 } }, auth: { enabled: false }, logLevel: 'warn' };
 
 /** Starts `freshtrail ingest --config …` on free ports and resolves once its API answers. */
 export async function startIngestProcess(options: IngestProcessOptions): Promise<IngestProcess> {

@@ -19,7 +19,7 @@ const Port = (description: string, dflt: number) =>
 
 export const HttpConfig = Type.Object(
   {
-    host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP API listens on. Default 127.0.0.1; use 0.0.0.0 to serve other machines (the API has no authentication yet: put it behind a proxy that has).' }),
+    host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP API listens on. Default 127.0.0.1; use 0.0.0.0 to serve other machines (with auth.enabled, and TLS or a TLS-terminating proxy).' }),
     port: Port('TCP port of the HTTP API; 0 picks any free port. Default 8080.', 8080),
     bodyLimitBytes: Type.Integer({
       minimum: 1024,
@@ -346,6 +346,30 @@ export const AnchoringConfig = Type.Object(
 );
 export type AnchoringConfig = Static<typeof AnchoringConfig>;
 
+export const OidcConfig = Type.Object(
+  {
+    issuer: Type.String({ minLength: 1, description: 'Expected `iss` of access tokens, e.g. https://idp.example.org/realms/freshtrail.' }),
+    audience: Type.String({ minLength: 1, description: 'Expected `aud`, e.g. freshtrail-api.' }),
+    jwksUri: Type.Optional(Type.String({ pattern: '^https?://', description: "The issuer's JSON Web Key Set URL (fetched and cached; keys rotate without a restart). One of jwksUri and jwksFile." })),
+    jwksFile: Type.Optional(Type.String({ minLength: 1, description: 'A JWKS file, for deployments that cannot reach the issuer. One of jwksUri and jwksFile.' })),
+    roleClaim: Type.String({ minLength: 1, default: 'freshtrail_role', description: 'Claim holding the FreshTrail role (a string, or an array with exactly one role). Default freshtrail_role.' }),
+    partyClaim: Type.String({ minLength: 1, default: 'freshtrail_party', description: 'Claim holding the party id of growers and distributors. Default freshtrail_party.' }),
+    algorithms: Type.Array(Type.String({ pattern: '^(RS|PS|ES)(256|384|512)$|^EdDSA$' }), { minItems: 1, default: ['RS256', 'ES256', 'EdDSA'], description: 'Accepted signature algorithms (asymmetric only). Default RS256, ES256, EdDSA.' }),
+    clockToleranceSeconds: Type.Integer({ minimum: 0, maximum: 300, default: 30, description: 'Leeway for exp and nbf, seconds. Default 30.' }),
+  },
+  { additionalProperties: false, description: 'OIDC / OAuth 2.0 bearer tokens (JWT access tokens) from your identity provider, besides API keys.' },
+);
+
+export const AuthConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Require credentials on every API route but health, batches and join (batches and joins are authenticated by their signatures). Default true; false makes every request an anonymous admin: for development on one machine only.' }),
+    adminKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'Where the first admin API key is written (mode 0600) when the store has no active admin key. Default <dataDir>/admin.key. The key is never logged.' })),
+    publicMetrics: Type.Boolean({ default: false, description: 'Serve /metrics without credentials (a Prometheus on a trusted network). Default false: scrape with an API key limited to metrics:read.' }),
+    oidc: Type.Optional(OidcConfig),
+  },
+  { additionalProperties: false, default: {}, description: 'API authentication and authorization (docs/security.md).' },
+);
+
 export const IngestConfig = Type.Object(
   {
     dataDir: Type.String({ minLength: 1, default: './freshtrail-data', description: 'Directory of the ingest data (the SQLite store unless store.postgres is set). Created if missing. Default ./freshtrail-data.' }),
@@ -359,6 +383,7 @@ export const IngestConfig = Type.Object(
     shelfLife: ShelfLifeConfig,
     alerts: AlertsConfig,
     anchoring: AnchoringConfig,
+    auth: AuthConfig,
     logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
       default: 'info',
       description: 'pino log level. Default info.',

@@ -12,6 +12,7 @@ import { defaultIngestConfig, type IngestConfig } from './config.js';
 import { startEmbeddedBroker } from './mqtt/embedded-broker.js';
 import { startIngest, type IngestHandle } from './service.js';
 import { TestGateway, envelopeBytes, tamperedEnvelope, tempDir, testReadings } from './test-helpers.js';
+import { adminHeaders } from '../test/support/admin-key.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -60,14 +61,14 @@ async function gatewayClient(url: string, gatewayId: string): Promise<{ client: 
 async function enroll(handle: IngestHandle, gw: TestGateway): Promise<number> {
   const res = await fetch(`${handle.httpUrl}/api/v1/gateways`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...adminHeaders(handle) },
     body: JSON.stringify({ id: gw.id, publicKey: gw.publicKey }),
   });
   return res.status;
 }
 
 async function readings(handle: IngestHandle, query: string): Promise<Array<{ batchId: string; verified: boolean }>> {
-  const res = await fetch(`${handle.httpUrl}/api/v1/readings?${query}`);
+  const res = await fetch(`${handle.httpUrl}/api/v1/readings?${query}`, { headers: adminHeaders(handle) });
   return ((await res.json()) as { readings: Array<{ batchId: string; verified: boolean }> }).readings;
 }
 
@@ -108,7 +109,7 @@ describe('startIngest over MQTT', () => {
     // Redelivery is answered as a duplicate.
     await client.publishAsync(batchTopic(gw.id), envelopeBytes(sealed), { qos: 1 });
     expect(await nextAck(1)).toMatchObject({ status: 'duplicate', id: sealed.id });
-    const metrics = await (await fetch(`${handle.httpUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${handle.httpUrl}/metrics`, { headers: adminHeaders(handle) })).text();
     expect(metrics).toContain('freshtrail_ingest_batches_total{status="accepted",transport="mqtt"} 1');
   });
 
@@ -134,7 +135,7 @@ describe('startIngest over MQTT', () => {
     await client.publishAsync(batchTopic(gw.id), envelopeBytes(good), { qos: 1 });
     expect(await nextAck(good.batch.seq)).toMatchObject({ status: 'accepted' });
     expect((await fetch(`${handle.httpUrl}/api/v1/health`)).status).toBe(200);
-    const metrics = await (await fetch(`${handle.httpUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${handle.httpUrl}/metrics`, { headers: adminHeaders(handle) })).text();
     expect(metrics).toContain('freshtrail_ingest_rejections_total{code="FT_ERR_BAD_SIGNATURE"} 2');
   });
 
@@ -160,7 +161,7 @@ describe('startIngest over MQTT', () => {
     await first.close();
     await first.close(); // twice is fine
     const second = await start(testConfig(dataDir));
-    const list = (await (await fetch(`${second.httpUrl}/api/v1/gateways`)).json()) as { gateways: Array<{ id: string; batches: number }> };
+    const list = (await (await fetch(`${second.httpUrl}/api/v1/gateways`, { headers: adminHeaders(second) })).json()) as { gateways: Array<{ id: string; batches: number }> };
     expect(list.gateways).toEqual([expect.objectContaining({ id: 'gw-r', batches: 1 })]);
   });
 

@@ -22,6 +22,7 @@ import type { Store } from './store/types.js';
 import { freshTrailVersion } from './version.js';
 import { ShelfLifeModel } from '../models/runner.js';
 import { prepareAnchoring } from './anchoring/setup.js';
+import { prepareAuth } from './auth/setup.js';
 
 export const SQLITE_FILE_NAME = 'ingest.sqlite';
 
@@ -42,6 +43,8 @@ export interface IngestHandle {
   readonly metrics: IngestMetrics;
   /** Enrollment and admission for in-process callers (the CLI, tests). */
   readonly pipeline: IngestPipeline;
+  /** The file of the first admin API key (auth.adminKeyFile, default <dataDir>/admin.key); undefined when auth is off. */
+  readonly adminKeyFile?: string;
   /**
    * Stops taking batches, finishes those in flight (every Ack sent is for a committed batch),
    * then closes the MQTT subscriber, the HTTP server, the embedded broker and the store.
@@ -64,6 +67,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     closers.push(async () => anchoring?.close());
     const store = deps.store ?? (await openStore(config));
     closers.push(() => store.close());
+    const auth = await prepareAuth(config, store, logger.child({ component: 'auth' }), deps.now);
     const metrics = new IngestMetrics();
     const pipeline = new IngestPipeline({ store, metrics, logger: logger.child({ component: 'pipeline' }), limits: config.limits, now: deps.now });
     closers.push(() => pipeline.close());
@@ -96,6 +100,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         shelfLifeModelPath: config.shelfLife.modelPath,
         ...(anchoring ? { evidence: { epochMinutes: config.anchoring.epochMinutes, headPublicKey: anchoring.headPublicKeyHex } } : {}),
         transportsReady: () => !closing && subscriber?.connected === true,
+        auth: { ...(auth.authenticator ? { authenticator: auth.authenticator } : {}), publicMetrics: auth.publicMetrics },
       },
       logger.child({ component: 'http' }),
     );
@@ -121,6 +126,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       store,
       metrics,
       pipeline,
+      ...(auth.adminKeyFile ? { adminKeyFile: auth.adminKeyFile } : {}),
       close: () => {
         closed ??= (async () => {
           closing = true;

@@ -12,6 +12,7 @@ import { defaultIngestConfig } from '../ingest/config.js';
 import { startIngest, type IngestHandle } from '../ingest/service.js';
 import { T0, TestGateway, envelopeBytes, tempDir, testReading } from '../ingest/test-helpers.js';
 import type { Reading } from '../protocol/reading.js';
+import { adminHeaders } from './support/admin-key.js';
 
 const MINUTE = 60_000;
 const SECRET = 'reefer-webhook-secret-0123456789';
@@ -88,7 +89,7 @@ describe('compressor failure → webhook', () => {
       expect(r.signature).toEqual({ ok: true });
       expect(r.status).toBe(204);
     }
-    const deliveries = (await (await fetch(`${ingest.httpUrl}/api/v1/alerts/deliveries`)).json()) as { deliveries: Array<{ status: string; attempts: number }> };
+    const deliveries = (await (await fetch(`${ingest.httpUrl}/api/v1/alerts/deliveries`, { headers: adminHeaders(ingest) })).json()) as { deliveries: Array<{ status: string; attempts: number }> };
     expect(deliveries.deliveries.map((d) => [d.status, d.attempts])).toEqual([['delivered', 1], ['delivered', 1]]);
   }, 60_000);
 });

@@ -20,6 +20,7 @@ import { GENESIS_PREV, decodeEnvelope, encodeEnvelope, sealBatch, verifySealedBa
 import { generateKeyPair, publicKeyFromHex, verifyBytes } from '../protocol/keys.js';
 import { round2 } from '../protocol/reading.js';
 import { skipWithoutTool } from './support/tools.js';
+import { adminHeaders } from './support/admin-key.js';
 
 const skip = skipWithoutTool('socat');
 
@@ -63,7 +64,7 @@ describe.skipIf(skip)('sensors → edge agents → ingest, end to end', () => {
     for (const lot of DEMO_LOTS) {
       const lastTs = Math.max(...readings.filter((r) => r.location === lot.location).map((r) => r.ts));
       await waitFor(async () => (await demo.ingest.store.lotFreshness([lot.id]))[0]?.throughTs === lastTs, `${lot.id} freshness through its last reading`, 15_000);
-      const view = (await (await fetch(`${demo.ingest.httpUrl}/api/v1/lots/${lot.id}/shelf-life`)).json()) as { freshness: { remainingDays: number; flags: string[] }; history: unknown[] };
+      const view = (await (await fetch(`${demo.ingest.httpUrl}/api/v1/lots/${lot.id}/shelf-life`, { headers: adminHeaders(demo.ingest) })).json()) as { freshness: { remainingDays: number; flags: string[] }; history: unknown[] };
       expect(view.freshness.flags).not.toContain('no_readings');
       expect(view.freshness.remainingDays).toBeGreaterThan(0);
       expect(view.freshness.remainingDays).toBeLessThan(commodity(lot.commodity).slRefDays);
@@ -73,7 +74,7 @@ describe.skipIf(skip)('sensors → edge agents → ingest, end to end', () => {
   });
 
   it('records the strawberry lot through FSMA 204 events and anchors its epochs on the local chain', async () => {
-    const events = (await (await fetch(`${demo.ingest.httpUrl}/api/v1/lots/${DEMO_LOTS[0].id}`)).json()) as { events: Array<{ cte: string }> };
+    const events = (await (await fetch(`${demo.ingest.httpUrl}/api/v1/lots/${DEMO_LOTS[0].id}`, { headers: adminHeaders(demo.ingest) })).json()) as { events: Array<{ cte: string }> };
     expect(events.events.map((e) => e.cte)).toEqual(['initial_packing']);
     expect(summary.anchoring.epochs).toBeGreaterThanOrEqual(1);
     expect(summary.anchoring.anchored).toBeGreaterThanOrEqual(1);
@@ -172,7 +173,7 @@ describe.skipIf(skip)('sensors → edge agents → ingest, end to end', () => {
     expect(verifySealedBatch(original, publicKeyFromHex((await demo.ingest.store.getGateway(FARM_GATEWAY))!.publicKey))).toBe(true);
     const health = await fetch(`${api}/api/v1/health`);
     expect(health.status).toBe(200);
-    const metrics = await (await fetch(`${api}/metrics`)).text();
+    const metrics = await (await fetch(`${api}/metrics`, { headers: adminHeaders(demo.ingest) })).text();
     expect(metrics).toMatch(/freshtrail_ingest_rejections_total\{code="FT_ERR_BAD_SIGNATURE"\} 2/);
   });
 });

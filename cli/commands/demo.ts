@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,17 +44,22 @@ export async function demoCommand(argv: string[]): Promise<number> {
   if (demo.serialTransport === 'mock') {
     print('socat is not installed: the serial sensors use node-serialport\'s mock binding. For real pseudo-terminals: apt-get install socat');
   }
+  // The ingest wrote its first admin API key there (docs/security.md); the key itself is never printed.
+  const keyFile = demo.ingest.adminKeyFile ?? join(dataDir, 'ingest', 'admin.key');
+  const adminKey = readFileSync(keyFile, 'utf8').trim();
+  const auth = `-H "Authorization: Bearer $FRESHTRAIL_API_KEY"`;
   print(`FreshTrail demo running. API ${api}/api/v1 · OpenAPI ${api}/docs · metrics ${api}/metrics`);
-  print(`try: curl '${api}/api/v1/readings?location=${COLD_ROOM}&limit=5'`);
-  print(`     curl '${api}/api/v1/lots/${DEMO_LOTS[0].id}/shelf-life?history=3'`);
-  print(`     curl '${api}/api/v1/lots/${DEMO_LOTS[0].id}/trace?direction=back'`);
-  print(`     curl -s '${api}/api/v1/lots/${DEMO_LOTS[0].id}/evidence' > bundle.json && npx freshtrail verify bundle.json --rpc ${demo.chain.anvil.rpcUrl} --head-key ${demo.chain.headPublicKeyHex}`);
+  print(`admin API key in ${keyFile}:  export FRESHTRAIL_API_KEY=$(cat ${keyFile})`);
+  print(`try: curl ${auth} '${api}/api/v1/readings?location=${COLD_ROOM}&limit=5'`);
+  print(`     curl ${auth} '${api}/api/v1/lots/${DEMO_LOTS[0].id}/shelf-life?history=3'`);
+  print(`     curl ${auth} '${api}/api/v1/lots/${DEMO_LOTS[0].id}/trace?direction=back'`);
+  print(`     curl -s ${auth} '${api}/api/v1/lots/${DEMO_LOTS[0].id}/evidence' > bundle.json && npx freshtrail verify bundle.json --rpc ${demo.chain.anvil.rpcUrl} --head-key ${demo.chain.headPublicKeyHex}`);
   print(`     (epochs close every ${DEMO_EPOCH_SECONDS} s on a local anvil chain, ${demo.chain.anvil.rpcUrl})`);
   print(`data: ${dataDir}${values['data-dir'] ? '' : ' (temporary)'} · stop with Ctrl-C${duration !== undefined ? ` or wait ${duration} s` : ''}`);
 
   const started = Date.now();
   const statusTimer = setInterval(() => {
-    void fetchStats(api).then((s) => {
+    void fetchStats(api, adminKey).then((s) => {
       const rejected = Object.values(s.rejectedByCode).reduce((a, b) => a + b, 0);
       const pending = demo.agents.reduce((sum, a) => sum + a.counters().pendingBatches, 0);
       print(`[${Math.round((Date.now() - started) / 1000)} s] gateways ${s.gateways} · readings verified ${s.readingsVerified} · rejected ${rejected} · quarantined ${s.quarantined} · batches in outboxes ${pending}`);
@@ -78,7 +84,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function fetchStats(api: string): Promise<Stats> {
-  const res = await fetch(`${api}/api/v1/stats`);
+async function fetchStats(api: string, key: string): Promise<Stats> {
+  const res = await fetch(`${api}/api/v1/stats`, { headers: { authorization: `Bearer ${key}` } });
   return (await res.json()) as Stats;
 }

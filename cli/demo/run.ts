@@ -3,6 +3,7 @@
  * sensors, the simulator and the two edge agents, with their keys made and enrolled. Used by
  * `freshtrail demo` and by the end-to-end test.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../common/log.js';
@@ -110,7 +111,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     for (const raw of configs) {
       const config = validateConfig(raw, EdgeConfigSchema, `demo gateway ${raw.gateway.id}`);
       const files = await writeNewKeyFiles(config.gateway.keyFile, { force: true });
-      await enrollOverHttp(ingest.httpUrl, config.gateway.id, files.publicKeyHex);
+      await enrollOverHttp(ingest, config.gateway.id, files.publicKeyHex);
       const { privateKey } = await loadPrivateKey(config.gateway.keyFile);
       const agent = new EdgeAgent({ config, privateKey, logger: logger.child({ gateway: config.gateway.id }) });
       await agent.start();
@@ -119,7 +120,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     }
     // The strawberries through FSMA 204 events (as a packhouse system would post them), the
     // romaine on the truck through the lot API.
-    await postEvents(ingest.httpUrl, demoLotEvents(Date.now()));
+    await postEvents(ingest, demoLotEvents(Date.now()));
     for (const lot of DEMO_LOTS.slice(1)) await ingest.store.createLot({ ...lot, createdAt: Date.now() });
     sim.resume();
 
@@ -151,16 +152,21 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   }
 }
 
-async function postEvents(httpUrl: string, records: unknown[]): Promise<void> {
-  const res = await fetch(`${httpUrl}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records) });
+/** The operator's headers: the ingest's first admin API key (docs/security.md). */
+function operatorHeaders(ingest: IngestHandle): Record<string, string> {
+  return { 'content-type': 'application/json', authorization: `Bearer ${readFileSync(ingest.adminKeyFile!, 'utf8').trim()}` };
+}
+
+async function postEvents(ingest: IngestHandle, records: unknown[]): Promise<void> {
+  const res = await fetch(`${ingest.httpUrl}/api/v1/events`, { method: 'POST', headers: operatorHeaders(ingest), body: JSON.stringify(records) });
   if (!res.ok) throw new Error(`recording the demo lot's events failed: ${res.status} ${await res.text()}`);
 }
 
 /** Enrolls through the public API, as an operator would with `freshtrail gateway enroll`. */
-async function enrollOverHttp(httpUrl: string, id: string, publicKey: string): Promise<void> {
-  const res = await fetch(`${httpUrl}/api/v1/gateways`, {
+async function enrollOverHttp(ingest: IngestHandle, id: string, publicKey: string): Promise<void> {
+  const res = await fetch(`${ingest.httpUrl}/api/v1/gateways`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: operatorHeaders(ingest),
     body: JSON.stringify({ id, publicKey, label: `demo gateway ${id}` }),
   });
   if (!res.ok) throw new Error(`enrolling ${id} failed: ${res.status} ${await res.text()}`);

@@ -22,6 +22,7 @@ import type { EvidenceBundle } from '../../protocol/evidence.js';
 import { startAnvil } from './anvil.js';
 import { AnchorContract, deployAnchor } from './contract.js';
 import { jobProvider } from './rpc.js';
+import { adminHeaders } from '../../test/support/admin-key.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -74,7 +75,7 @@ describe('anchoring, end to end', () => {
     const ingest = await startIngest(config(data, { headKeyFile: head.privateKeyPath, epochMinutes: 0.005, intervalMs: 200, targets: [target] }), { logger: silentLogger() });
     cleanups.push(() => ingest.close());
 
-    const posted = await fetch(`${ingest.httpUrl}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(commingledChain()) });
+    const posted = await fetch(`${ingest.httpUrl}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders(ingest) }, body: JSON.stringify(commingledChain()) });
     expect(posted.status).toBe(201);
 
     const stored = await until('epoch 1', () => ingest.store.epochHead(1));
@@ -93,11 +94,11 @@ describe('anchoring, end to end', () => {
 
     // The lot's evidence bundle from the API verifies with `freshtrail verify --rpc`, the head key pinned.
     const [leaf] = await ingest.store.epochLeaves(1);
-    const res = await fetch(`${ingest.httpUrl}/api/v1/lots/${encodeURIComponent(leaf!.lot)}/evidence`);
+    const res = await fetch(`${ingest.httpUrl}/api/v1/lots/${encodeURIComponent(leaf!.lot)}/evidence`, { headers: adminHeaders(ingest) });
     expect(res.status).toBe(200);
     const bundle = (await res.json()) as EvidenceBundle;
     expect(bundle.anchors).toEqual([expect.objectContaining({ chainId: anvil.chainId.toString(), epoch: 1, headHash: `0x${stored.headHash}`, status: 'final' })]);
-    const history = (await (await fetch(`${ingest.httpUrl}/api/v1/lots/${encodeURIComponent(leaf!.lot)}`)).json()) as { anchoring: unknown };
+    const history = (await (await fetch(`${ingest.httpUrl}/api/v1/lots/${encodeURIComponent(leaf!.lot)}`, { headers: adminHeaders(ingest) })).json()) as { anchoring: unknown };
     expect(history.anchoring).toEqual({
       status: 'final', epoch: 1, leafIndex: 0, committedAt: new Date(stored.head.closedAt).toISOString(), headHash: `0x${stored.headHash}`,
       anchors: [{ target: 'anvil', chainId: anvil.chainId.toString(), contract: address.toLowerCase(), epoch: 1, txHash: anchor.txHash, blockNumber: anchor.blockNumber, status: 'final' }],
