@@ -3,7 +3,8 @@
  * gateway id, refilled continuously at `readingsPerSecond` up to `burstReadings`. A batch costs
  * its reading count. The buckets live in this process only, so the limit is per ingest
  * instance. Checked before any verification work (the gateway id is not authenticated yet):
- * what it protects is the CPU and the store, not a gateway's share against an impostor.
+ * what it protects is the CPU and the store, not a gateway's share against an impostor. The
+ * API uses the same buckets per principal and per client address (auth.rateLimit).
  */
 
 export interface GatewayRateConfig {
@@ -45,6 +46,12 @@ export class GatewayRateLimiter {
       return { allowed: true };
     }
     return { allowed: false, retryAfterMs: Math.ceil(((cost - bucket.tokens) / rate) * 1000) };
+  }
+
+  /** Whether `take(key, 1, now)` would pass, without taking (the API's refused-credentials limit checks before it knows the outcome). */
+  peek(key: string, now: number): RateDecision {
+    const bucket = this.refilled(key, now);
+    return bucket.tokens >= 1 ? { allowed: true } : { allowed: false, retryAfterMs: Math.ceil(((1 - bucket.tokens) / this.config.readingsPerSecond) * 1000) };
   }
 
   /** How many gateways have a bucket (for tests of the bound). */

@@ -9,6 +9,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from '../../common/log.js';
 import { installAuthHooks } from './auth-hooks.js';
 import { installErrorHandling } from './errors.js';
+import { parseJsonBody } from './json-body.js';
 import { accessAdminRoutes } from './routes/access-admin.js';
 import { alertRoutes } from './routes/alerts.js';
 import { consumerRoutes } from './routes/consumers.js';
@@ -38,11 +39,21 @@ export async function buildApp(services: ApiServices, logger: Logger): Promise<F
     ajv: { customOptions: { removeAdditional: false } },
   });
   installErrorHandling(app, services.metrics);
+  // JSON bodies: depth-limited and refusing prototype-poisoning members (json-body.ts); batches and EPCIS JSON-LD have their own parsers.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    try {
+      done(null, parseJsonBody(text as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
   installAuthHooks(app, {
     ...(services.auth?.authenticator ? { authenticator: services.auth.authenticator } : {}),
     store: services.store,
     metrics: services.metrics,
     publicMetrics: services.auth?.publicMetrics ?? false,
+    ...(services.auth?.rateLimit ? { rateLimit: services.auth.rateLimit } : {}),
     now: services.now ?? Date.now,
   });
   await app.register(swagger, {

@@ -16,6 +16,7 @@ import { assertMayReadLot, assertMayUseLocation, mayReadEvent } from '../auth/pa
 import type { Principal } from '../auth/principal.js';
 import { SCOPES } from '../auth/scopes.js';
 import type { IngestMetrics } from '../metrics.js';
+import { GatewayRateLimiter } from '../rate-limit.js';
 import type { Store } from '../store/types.js';
 import { accessOf, isOpenDocumentation, ROUTE_ACCESS, routeKey, type RouteAccess } from './access.js';
 
@@ -35,6 +36,8 @@ export interface AuthHookOptions {
   metrics: IngestMetrics;
   /** Serve /metrics without credentials (auth.publicMetrics). */
   publicMetrics: boolean;
+  /** auth.rateLimit; default: none (tests of other concerns). */
+  rateLimit?: { requestsPerSecond: number; burst: number; failuresPerMinute: number };
   now: () => number;
 }
 
@@ -48,6 +51,15 @@ export function installAuthHooks(app: FastifyInstance, options: AuthHookOptions)
   const refuse = (reason: string, err: FreshTrailError): never => {
     metrics.authFailures.inc({ reason });
     throw err;
+  };
+  // Token buckets: requests per principal, and refused credentials per client address.
+  const limits = options.rateLimit;
+  const perPrincipal = limits ? new GatewayRateLimiter({ readingsPerSecond: limits.requestsPerSecond, burstReadings: limits.burst }) : undefined;
+  const failures = limits ? new GatewayRateLimiter({ readingsPerSecond: limits.failuresPerMinute / 60, burstReadings: limits.failuresPerMinute }) : undefined;
+  const tooMany = (reply: FastifyReply, retryAfterMs: number, message: string): never => {
+    void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    metrics.authFailures.inc({ reason: 'rate_limited' });
+    throw new FreshTrailError('FT_ERR_RATE_LIMITED', message);
   };
 
   // Fail closed at start: a route of /api/v1 without an access entry stops the app from building.
@@ -70,14 +82,20 @@ export function installAuthHooks(app: FastifyInstance, options: AuthHookOptions)
       request.principal = ANONYMOUS_ADMIN;
       return;
     }
+    const now = options.now();
+    const address = failures?.peek(request.ip, now);
+    if (address && !address.allowed) tooMany(reply, address.retryAfterMs, `too many refused credentials from ${request.ip}; retry later`);
     try {
       request.principal = await authenticator.authenticate(request.headers.authorization);
     } catch (err) {
       if (!(err instanceof AuthenticationError)) throw err;
+      failures?.take(request.ip, 1, now);
       void reply.header('www-authenticate', err.reason === 'missing' ? 'Bearer realm="freshtrail"' : `Bearer realm="freshtrail", error="invalid_token"`);
       refuse(err.reason, err);
     }
     const principal = request.principal!;
+    const allowed = perPrincipal?.take(principal.actor, 1, now);
+    if (allowed && !allowed.allowed) tooMany(reply, allowed.retryAfterMs, `${principal.actor} sends more than auth.rateLimit allows; retry later`);
     if (access!.scope !== 'authenticated' && !principal.scopes.has(access!.scope)) {
       refuse('scope', new FreshTrailError('FT_ERR_FORBIDDEN', `${principal.actor} (${principal.role}) lacks scope ${access!.scope} for ${request.method} ${url}`));
     }
@@ -93,6 +111,16 @@ export function installAuthHooks(app: FastifyInstance, options: AuthHookOptions)
       if (err instanceof FreshTrailError) metrics.authFailures.inc({ reason: 'party' });
       throw err;
     }
+  });
+
+  // Security headers (OWASP Secure Headers): the API answers JSON or CSV, never a page to frame or sniff.
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    void reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
+    if (!isOpenDocumentation(request.routeOptions.url ?? '/api/')) {
+      void reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'").header('cache-control', 'no-store');
+    }
+    if (request.protocol === 'https') void reply.header('strict-transport-security', 'max-age=31536000');
+    return payload;
   });
 
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {

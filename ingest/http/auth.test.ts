@@ -139,6 +139,59 @@ describe('API access', () => {
     expect((await call('GET', `/lots/${SPINACH}`, regulator)).statusCode).toBe(200); // the tables are still there
   });
 
+  it('limits requests per principal and refused credentials per address, with Retry-After', async () => {
+    const { buildApp } = await import('./app.js');
+    const { silentLogger } = await import('../../common/log.js');
+    const authenticator = new Authenticator({ store: api.store, now: () => clock });
+    const limited = await buildApp({
+      pipeline: api.pipeline, store: api.store, metrics: api.metrics, version: 'test', startedAt: T, bodyLimitBytes: 128 * 1024, transportsReady: () => true, now: () => clock,
+      auth: { authenticator, publicMetrics: false, rateLimit: { requestsPerSecond: 1, burst: 3, failuresPerMinute: 2 } },
+    }, silentLogger());
+    try {
+      const regulator = await keyFor('regulator');
+      const get = (key?: string) => limited.inject({ method: 'GET', url: '/api/v1/whoami', headers: key ? { authorization: `Bearer ${key}` } : {} });
+      for (let i = 0; i < 3; i++) expect((await get(regulator)).statusCode).toBe(200);
+      const refused = await get(regulator);
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.json().error.code).toBe('FT_ERR_RATE_LIMITED');
+      clock += 1000;
+      expect((await get(regulator)).statusCode).toBe(200);
+      // Two refused credentials from one address, then 429 without a check, even for a good key.
+      expect((await get(generateApiKey().key)).statusCode).toBe(401);
+      expect((await get('ft_nope')).statusCode).toBe(401);
+      const blocked = await get(regulator);
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.json().error.message).toMatch(/too many refused credentials/);
+      clock += 30_000;
+      expect((await get(regulator)).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('sends security headers, and refuses deep, oversized and prototype-poisoning bodies with 4xx', async () => {
+    const admin = await keyFor('admin');
+    const res = await call('GET', `/lots/${SALAD}`, admin);
+    expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" });
+    const post = (body: string, type = 'application/json') => api.app.inject({ method: 'POST', url: '/api/v1/events', headers: { authorization: `Bearer ${admin}`, 'content-type': type }, payload: body });
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`; // 40 kB: under the body limit
+    for (const type of ['application/json', 'application/ld+json']) {
+      const refused = await post(deep, type);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error).toEqual({ code: 'FT_ERR_MALFORMED', message: 'the body nests deeper than 32 levels' });
+      const poisoned = await post('{"cte":"harvesting","__proto__":{"admin":true}}', type);
+      expect(poisoned.statusCode).toBe(400);
+      expect(poisoned.json().error.message).toMatch(/"__proto__"/);
+    }
+    expect((await post('{"cte":')).json().error.code).toBe('FT_ERR_MALFORMED');
+    const oversized = await post(JSON.stringify({ cte: 'harvesting', notes: 'x'.repeat(200 * 1024) }));
+    expect(oversized.statusCode).toBe(413);
+    expect(oversized.json().error.code).toBe('FT_ERR_TOO_LARGE');
+    // Strings that look like nesting do not count.
+    expect((await post(JSON.stringify({ cte: 'nope', text: '['.repeat(1000) }))).json().error.code).toBe('FT_ERR_SCHEMA');
+  });
+
   it('writes an audit entry for every lot read, export and key change, chained by hash', async () => {
     const admin = await keyFor('admin');
     const growerA = await keyFor('grower', 'farm-a');

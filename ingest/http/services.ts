@@ -27,7 +27,7 @@ export interface ApiServices {
    * Authentication (ingest/http/auth-hooks.ts). Absent, or without an authenticator: every
    * request acts as an anonymous admin (auth.enabled false; tests of other concerns).
    */
-  auth?: { authenticator?: Authenticator; publicMetrics: boolean };
+  auth?: { authenticator?: Authenticator; publicMetrics: boolean; rateLimit?: { requestsPerSecond: number; burst: number; failuresPerMinute: number } };
   /** Clock of join tokens and revocations, UTC ms; default Date.now (tests inject one). */
   now?: () => number;
 }

@@ -11,6 +11,7 @@ import { parseCteRecord } from '../../events/cte.js';
 import { parseEpcisDocument } from '../../events/epcis.js';
 import { CTES, type LotEvent } from '../../events/types.js';
 import { errorResponses, iso, IsoTime } from '../schemas.js';
+import { parseJsonBody } from '../json-body.js';
 import type { RouteOptions } from '../services.js';
 
 /** Most CTE records in one array (the body limit bounds an EPCIS document). */
@@ -70,9 +71,9 @@ export async function eventRoutes(app: FastifyInstance, { services }: RouteOptio
   // EPCIS 2.0 JSON-LD (GS1 EPCIS 2.0 §12.1); parsed as JSON, within the app's body limit.
   app.addContentTypeParser('application/ld+json', { parseAs: 'string' }, (_request, text, done) => {
     try {
-      done(null, JSON.parse(text as string));
-    } catch {
-      done(new FreshTrailError('FT_ERR_MALFORMED', 'the body is not valid JSON'), undefined);
+      done(null, parseJsonBody(text as string));
+    } catch (err) {
+      done(err as Error, undefined);
     }
   });
 
