@@ -44,3 +44,21 @@ export function assertMayRecordEvent(p: Principal, e: LotEvent): void {
     throw new FreshTrailError('FT_ERR_FORBIDDEN', `event ${e.eventId} happens at "${e.location}", which is not a location of party "${p.party}"`);
   }
 }
+
+/** Whether an alert concerns the party: its subject (a location or a lot) or its details' location is the party's. */
+export async function mayReadAlert(p: Principal, alert: { subject?: string; details?: Record<string, unknown> }, store: Pick<Store, 'lotCustody' | 'lotEvents' | 'getEvent' | 'getLot'>): Promise<boolean> {
+  const locations = p.locations;
+  if (locations === undefined) return true;
+  const location = alert.details?.location;
+  if (typeof location === 'string' && locationWithin(location, locations)) return true;
+  if (alert.subject === undefined) return false;
+  if (locationWithin(alert.subject, locations)) return true;
+  return (await store.getLot(alert.subject)) !== undefined && (await mayReadLot(p, alert.subject, store));
+}
+
+/** What of a recall a party sees: all of it when it started the recall; its own notices when it was notified; nothing otherwise. */
+export function recallAsSeenBy<R extends { initiatedBy: string; notices: Array<{ location: string }> }>(p: Principal, recall: R): R | undefined {
+  if (p.locations === undefined || recall.initiatedBy === p.actor || recall.initiatedBy.startsWith(`${p.actor} (`)) return recall;
+  const own = recall.notices.filter((n) => locationWithin(n.location, p.locations!));
+  return own.length === 0 ? undefined : { ...recall, notices: own };
+}

@@ -29,3 +29,13 @@ export function locationWithin(location: string, locations: readonly string[]): 
 export function mayReadLocation(p: Principal, location: string): boolean {
   return p.locations === undefined || locationWithin(location, p.locations);
 }
+
+/**
+ * Who acted, for records such as a recall's initiator or an alert's acknowledger: the
+ * authenticated actor, with the name the caller gave in brackets; the given name alone when
+ * authentication is off (the anonymous principal).
+ */
+export function actingAs(p: Principal | undefined, claimed: string | undefined): string {
+  if (!p || p.actor === 'anonymous') return claimed ?? 'anonymous';
+  return claimed === undefined || claimed === p.actor ? p.actor : `${p.actor} (${claimed})`;
+}

@@ -14,7 +14,8 @@ export const SCOPES = [
   'recalls:write', // start a recall
   'recalls:acknowledge', // a holder acknowledges a notice
   'alerts:read',
-  'alerts:write', // acknowledge, resolve, retry deliveries
+  'alerts:write', // acknowledge, resolve
+  'alerts:admin', // deliveries to webhooks and MQTT: list, retry dead letters
   'integrity:read', // gateways' forks, gaps, rejections; service counters
   'gateways:admin', // enroll, revoke, join tokens and requests
   'keys:admin', // API keys and parties

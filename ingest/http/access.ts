@@ -12,11 +12,17 @@
 import type { FastifyRequest } from 'fastify';
 import type { Scope } from '../auth/scopes.js';
 
-export type PartyCheck = 'lot' | 'location' | 'event' | 'tlcs' | 'readings';
+/**
+ * lot: params.id is a lot it may read; location: params.id is its location; event: params.eventId
+ * is at its location; tlcs: query.tlc are its lots (a range is refused); readings: query.location
+ * is its location; bodyLocation: body.location is its location; bodyLots: body.lots / body.lot
+ * are lots it may read.
+ */
+export type PartyCheck = 'lot' | 'location' | 'event' | 'tlcs' | 'readings' | 'bodyLocation' | 'bodyLots';
 
 export interface RouteAccess {
   scope: Scope | 'public' | 'authenticated';
-  party?: PartyCheck;
+  party?: PartyCheck | readonly PartyCheck[];
   audit?: string;
 }
 
@@ -43,9 +49,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /api/v1/join-requests/:id/reject': { scope: 'gateways:admin', audit: 'join.reject' },
 
   'GET /api/v1/readings': { scope: 'lots:read', party: 'readings' },
-  'POST /api/v1/lots': { scope: 'lots:write' },
-  'POST /api/v1/lots/:id/moves': { scope: 'lots:write', party: 'lot' },
-  'POST /api/v1/shipments': { scope: 'lots:write' },
+  'POST /api/v1/lots': { scope: 'lots:write', party: 'bodyLocation' },
+  'POST /api/v1/lots/:id/moves': { scope: 'lots:write', party: ['lot', 'bodyLocation'] },
+  'POST /api/v1/shipments': { scope: 'lots:write', party: 'bodyLots' },
   'POST /api/v1/events': { scope: 'lots:write' },
   'GET /api/v1/events/:eventId': { scope: 'lots:read', party: 'event' },
   'GET /api/v1/lots/:id': { scope: 'lots:read', party: 'lot', audit: 'lot.read' },
@@ -57,16 +63,16 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /api/v1/exports/epcis': { scope: 'exports:read', party: 'tlcs', audit: 'export.epcis' },
 
   'GET /api/v1/recalls': { scope: 'recalls:read' },
-  'POST /api/v1/recalls': { scope: 'recalls:write', audit: 'recall.create' },
+  'POST /api/v1/recalls': { scope: 'recalls:write', party: 'bodyLots', audit: 'recall.create' },
   'GET /api/v1/recalls/:id': { scope: 'recalls:read' },
-  'POST /api/v1/recalls/:id/acknowledge': { scope: 'recalls:acknowledge', audit: 'recall.acknowledge' },
+  'POST /api/v1/recalls/:id/acknowledge': { scope: 'recalls:acknowledge', party: 'bodyLocation', audit: 'recall.acknowledge' },
 
   'GET /api/v1/alerts': { scope: 'alerts:read' },
   'GET /api/v1/alerts/stream': { scope: 'alerts:read' },
   'POST /api/v1/alerts/:id/acknowledge': { scope: 'alerts:write' },
   'POST /api/v1/alerts/:id/resolve': { scope: 'alerts:write' },
-  'GET /api/v1/alerts/deliveries': { scope: 'alerts:write' },
-  'POST /api/v1/alerts/deliveries/:id/retry': { scope: 'alerts:write' },
+  'GET /api/v1/alerts/deliveries': { scope: 'alerts:admin' },
+  'POST /api/v1/alerts/deliveries/:id/retry': { scope: 'alerts:admin' },
 
   'GET /api/v1/consumers': { scope: 'consumers:admin' },
   'PUT /api/v1/consumers/:name/cursor': { scope: 'consumers:admin', audit: 'consumer.cursor' },

@@ -27,8 +27,8 @@ describe('HTTP API: alert lifecycle', () => {
     expect((await api.app.inject('/api/v1/alerts?status=resolved')).json().alerts).toHaveLength(1);
   });
 
-  it('explains a missing name, an unknown alert and an unknown action', async () => {
-    expect((await act(1, 'resolve', {})).statusCode).toBe(400);
+  it('explains an unknown field, an unknown alert and an unknown action', async () => {
+    expect((await act(1, 'resolve', { who: 'bo' })).statusCode).toBe(400); // the name is optional ("by"): the caller's identity is recorded
     const unknown = await act(4242, 'resolve', { by: 'bo' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.message).toContain('GET /api/v1/alerts');

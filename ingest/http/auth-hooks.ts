@@ -18,7 +18,7 @@ import { SCOPES } from '../auth/scopes.js';
 import type { IngestMetrics } from '../metrics.js';
 import { GatewayRateLimiter } from '../rate-limit.js';
 import type { Store } from '../store/types.js';
-import { accessOf, isOpenDocumentation, ROUTE_ACCESS, routeKey, type RouteAccess } from './access.js';
+import { accessOf, isOpenDocumentation, ROUTE_ACCESS, routeKey, type PartyCheck, type RouteAccess } from './access.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -147,9 +147,14 @@ export function installAuthHooks(app: FastifyInstance, options: AuthHookOptions)
 }
 
 async function checkParty(access: RouteAccess, request: FastifyRequest, principal: Principal, store: Store): Promise<void> {
+  for (const check of [access.party ?? []].flat()) await checkOne(check, request, principal, store);
+}
+
+async function checkOne(check: PartyCheck, request: FastifyRequest, principal: Principal, store: Store): Promise<void> {
   const params = request.params as { id?: string; eventId?: string };
   const query = request.query as { tlc?: string[]; from?: string; to?: string; location?: string };
-  switch (access.party) {
+  const body = (request.body ?? {}) as { location?: unknown; lots?: unknown; lot?: unknown };
+  switch (check) {
     case 'lot':
       return assertMayReadLot(principal, params.id!, store);
     case 'location':
@@ -166,6 +171,12 @@ async function checkParty(access: RouteAccess, request: FastifyRequest, principa
     case 'readings':
       if (query.location === undefined) throw new FreshTrailError('FT_ERR_FORBIDDEN', `a ${principal.role} reads readings of its own locations: give "location" (one of ${principal.locations!.join(', ')})`);
       return assertMayUseLocation(principal, query.location);
+    case 'bodyLocation':
+      if (typeof body.location === 'string') assertMayUseLocation(principal, body.location);
+      return;
+    case 'bodyLots':
+      for (const lot of [body.lots ?? [], body.lot ?? []].flat()) if (typeof lot === 'string') await assertMayReadLot(principal, lot, store);
+      return;
     default:
       return;
   }

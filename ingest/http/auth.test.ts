@@ -128,6 +128,49 @@ describe('API access', () => {
     expect((await call('GET', '/exports/fsma204.csv?from=2025-06-01T00:00:00Z&to=2025-06-30T00:00:00Z', regulator)).statusCode).toBe(200);
   });
 
+  it('lets parties write at their own locations only, and shows each its part of a recall and its alerts', async () => {
+    await api.store.upsertParty({ id: 'fresh-co', name: 'Fresh Co processing and DC', locations: ['urn:epc:id:sgln:0098765.'] }, clock);
+    await api.store.upsertParty({ id: 'stores', name: 'Stores', locations: ['urn:epc:id:sgln:0555555.'] }, clock);
+    const growerA = await keyFor('grower', 'farm-a');
+    const distributor = await keyFor('distributor', 'fresh-co');
+    const shop = await keyFor('distributor', 'stores');
+    const harvestAtB = { ...commingledChain()[0]!, eventId: 'harvest-at-b', farmLocation: 'urn:epc:id:sgln:0614142.00001.0', subsequentRecipientLocation: 'urn:epc:id:sgln:0614142.00003.0' };
+    const refused = await call('POST', '/events', growerA, harvestAtB);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.message).toMatch(/not a location of party "farm-a"/);
+    expect((await call('POST', '/lots', growerA, { id: 'LOT-A1', commodity: 'strawberry', location: 'urn:epc:id:sgln:0614141.00009.0' })).statusCode).toBe(201);
+    expect((await call('POST', '/lots', growerA, { id: 'LOT-B1', commodity: 'strawberry', location: 'urn:epc:id:sgln:0614142.00009.0' })).statusCode).toBe(403);
+
+    expect((await call('POST', '/recalls', growerA, { lots: [BERRIES], reason: 'x' })).statusCode).toBe(403); // growers do not start recalls
+    expect((await call('POST', '/recalls', shop, { lots: [SPINACH], reason: 'x' })).statusCode).toBe(404); // never held it
+    const started = await call('POST', '/recalls', distributor, { lots: [SALAD], reason: 'Listeria in the wash line', initiatedBy: 'Dana' });
+    expect(started.statusCode).toBe(201);
+    const recall = started.json() as { id: number; initiatedBy: string; notices: Array<{ location: string }> };
+    expect(recall.initiatedBy).toMatch(/^key:[a-z2-9]{12} \(Dana\)$/);
+    expect(recall.notices.length).toBeGreaterThan(2);
+
+    const shopView = (await call('GET', `/recalls/${recall.id}`, shop)).json() as { notices: Array<{ location: string }> };
+    expect(shopView.notices.map((n) => n.location)).toEqual(['urn:epc:id:sgln:0555555.00001.0', 'urn:epc:id:sgln:0555555.00002.0']);
+    expect((await call('GET', `/recalls/${recall.id}`, distributor)).json().notices).toHaveLength(recall.notices.length);
+    expect((await call('GET', `/recalls/${recall.id}`, growerA)).statusCode).toBe(404);
+    expect((await call('GET', '/recalls', growerA)).json()).toEqual({ recalls: [] });
+    expect((await call('GET', '/recalls', shop)).json().recalls[0].progress).toEqual({ locations: 2, acknowledged: 0 });
+
+    expect((await call('POST', `/recalls/${recall.id}/acknowledge`, shop, { location: 'urn:epc:id:sgln:0098765.00010.0' })).statusCode).toBe(403);
+    const ack = await call('POST', `/recalls/${recall.id}/acknowledge`, shop, { location: 'urn:epc:id:sgln:0555555.00001.0', by: 'Sam' });
+    expect(ack.statusCode).toBe(200);
+    expect(ack.json().notice.acknowledgedBy).toMatch(/^key:[a-z2-9]{12} \(Sam\)$/);
+
+    // Recall notices are alerts at each location: a party sees and acts on its own only.
+    const shopAlerts = (await call('GET', '/alerts?kind=recall', shop)).json().alerts as Array<{ id: number; subject: string }>;
+    expect(shopAlerts.map((a) => a.subject).sort()).toEqual(['urn:epc:id:sgln:0555555.00001.0', 'urn:epc:id:sgln:0555555.00002.0']);
+    const dcAlerts = (await call('GET', '/alerts?kind=recall', distributor)).json().alerts as Array<{ id: number; subject: string }>;
+    expect(dcAlerts.every((a) => a.subject.startsWith('urn:epc:id:sgln:0098765.'))).toBe(true);
+    expect((await call('POST', `/alerts/${dcAlerts[0]!.id}/acknowledge`, shop, {})).statusCode).toBe(404);
+    expect((await call('POST', `/alerts/${shopAlerts[1]!.id}/acknowledge`, shop, {})).statusCode).toBe(200);
+    expect((await call('GET', '/alerts/deliveries', distributor)).statusCode).toBe(403);
+  });
+
   it('answers hostile path and query values as plain misses, not errors', async () => {
     const regulator = await keyFor('regulator');
     for (const id of ["' OR '1'='1", '1; DROP TABLE lots; --', '../../../etc/passwd', '%00', 'LOT"\\']) {

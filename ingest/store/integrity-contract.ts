@@ -177,6 +177,8 @@ export function describeIntegrityContract(name: string, open: () => Promise<Open
       expect(await keys({ status: ['resolved'], gateway: gw.id, limit: 10 })).toEqual(['d']);
       const [c] = await store.listAlerts({ gateway: 'gw-b', limit: 1 });
       expect(c).toMatchObject({ subject: 'dock 2', severity: 'critical' });
+      expect(await store.listAlerts({ id: c!.id, limit: 10 })).toEqual([c]);
+      expect(await store.listAlerts({ id: 999_999, limit: 10 })).toEqual([]);
       expect((await store.listAlerts({ status: ['open'], kind: 'gap', limit: 1 }))[0]!.details).toEqual({});
     });
 

@@ -140,6 +140,7 @@ export const ALERT_ACTIONS = {
 /** SELECT of listAlerts with its parameters: newest opened first. */
 export function listAlertsSql(q: AlertQuery): { sql: string; params: Array<string | number> } {
   const { where, params } = whereOf([
+    q.id !== undefined && ['id = ?', q.id],
     q.status !== undefined && q.status.length > 0 && [`status IN (${q.status.map(() => '?').join(', ')})`, ...q.status],
     q.kind !== undefined && ['kind = ?', q.kind],
     q.gateway !== undefined && ['gateway = ?', q.gateway],

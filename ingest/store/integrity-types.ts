@@ -99,6 +99,8 @@ export interface RaiseResult {
 }
 
 export interface AlertQuery {
+  /** One alert by id. */
+  id?: number;
   /** Any of these statuses; all when undefined. */
   status?: readonly AlertStatus[];
   kind?: AlertKind;

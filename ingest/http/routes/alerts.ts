@@ -7,6 +7,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { FreshTrailError } from '../../../common/errors.js';
+import { actingAs } from '../../auth/principal.js';
+import { mayReadAlert } from '../../auth/party-scope.js';
 import { AlertEventMessage, alertEventMessage, AlertView, alertView, KindSchema, StatusSchema } from '../../alerts/alert-view.js';
 import { AlertEventStream } from '../../alerts/event-stream.js';
 import type { Logger } from '../../../common/log.js';
@@ -147,12 +149,15 @@ export async function alertRoutes(app: FastifyInstance, { services }: RouteOptio
   }, async (request) => {
     const { status, kind, gateway, limit } = request.query;
     const alerts = await services.store.listAlerts({ status: status === undefined ? undefined : [status], kind, gateway, limit });
-    return { alerts: alerts.map(alertView) };
+    // A party sees the alerts of its locations and lots (filtered after the limit: a page may hold fewer).
+    const principal = request.principal;
+    const visible = principal?.locations === undefined ? alerts : (await Promise.all(alerts.map(async (a) => ((await mayReadAlert(principal, a, services.store)) ? [a] : [])))).flat();
+    return { alerts: visible.map(alertView) };
   });
 
   const ActionBody = Type.Object(
     {
-      by: Type.String({ minLength: 1, maxLength: 128, description: 'Who acts (until API authentication exists, the caller names themselves)' }),
+      by: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'A person\'s name, recorded next to the authenticated caller' })),
       note: Type.Optional(Type.String({ maxLength: 2000 })),
     },
     { additionalProperties: false },
@@ -167,9 +172,15 @@ export async function alertRoutes(app: FastifyInstance, { services }: RouteOptio
         response: { 200: Type.Object({ alert: AlertView, changed: Type.Boolean({ description: 'false: it already was in that state or past it' }) }), ...errorResponses(400, 404) },
       },
     }, async (request) => {
-      const result = await services.store.actOnAlert(request.params.id, { action, by: request.body.by, at: now(), note: request.body.note });
+      const principal = request.principal;
+      if (principal?.locations !== undefined) {
+        const [alert] = await services.store.listAlerts({ id: request.params.id, limit: 1 });
+        if (alert && !(await mayReadAlert(principal, alert, services.store))) throw new FreshTrailError('FT_ERR_NOT_FOUND', `no alert ${request.params.id} of party "${principal.party}"`);
+      }
+      const by = actingAs(principal, request.body.by);
+      const result = await services.store.actOnAlert(request.params.id, { action, by, at: now(), note: request.body.note });
       if (!result) throw new FreshTrailError('FT_ERR_NOT_FOUND', `no alert ${request.params.id}: GET /api/v1/alerts lists them`);
-      request.log.info({ alert: result.alert.id, action, by: request.body.by, changed: result.changed }, 'alert action');
+      request.log.info({ alert: result.alert.id, action, by, changed: result.changed }, 'alert action');
       return { alert: alertView(result.alert), changed: result.changed };
     });
   }

@@ -11,6 +11,7 @@ import { parseCteRecord } from '../../events/cte.js';
 import { parseEpcisDocument } from '../../events/epcis.js';
 import { CTES, type LotEvent } from '../../events/types.js';
 import { errorResponses, iso, IsoTime } from '../schemas.js';
+import { assertMayRecordEvent } from '../../auth/party-scope.js';
 import { parseJsonBody } from '../json-body.js';
 import type { RouteOptions } from '../services.js';
 
@@ -86,6 +87,8 @@ export async function eventRoutes(app: FastifyInstance, { services }: RouteOptio
     },
   }, async (request, reply) => {
     const events = eventsOf(request.body, request.headers['content-type']);
+    // A party records events at its own locations only (docs/security.md "Parties").
+    if (request.principal) for (const e of events) assertMayRecordEvent(request.principal, e);
     const results = await store.recordEvents(events, now());
     const view = results.map((r, i) => ({ ...r, cte: events[i]!.cte, missingKdes: events[i]!.missingKdes }));
     return reply.status(results.some((r) => r.status === 'created') ? 201 : 200).send({ events: view });

@@ -7,11 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import { FreshTrailError } from '../../../common/errors.js';
 import { acknowledgeRecall, startRecall } from '../../recalls/recall-service.js';
 import { RECALL_CLASSES, type Recall, type RecallNotice, type RecallSummary } from '../../store/recall-types.js';
+import { actingAs } from '../../auth/principal.js';
+import { recallAsSeenBy } from '../../auth/party-scope.js';
 import { errorResponses, iso, IsoTime } from '../schemas.js';
 import type { RouteOptions } from '../services.js';
 
 const ClassSchema = Type.Union(RECALL_CLASSES.map((c) => Type.Literal(c)), { description: 'FDA recall class (21 CFR 7.3(m)): I most serious' });
-const Who = Type.String({ minLength: 1, maxLength: 128, description: 'Who acts (until API authentication exists, the caller names themselves)' });
+const Who = Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'A person\'s name, recorded next to the authenticated caller' }));
 
 const NoticeView = Type.Object({
   location: Type.String(),
@@ -85,7 +87,8 @@ export async function recallRoutes(app: FastifyInstance, { services }: RouteOpti
       response: { 201: RecallView, ...errorResponses(400, 404) },
     },
   }, async (request, reply) => {
-    const recall = await startRecall(store, request.body, now());
+    const recall = await startRecall(store, { ...request.body, initiatedBy: actingAs(request.principal, request.body.initiatedBy) }, now());
+    request.auditNote = { resource: String(recall.id), detail: { lots: recall.lots } };
     request.log.warn({ recall: recall.id, lots: recall.lots, affectedLots: recall.affectedLots.length, locations: recall.notices.length, truncated: recall.truncated }, 'recall started: locations notified');
     return reply.code(201).send(recallView(recall));
   });
@@ -97,9 +100,18 @@ export async function recallRoutes(app: FastifyInstance, { services }: RouteOpti
       querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }),
       response: { 200: Type.Object({ recalls: Type.Array(Type.Object({ ...SummaryFields, progress: Type.Object({ locations: Type.Integer(), acknowledged: Type.Integer() }) })) }), ...errorResponses(400) },
     },
-  }, async (request) => ({
-    recalls: (await store.listRecalls(request.query.limit)).map((r) => ({ ...summaryView(r), progress: { locations: r.notices, acknowledged: r.acknowledged } })),
-  }));
+  }, async (request) => {
+    const principal = request.principal;
+    const all = await store.listRecalls(request.query.limit);
+    // A party sees the recalls it started or was notified of, with the progress of its own notices.
+    const visible = principal?.locations === undefined
+      ? all.map((r) => ({ ...summaryView(r), progress: { locations: r.notices, acknowledged: r.acknowledged } }))
+      : (await Promise.all(all.map((r) => store.getRecall(r.id)))).flatMap((full) => {
+          const seen = full && recallAsSeenBy(principal, full);
+          return seen ? [{ ...summaryView(seen), progress: { locations: seen.notices.length, acknowledged: seen.notices.filter((n) => n.acknowledgedAt !== undefined).length } }] : [];
+        });
+    return { recalls: visible };
+  });
 
   app.get<{ Params: { id: number } }>('/recalls/:id', {
     schema: {
@@ -109,7 +121,8 @@ export async function recallRoutes(app: FastifyInstance, { services }: RouteOpti
       response: { 200: RecallView, ...errorResponses(400, 404) },
     },
   }, async (request) => {
-    const recall = await store.getRecall(request.params.id);
+    const stored = await store.getRecall(request.params.id);
+    const recall = stored && request.principal ? recallAsSeenBy(request.principal, stored) : stored;
     if (!recall) throw new FreshTrailError('FT_ERR_NOT_FOUND', `no recall ${request.params.id}: GET /api/v1/recalls lists them`);
     return recallView(recall);
   });
@@ -124,7 +137,8 @@ export async function recallRoutes(app: FastifyInstance, { services }: RouteOpti
       response: { 200: Type.Object({ notice: NoticeView, changed: Type.Boolean({ description: 'false: it was already acknowledged' }) }), ...errorResponses(400, 404) },
     },
   }, async (request) => {
-    const { location, by, note } = request.body;
+    const { location, note } = request.body;
+    const by = actingAs(request.principal, request.body.by);
     const result = await acknowledgeRecall(store, request.params.id, location, { by, note }, now());
     request.log.info({ recall: request.params.id, location, by, changed: result.changed }, 'recall acknowledged');
     return { notice: noticeView(result.notice), changed: result.changed };
