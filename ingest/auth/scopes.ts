@@ -19,6 +19,7 @@ export const SCOPES = [
   'integrity:read', // gateways' forks, gaps, rejections; service counters
   'gateways:admin', // enroll, revoke, join tokens and requests
   'keys:admin', // API keys and parties
+  'privacy:admin', // erase personal data on request
   'audit:read',
   'consumers:admin',
   'metrics:read',

@@ -11,7 +11,7 @@ import { headHash } from '../../protocol/epoch-head.js';
 import { verifyBundle, type Check, type ChainReader, type EvidenceBundle } from '../../protocol/evidence.js';
 import { keyPairFromSeed } from '../../protocol/keys.js';
 import { EpochBuilder } from '../anchoring/epoch-builder.js';
-import { commingledChain, DC, SALAD, SPINACH } from '../events/chain-fixtures.js';
+import { BERRIES, commingledChain, DC, SALAD, SPINACH } from '../events/chain-fixtures.js';
 import { openTestApi, type TestApi } from '../http/test-api.js';
 import { envelopeBytes, TestGateway, testReading } from '../test-helpers.js';
 
@@ -93,6 +93,23 @@ describe('lot evidence bundles', () => {
     expect(offline.find((c) => c.name === 'head signature')!.detail).toMatch(/the key the bundle states/);
     // Another head key: every head signature fails.
     expect(failed(await verifyBundle(bundle, { headPublicKey: keyPairFromSeed('99'.repeat(32)).publicKeyHex, chain }))).toEqual(['head signature']);
+  });
+
+  it('still verifies after personal data is erased on request: contacts are outside every digest', async () => {
+    const { chain } = await anchoredSalad();
+    const packing = (await api.store.eventsOfLots([BERRIES])).find((e) => e.event.cte === 'initial_packing')!.event;
+    expect(Object.keys(packing.contacts)).not.toHaveLength(0);
+    const before = await bundleOf(BERRIES);
+    expect(failed(await verifyBundle(before, { headPublicKey: headKey.publicKeyHex, chain }))).toEqual([]);
+    const erase = await api.app.inject({ method: 'POST', url: `/api/v1/events/${encodeURIComponent(packing.eventId)}/erase-contacts` });
+    expect(erase.json()).toEqual({ eventId: packing.eventId, erased: true });
+    expect((await api.app.inject({ method: 'POST', url: `/api/v1/events/${encodeURIComponent(packing.eventId)}/erase-contacts` })).json().erased).toBe(false);
+    expect((await api.store.getEvent(packing.eventId))!.event.contacts).toEqual({});
+    const after = await bundleOf(BERRIES);
+    expect(after.leaf).toEqual(before.leaf);
+    expect(failed(await verifyBundle(after, { headPublicKey: headKey.publicKeyHex, chain }))).toEqual([]);
+    expect(JSON.stringify(after)).not.toMatch(/\+1 \d{3}/); // no phone number in a bundle, before or after
+    expect(JSON.stringify(before)).not.toMatch(/\+1 \d{3}/);
   });
 
   it('follows prev links to a later anchored head, and says pending before any anchor', async () => {

@@ -54,6 +54,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /api/v1/shipments': { scope: 'lots:write', party: 'bodyLots' },
   'POST /api/v1/events': { scope: 'lots:write' },
   'GET /api/v1/events/:eventId': { scope: 'lots:read', party: 'event' },
+  'POST /api/v1/events/:eventId/erase-contacts': { scope: 'privacy:admin', audit: 'event.erase-contacts' },
   'GET /api/v1/lots/:id': { scope: 'lots:read', party: 'lot', audit: 'lot.read' },
   'GET /api/v1/lots/:id/trace': { scope: 'lots:read', party: 'lot', audit: 'lot.trace' },
   'GET /api/v1/lots/:id/shelf-life': { scope: 'lots:read', party: 'lot', audit: 'lot.read' },

@@ -106,4 +106,21 @@ export async function eventRoutes(app: FastifyInstance, { services }: RouteOptio
     if (!stored) throw new FreshTrailError('FT_ERR_NOT_FOUND', `no event "${request.params.eventId}"`);
     return { event: stored.event, time: iso(stored.event.eventTime), recordedAt: iso(stored.recordedAt) };
   });
+
+  // Erasure on request (GDPR art. 17 and the like): contacts are outside every digest and anchor, so evidence still verifies.
+  app.post<{ Params: { eventId: string } }>('/events/:eventId/erase-contacts', {
+    schema: {
+      tags: ['lots'],
+      summary: 'Erases the personal data of an event (harvester phone, contact name, phone, e-mail); digests, anchors and evidence are unchanged',
+      params: Type.Object({ eventId: Type.String() }),
+      response: { 200: Type.Object({ eventId: Type.String(), erased: Type.Boolean({ description: 'false: nothing was left to erase' }) }), ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const { eventId } = request.params;
+    const stored = await store.getEvent(eventId);
+    if (!stored) throw new FreshTrailError('FT_ERR_NOT_FOUND', `no event "${eventId}"`);
+    const had = Object.keys(stored.event.contacts ?? {}).length > 0;
+    await store.eraseEventContacts(eventId);
+    return { eventId, erased: had };
+  });
 }
