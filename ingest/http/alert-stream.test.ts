@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertInput } from '../store/integrity-types.js';
 import { T0 } from '../test-helpers.js';
 import { openTestApi, type TestApi } from './test-api.js';
+import { collectServerSentEvents as collect } from '../../test/support/sse.js';
 
 const alert = (key: string, over: Partial<AlertInput> = {}): AlertInput => ({
   kind: 'temperature_excursion',
@@ -17,36 +18,6 @@ const alert = (key: string, over: Partial<AlertInput> = {}): AlertInput => ({
   at: T0,
   ...over,
 });
-
-interface SseEvent {
-  id?: string;
-  event?: string;
-  data: string;
-}
-
-/** Reads a text/event-stream response and collects its events. */
-function collect(response: Response): { events: SseEvent[]; done: Promise<void> } {
-  const events: SseEvent[] = [];
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  const done = (async () => {
-    for (;;) {
-      const { value, done: end } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (end) return;
-      buffer += value;
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const fields = block.split('\n').filter((l) => !l.startsWith(':') && l.includes(':'));
-        if (!fields.some((l) => l.startsWith('data:'))) continue;
-        const get = (name: string) => fields.find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1).trim();
-        events.push({ id: get('id'), event: get('event'), data: get('data')! });
-      }
-    }
-  })();
-  return { events, done };
-}
 
 describe('alert event stream and deliveries API', () => {
   let api: TestApi;

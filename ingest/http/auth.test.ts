@@ -12,6 +12,7 @@ import type { Role } from '../store/auth-types.js';
 import { BERRIES, commingledChain, FARM_A, SALAD, SPINACH } from '../events/chain-fixtures.js';
 import { ROUTE_ACCESS } from './access.js';
 import { openTestApi, type TestApi } from './test-api.js';
+import { collectServerSentEvents } from '../../test/support/sse.js';
 
 const T = Date.parse('2025-06-10T00:00:00Z');
 
@@ -169,6 +170,23 @@ describe('API access', () => {
     expect((await call('POST', `/alerts/${dcAlerts[0]!.id}/acknowledge`, shop, {})).statusCode).toBe(404);
     expect((await call('POST', `/alerts/${shopAlerts[1]!.id}/acknowledge`, shop, {})).statusCode).toBe(200);
     expect((await call('GET', '/alerts/deliveries', distributor)).statusCode).toBe(403);
+  });
+
+  it('streams a party only the events of its own alerts', { timeout: 20_000 }, async () => {
+    await api.store.upsertParty({ id: 'stores', name: 'Stores', locations: ['urn:epc:id:sgln:0555555.'] }, clock);
+    const shop = await keyFor('distributor', 'stores');
+    const admin = await keyFor('admin');
+    const base = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const stream = collectServerSentEvents(await fetch(`${base}/api/v1/alerts/stream?after=0`, { headers: { authorization: `Bearer ${shop}` } }));
+    expect((await fetch(`${base}/api/v1/alerts/stream`)).status).toBe(401);
+    const recall = await call('POST', '/recalls', admin, { lots: [SALAD], reason: 'test' });
+    const notices = (recall.json() as { notices: Array<{ location: string }> }).notices.length;
+    expect(notices).toBeGreaterThan(2);
+    const deadline = Date.now() + 10_000;
+    while (stream.events.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300)); // anything else that would arrive
+    const subjects = stream.events.map((e) => (JSON.parse(e.data) as { alert: { subject: string } }).alert.subject).sort();
+    expect(subjects).toEqual(['urn:epc:id:sgln:0555555.00001.0', 'urn:epc:id:sgln:0555555.00002.0']);
   });
 
   it('answers hostile path and query values as plain misses, not errors', async () => {

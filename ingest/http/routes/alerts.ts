@@ -12,7 +12,7 @@ import { mayReadAlert } from '../../auth/party-scope.js';
 import { AlertEventMessage, alertEventMessage, AlertView, alertView, KindSchema, StatusSchema } from '../../alerts/alert-view.js';
 import { AlertEventStream } from '../../alerts/event-stream.js';
 import type { Logger } from '../../../common/log.js';
-import { DELIVERY_STATUSES, type AlertDeliveryWithEvent } from '../../store/alert-delivery-types.js';
+import { DELIVERY_STATUSES, type AlertDeliveryWithEvent, type AlertEvent } from '../../store/alert-delivery-types.js';
 import { errorResponses, iso, IsoTime } from '../schemas.js';
 import type { RouteOptions } from '../services.js';
 
@@ -89,10 +89,22 @@ export async function alertRoutes(app: FastifyInstance, { services }: RouteOptio
       'x-accel-buffering': 'no', // nginx: do not buffer the stream
     });
     res.write(`retry: 3000\n: alert events after ${after}\n\n`);
+    const format = (events: readonly AlertEvent[]): string => events.map((e) => `id: ${e.id}\nevent: alert\ndata: ${JSON.stringify(alertEventMessage(e))}\n\n`).join('');
+    const principal = request.principal;
+    // A party's stream holds the events of its own alerts; the checks may read the store, so they run in order on one chain.
+    let filtering = Promise.resolve();
     const remove = stream.add({
       after,
       send(events) {
-        res.write(events.map((e) => `id: ${e.id}\nevent: alert\ndata: ${JSON.stringify(alertEventMessage(e))}\n\n`).join(''));
+        if (principal?.locations === undefined) {
+          res.write(format(events));
+          return;
+        }
+        filtering = filtering.then(async () => {
+          const visible: AlertEvent[] = [];
+          for (const e of events) if (await mayReadAlert(principal, e.alert, services.store)) visible.push(e);
+          if (visible.length > 0) res.write(format(visible));
+        }).catch((err: unknown) => request.log.warn({ err }, 'alert stream: filtering failed'));
       },
     });
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
