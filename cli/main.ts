@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   keygen: { run: async (argv) => (await import('./commands/keygen.js')).keygenCommand(argv), summary: "create a gateway's Ed25519 key pair" },
   gateway: { run: async (argv) => (await import('./commands/gateway.js')).gatewayCommand(argv), summary: 'enroll, list, revoke gateways; join tokens and requests at a running ingest' },
   model: { run: async (argv) => (await import('./commands/model.js')).modelCommand(argv), summary: 'check a shelf-life model file, list commodities, predict a lot\'s shelf life' },
+  apikey: { run: async (argv) => (await import('./commands/apikey.js')).apikeyCommand(argv), summary: 'create, list, revoke API keys and register parties, on the ingest\'s store' },
   consumers: { run: async (argv) => (await import('./commands/consumers.js')).consumersCommand(argv), summary: 'list and rewind the after-commit consumers (InfluxDB sink) of a running ingest' },
   chain: { run: async (argv) => (await import('./commands/chain.js')).chainCommand(argv), summary: 'deploy the on-chain anchor contract and show its status' },
   verify: { run: async (argv) => (await import('./commands/verify.js')).verifyCommand(argv), summary: "check a lot's evidence bundle: signatures, chains, proof, heads, and the anchor on chain" },
