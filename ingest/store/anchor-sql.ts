@@ -5,7 +5,7 @@
  */
 import { ANCHOR_STATUSES, type AnchorBroadcast, type AnchorInclusion, type AnchorQuery, type AnchorRecord, type AnchorStatus, type AnchorTargetSpec, type AnchorTargetState } from './anchor-types.js';
 import { whereOf } from './sql-where.js';
-import type { Row } from './sqlite-rows.js';
+import { field, type Row } from './sqlite-rows.js';
 
 export const TARGET_SQL = 'SELECT * FROM anchor_targets WHERE name = ?';
 export const INSERT_TARGET_SQL = 'INSERT INTO anchor_targets (name, chain_id, contract, anchorer, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING';
@@ -72,11 +72,6 @@ export function toAnchorCounts(rows: Row[]): Record<AnchorStatus, number> {
   const counts = Object.fromEntries(ANCHOR_STATUSES.map((s) => [s, 0])) as Record<AnchorStatus, number>;
   for (const r of rows) counts[r.status as AnchorStatus] = Number(r.n);
   return counts;
-}
-
-/** `{ [key]: value }`, or nothing when the value is undefined (exactOptionalPropertyTypes). */
-function field<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));

@@ -1,7 +1,7 @@
 /** SQL of API keys, parties and the audit log shared by the SQLite and PostgreSQL stores (`?` placeholders; PostgreSQL numbers them). */
 import type { ApiKeyRecord, AuditEntry, AuditQuery, NewApiKey, Party, Role } from './auth-types.js';
 import { whereOf } from './sql-where.js';
-import { opt, type Row } from './sqlite-rows.js';
+import { field, opt, type Row } from './sqlite-rows.js';
 
 export const INSERT_API_KEY_SQL = `INSERT INTO api_keys (id, label, role, party, scopes, secret_hash, created_at, created_by, expires_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`;
@@ -40,26 +40,20 @@ export function listAuditSql(q: AuditQuery): { sql: string; params: Array<string
 const list = (value: unknown): string[] => (typeof value === 'string' ? (JSON.parse(value) as string[]) : (value as string[]));
 
 export function toApiKey(r: Row): ApiKeyRecord & { secretHash: string } {
-  const key: ApiKeyRecord & { secretHash: string } = {
+  return {
     id: String(r.id),
     label: String(r.label),
     role: String(r.role) as Role,
+    ...field('party', opt(r.party, String)),
     scopes: list(r.scopes),
     createdAt: Number(r.created_at),
     createdBy: String(r.created_by),
+    ...field('expiresAt', opt(r.expires_at, Number)),
+    ...field('revokedAt', opt(r.revoked_at, Number)),
+    ...field('revokedBy', opt(r.revoked_by, String)),
+    ...field('lastUsedAt', opt(r.last_used_at, Number)),
     secretHash: String(r.secret_hash),
   };
-  const party = opt(r.party, String);
-  const expiresAt = opt(r.expires_at, Number);
-  const revokedAt = opt(r.revoked_at, Number);
-  const revokedBy = opt(r.revoked_by, String);
-  const lastUsedAt = opt(r.last_used_at, Number);
-  if (party !== undefined) key.party = party;
-  if (expiresAt !== undefined) key.expiresAt = expiresAt;
-  if (revokedAt !== undefined) key.revokedAt = revokedAt;
-  if (revokedBy !== undefined) key.revokedBy = revokedBy;
-  if (lastUsedAt !== undefined) key.lastUsedAt = lastUsedAt;
-  return key;
 }
 
 /** A key as listed: without its secret hash. */
@@ -73,16 +67,13 @@ export function toParty(r: Row): Party {
 }
 
 export function toAuditEntry(r: Row): AuditEntry {
-  const e: AuditEntry = {
-    id: Number(r.id), at: Number(r.at), actor: String(r.actor), action: String(r.action), resource: String(r.resource), outcome: String(r.outcome),
+  return {
+    id: Number(r.id), at: Number(r.at), actor: String(r.actor),
+    ...field('role', opt(r.role, String)),
+    ...field('party', opt(r.party, String)),
+    action: String(r.action), resource: String(r.resource), outcome: String(r.outcome),
+    ...field('ip', opt(r.ip, String)),
+    ...field('detail', opt(r.detail, (d) => (typeof d === 'string' ? JSON.parse(d) : d) as Record<string, unknown>)),
     prevHash: String(r.prev_hash), hash: String(r.hash),
   };
-  const role = opt(r.role, String);
-  const party = opt(r.party, String);
-  const ip = opt(r.ip, String);
-  if (role !== undefined) e.role = role;
-  if (party !== undefined) e.party = party;
-  if (ip !== undefined) e.ip = ip;
-  if (r.detail !== null && r.detail !== undefined) e.detail = (typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail) as Record<string, unknown>;
-  return e;
 }

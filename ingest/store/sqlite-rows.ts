@@ -15,6 +15,11 @@ export function summarySql(where: string): string {
           ${where} GROUP BY g.id ORDER BY g.id`;
 }
 
+/** `{ [key]: value }`, or nothing when the value is undefined (exactOptionalPropertyTypes): spread into a row's object. */
+export function field<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
 export function opt<T>(v: unknown, f: (x: unknown) => T): T | undefined {
   return v === null || v === undefined ? undefined : f(v);
 }
