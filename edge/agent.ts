@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from '../common/log.js';
+import type { Ed25519Signer } from '../common/signers/signer.js';
 import { sealBatch } from '../protocol/batch.js';
 import type { Reading } from '../protocol/reading.js';
 import type { EdgeConfig } from './config.js';
@@ -22,12 +23,17 @@ import { InputHealth } from './input-health.js';
 import { startStatusServer, type StatusServer } from './status/status-server.js';
 import { packageVersion } from '../common/version.js';
 
-export interface EdgeAgentOptions {
+interface EdgeAgentBaseOptions {
   config: EdgeConfig;
-  privateKey: KeyObject;
   logger: Logger;
   now?: () => number;
 }
+
+/**
+ * The gateway key seals batches: a `signer` (common/signers: a file or a PKCS#11 token; the agent
+ * does not close it, its owner does after stop()) or, for tests and embedding, a `privateKey`.
+ */
+export type EdgeAgentOptions = EdgeAgentBaseOptions & ({ signer: Ed25519Signer; privateKey?: never } | { privateKey: KeyObject; signer?: never });
 
 /** Running totals of one agent, for logs, the demo and tests. */
 export interface AgentCounters {
@@ -230,7 +236,7 @@ export class EdgeAgent {
   }
 
   private async sealOnce(): Promise<void> {
-    const sealed = await this.outbox!.seal((batch) => sealBatch(batch, this.options.privateKey), this.options.config.batch.maxReadings, this.now());
+    const sealed = await this.outbox!.seal((batch) => sealBatch(batch, this.options.signer ?? this.options.privateKey!), this.options.config.batch.maxReadings, this.now());
     if (sealed) {
       this.sealedCount++;
       this.metrics.batchesSealed.inc();

@@ -6,6 +6,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ConfigError, loadConfigFile } from '../common/config.js';
+import { Pkcs11KeySchema } from '../common/signers/schema.js';
 import { GATEWAY_ID_PATTERN } from '../protocol/batch.js';
 import { InputConfigSchema } from './inputs/registry.js';
 import { OUTBOX_DEFAULTS } from './outbox/outbox.js';
@@ -21,9 +22,17 @@ export const EdgeConfigSchema = Type.Object(
     gateway: Type.Object(
       {
         id: Type.String({ pattern: idPattern, description: 'Gateway id as enrolled at the ingest: 1–128 printable ASCII characters, none of " \\ / + #.' }),
-        keyFile: Type.String({ description: 'Path to the Ed25519 private key made by `freshtrail keygen` (mode 0600).' }),
+        keyFile: Type.Optional(Type.String({ minLength: 1, description: 'Path to the Ed25519 private key made by `freshtrail keygen` (PKCS#8 PEM, mode 0600, optionally encrypted with `--encrypt`). One of keyFile and pkcs11.' })),
+        keyPassphraseEnv: Type.Optional(Type.String({ minLength: 1, description: 'With an encrypted keyFile: the environment variable holding its passphrase. Default FRESHTRAIL_KEY_PASSPHRASE.' })),
+        keyPassphraseFile: Type.Optional(Type.String({ minLength: 1, description: 'With an encrypted keyFile: a file holding its passphrase (mode 0600); wins over keyPassphraseEnv. Default none.' })),
+        pkcs11: Type.Optional(Pkcs11KeySchema),
       },
-      { additionalProperties: false },
+      {
+        additionalProperties: false,
+        // A key is required ("gateway.keyFile: required key is missing"); edge/keyfile.ts gatewaySignerSpec refuses both.
+        anyOf: [{ required: ['keyFile'] }, { required: ['pkcs11'] }],
+        description: 'The gateway: its id and its Ed25519 key, in a file (keyFile) or inside a PKCS#11 token (pkcs11); docs/keys.md.',
+      },
     ),
     dataDir: Type.String({ default: './freshtrail-edge', description: 'Folder for the outbox and dead letters. Default ./freshtrail-edge.' }),
     batch: Type.Object(

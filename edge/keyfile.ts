@@ -1,14 +1,18 @@
 /**
  * Gateway key files. The private key is created on the device and never leaves it: PKCS#8 PEM,
- * file mode 0600, refused if others can read it. The public key goes next to it as `<file>.pub`
- * (64 hex characters) for enrollment at the ingest.
+ * file mode 0600, refused if others can read it, optionally encrypted at rest with a passphrase
+ * (common/signers/file-signer.ts). The public key goes next to it as `<file>.pub`
+ * (64 hex characters) for enrollment at the ingest. A gateway may instead keep its key inside a
+ * PKCS#11 token (gateway.pkcs11; docs/keys.md).
  */
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { KeyObject } from 'node:crypto';
+import { ConfigError } from '../common/config.js';
 import { FreshTrailError } from '../common/errors.js';
-import { generateKeyPair, privateKeyFromPem, privateKeyToPem, publicKeyToHex } from '../protocol/keys.js';
-import { createPublicKey } from 'node:crypto';
+import { encryptedPrivateKeyPem, loadSigner, readPrivateKeyFile, type Ed25519Signer, type SignerSpec } from '../common/signers/index.js';
+import { generateKeyPair, privateKeyToPem } from '../protocol/keys.js';
+import type { EdgeConfig } from './config.js';
 
 export interface KeyFiles {
   privateKeyPath: string;
@@ -16,8 +20,8 @@ export interface KeyFiles {
   publicKeyHex: string;
 }
 
-/** Creates a new key pair; refuses to overwrite an existing key unless `force`. */
-export async function writeNewKeyFiles(privateKeyPath: string, options: { force?: boolean } = {}): Promise<KeyFiles> {
+/** Creates a new key pair; refuses to overwrite an existing key unless `force`; encrypts it when given a `passphrase`. */
+export async function writeNewKeyFiles(privateKeyPath: string, options: { force?: boolean; passphrase?: string } = {}): Promise<KeyFiles> {
   const { privateKey, publicKeyHex } = generateKeyPair();
   const publicKeyPath = `${privateKeyPath}.pub`;
   await mkdir(dirname(privateKeyPath), { recursive: true, mode: 0o700 });
@@ -31,7 +35,7 @@ export async function writeNewKeyFiles(privateKeyPath: string, options: { force?
   }
   try {
     await handle.chmod(0o600); // the mode argument of open() is filtered by the umask
-    await handle.writeFile(privateKeyToPem(privateKey));
+    await handle.writeFile(options.passphrase === undefined ? privateKeyToPem(privateKey) : encryptedPrivateKeyPem(privateKey, options.passphrase));
     await handle.sync();
   } finally {
     await handle.close();
@@ -42,23 +46,37 @@ export async function writeNewKeyFiles(privateKeyPath: string, options: { force?
   return { privateKeyPath, publicKeyPath, publicKeyHex };
 }
 
-/** Loads a gateway's private key, refusing files that group or others can read. */
-export async function loadPrivateKey(path: string, what = 'gateway key'): Promise<{ privateKey: KeyObject; publicKeyHex: string }> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch (err) {
-    throw new FreshTrailError('FT_ERR_KEY', `${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code}); create one with \`freshtrail keygen --out ${path}\``);
+/**
+ * Loads a gateway's private key, refusing files that group or others can read. An encrypted key
+ * is decrypted with the passphrase from `passphraseEnv` (default FRESHTRAIL_KEY_PASSPHRASE) or `passphraseFile`.
+ */
+export async function loadPrivateKey(
+  path: string,
+  what = 'gateway key',
+  passphrase: { passphraseEnv?: string; passphraseFile?: string } = {},
+): Promise<{ privateKey: KeyObject; publicKeyHex: string }> {
+  const { privateKey, publicKeyHex } = await readPrivateKeyFile({ file: path, ...passphrase }, what);
+  return { privateKey, publicKeyHex };
+}
+
+/** Where the gateway's key is, from the `gateway` section: exactly one of keyFile and pkcs11. */
+export function gatewaySignerSpec(gateway: EdgeConfig['gateway']): SignerSpec {
+  if (gateway.keyFile !== undefined && gateway.pkcs11 !== undefined) {
+    throw new ConfigError('gateway: give keyFile or pkcs11, not both (a gateway signs with one key)');
   }
-  if ((info.mode & 0o077) !== 0) {
-    throw new FreshTrailError('FT_ERR_KEY', `${what} ${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}); run \`chmod 600 ${path}\``);
+  if (gateway.pkcs11 !== undefined) {
+    if (gateway.keyPassphraseEnv !== undefined || gateway.keyPassphraseFile !== undefined) {
+      throw new ConfigError('gateway: keyPassphraseEnv and keyPassphraseFile belong to an encrypted keyFile; a PKCS#11 key takes pkcs11.pinEnv or pkcs11.pinFile');
+    }
+    return { pkcs11: gateway.pkcs11 };
   }
-  try {
-    const privateKey = privateKeyFromPem(await readFile(path, 'utf8'));
-    return { privateKey, publicKeyHex: publicKeyToHex(createPublicKey(privateKey)) };
-  } catch (err) {
-    throw new FreshTrailError('FT_ERR_KEY', `${what} ${path} is not an Ed25519 PKCS#8 PEM key: ${(err as Error).message}`);
-  }
+  if (gateway.keyFile === undefined) throw new ConfigError('gateway.keyFile: required key is missing (or give gateway.pkcs11)');
+  return { file: gateway.keyFile, passphraseEnv: gateway.keyPassphraseEnv, passphraseFile: gateway.keyPassphraseFile };
+}
+
+/** The gateway's signer as configured; the caller closes it (signer.close?.()) after the agent stopped. */
+export async function loadGatewaySigner(gateway: EdgeConfig['gateway'], env: NodeJS.ProcessEnv = process.env): Promise<Ed25519Signer> {
+  return loadSigner(gatewaySignerSpec(gateway), { what: 'gateway key', env });
 }
 
 /** Reads a public key given as hex or as a `.pub` file holding the hex. */

@@ -5,6 +5,7 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { FreshTrailError } from '../common/errors.js';
+import { isEd25519Signer, type Ed25519Signer } from '../common/signers/signer.js';
 import { canonicalBytes, CanonicalizationError, type CanonicalValue } from './canonical.js';
 import { signBytes, verifyBytes, SIGNATURE_HEX } from './keys.js';
 import { isPlainObject, isTimestamp, readingProblems, type Reading } from './reading.js';
@@ -57,10 +58,14 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Signs a batch: the gateway side of the protocol. */
-export function sealBatch(batch: Batch, privateKey: KeyObject): SealedBatch {
+/**
+ * Signs a batch: the gateway side of the protocol. `key` is an in-process private key or an
+ * {@link Ed25519Signer} (a file key, or a key inside a PKCS#11 token: docs/keys.md).
+ */
+export function sealBatch(batch: Batch, key: KeyObject | Ed25519Signer): SealedBatch {
   const canonical = batchCanonicalBytes(batch);
-  return { batch, sig: signBytes(privateKey, canonical), id: sha256Hex(canonical), canonical };
+  const sig = isEd25519Signer(key) ? key.sign(canonical) : signBytes(key, canonical);
+  return { batch, sig, id: sha256Hex(canonical), canonical };
 }
 
 export function verifySealedBatch(sealed: SealedBatch, publicKey: KeyObject): boolean {

@@ -4,9 +4,10 @@
  * private key, which never leaves the device) and posts it; the operator then approves the
  * request at the ingest. Batches the agent sends meanwhile are quarantined, then admitted.
  */
+import type { Ed25519Signer } from '../../common/signers/signer.js';
 import { loadEdgeConfig } from '../../edge/config.js';
-import { loadPrivateKey } from '../../edge/keyfile.js';
-import { keyFingerprint, signJoin } from '../../protocol/join.js';
+import { loadGatewaySigner } from '../../edge/keyfile.js';
+import { joinMessage, keyFingerprint } from '../../protocol/join.js';
 import { parseCommandArgs, print, UsageError } from '../args.js';
 import { ingestBaseUrl, postJson } from '../ingest-client.js';
 
@@ -15,7 +16,8 @@ const USAGE = `usage: freshtrail edge join --url INGEST_URL --token TOKEN --conf
 
 Asks the ingest to enroll this gateway with a one-time join token from the operator
 (\`freshtrail gateway token\`). The gateway id and key come from the agent's config (gateway.id,
-gateway.keyFile) or from --id and --key. Prints the key fingerprint: the operator compares it
+gateway.keyFile or gateway.pkcs11) or from --id and --key (a key file; an encrypted one is
+decrypted with the passphrase in FRESHTRAIL_KEY_PASSPHRASE). Prints the key fingerprint: the operator compares it
 before \`freshtrail gateway approve\`.`;
 
 export async function edgeJoinCommand(argv: string[]): Promise<number> {
@@ -27,15 +29,25 @@ export async function edgeJoinCommand(argv: string[]): Promise<number> {
   if (values.help) return print(USAGE), 0;
   if (!values.token) throw new UsageError(`--token is required\n\n${USAGE}`);
   let id = values.id;
-  let keyFile = values.key;
+  let gateway;
   if (values.config) {
-    const config = loadEdgeConfig(values.config);
-    id ??= config.gateway.id;
-    keyFile ??= config.gateway.keyFile;
+    gateway = loadEdgeConfig(values.config).gateway;
+    id ??= gateway.id;
   }
-  if (!id || !keyFile) throw new UsageError(`give --config, or --key and --id\n\n${USAGE}`);
-  const { privateKey, publicKeyHex } = await loadPrivateKey(keyFile);
-  const signature = signJoin(privateKey, { id, publicKey: publicKeyHex, token: values.token });
+  // --key overrides the config's key (keyFile or pkcs11) with a key file.
+  if (values.key !== undefined) gateway = { id: id ?? '', keyFile: values.key };
+  if (!id || !gateway) throw new UsageError(`give --config, or --key and --id\n\n${USAGE}`);
+  let signer: Ed25519Signer | undefined;
+  let publicKeyHex: string;
+  let signature: string;
+  try {
+    signer = await loadGatewaySigner(gateway);
+    publicKeyHex = signer.publicKeyHex;
+    // protocol/join.ts signJoin, through the signer: the key may live in a token.
+    signature = signer.sign(joinMessage({ id, publicKey: publicKeyHex, token: values.token }));
+  } finally {
+    signer?.close?.();
+  }
   const base = ingestBaseUrl(values.url);
   const answer = (await postJson(`${base}/api/v1/join`, {
     token: values.token,

@@ -1,7 +1,7 @@
 import { createLogger } from '../../common/log.js';
 import { EdgeAgent } from '../../edge/agent.js';
 import { loadEdgeConfig } from '../../edge/config.js';
-import { loadPrivateKey } from '../../edge/keyfile.js';
+import { loadGatewaySigner } from '../../edge/keyfile.js';
 import { parseCommandArgs, print, UsageError } from '../args.js';
 import { untilSignal } from '../lifecycle.js';
 import { edgeJoinCommand } from './edge-join.js';
@@ -22,14 +22,18 @@ export async function edgeCommand(argv: string[]): Promise<number> {
   if (!values.config) throw new UsageError(`--config is required\n\n${USAGE}`);
   const config = loadEdgeConfig(values.config);
   const logger = createLogger({ level: config.logLevel, name: 'edge' });
-  const { privateKey, publicKeyHex } = await loadPrivateKey(config.gateway.keyFile);
-  logger.info({ gateway: config.gateway.id, publicKey: publicKeyHex }, 'gateway key loaded');
-  const agent = new EdgeAgent({ config, privateKey, logger });
-  await agent.start();
-  const statusTimer = setInterval(() => logger.info(agent.counters(), 'status'), 60_000);
-  await untilSignal(async () => {
-    clearInterval(statusTimer);
-    await agent.stop();
-  });
+  const signer = await loadGatewaySigner(config.gateway);
+  logger.info({ gateway: config.gateway.id, publicKey: signer.publicKeyHex, key: signer.describe() }, 'gateway key loaded');
+  try {
+    const agent = new EdgeAgent({ config, signer, logger });
+    await agent.start();
+    const statusTimer = setInterval(() => logger.info(agent.counters(), 'status'), 60_000);
+    await untilSignal(async () => {
+      clearInterval(statusTimer);
+      await agent.stop();
+    });
+  } finally {
+    signer.close?.();
+  }
   return 0;
 }

@@ -1,17 +1,67 @@
+/**
+ * `freshtrail keygen`: makes a gateway's (or the ingest head's) Ed25519 key pair where it will be
+ * used, as a file (optionally encrypted at rest) or inside a PKCS#11 token (docs/keys.md).
+ */
+import { writeFile } from 'node:fs/promises';
+import { DEFAULT_PASSPHRASE_ENV, DEFAULT_PIN_ENV, generatePkcs11Ed25519Key, type Pkcs11KeySpec } from '../../common/signers/index.js';
+import { readSecret } from '../../common/signers/secret.js';
 import { writeNewKeyFiles } from '../../edge/keyfile.js';
 import { parseCommandArgs, print, UsageError } from '../args.js';
 
-const USAGE = `usage: freshtrail keygen --out PATH [--force]
+const USAGE = `usage: freshtrail keygen --out PATH [--force] [--encrypt [--passphrase-env NAME]]
+       freshtrail keygen --pkcs11-module LIB --token LABEL --key-label LABEL [--pin-env NAME | --pin-file FILE] [--out PATH]
 
-Creates a gateway's Ed25519 key pair on this device: PATH (private key, PKCS#8 PEM, mode 0600)
-and PATH.pub (public key, 64 hex characters) to enroll at the ingest.`;
+Creates a gateway's Ed25519 key pair on this device.
+
+File key: PATH (private key, PKCS#8 PEM, mode 0600) and PATH.pub (public key, 64 hex
+characters) to enroll at the ingest. --encrypt encrypts PATH at rest (AES-256-CBC) with the
+passphrase in the environment variable ${DEFAULT_PASSPHRASE_ENV} (or --passphrase-env NAME); the
+agent then needs the same variable (gateway.keyPassphraseEnv).
+
+PKCS#11 key: generates the pair inside the token labelled --token of the PKCS#11 library
+--pkcs11-module (e.g. /usr/lib/softhsm/libsofthsm2.so), labelled --key-label; the private key
+never leaves the token. The user PIN comes from ${DEFAULT_PIN_ENV} (or --pin-env / --pin-file),
+never from the command line. Prints the public key and writes it to PATH.pub when --out is given
+(default <key-label>.pub).`;
 
 export async function keygenCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { out: { type: 'string', short: 'o' }, force: { type: 'boolean' } }, USAGE);
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      out: { type: 'string', short: 'o' },
+      force: { type: 'boolean' },
+      encrypt: { type: 'boolean' },
+      'passphrase-env': { type: 'string' },
+      'pkcs11-module': { type: 'string' },
+      token: { type: 'string' },
+      'key-label': { type: 'string' },
+      'pin-env': { type: 'string' },
+      'pin-file': { type: 'string' },
+    },
+    USAGE,
+  );
   if (values.help) return print(USAGE), 0;
+  if (values['pkcs11-module'] !== undefined) {
+    if (!values.token || !values['key-label']) throw new UsageError(`--pkcs11-module needs --token and --key-label\n\n${USAGE}`);
+    if (values.encrypt || values.force) throw new UsageError(`--encrypt and --force are for file keys; a token protects its keys with the PIN and never replaces a label\n\n${USAGE}`);
+    const spec: Pkcs11KeySpec = { module: values['pkcs11-module'], tokenLabel: values.token, keyLabel: values['key-label'], pinEnv: values['pin-env'], pinFile: values['pin-file'] };
+    const { publicKeyHex } = await generatePkcs11Ed25519Key(spec);
+    const publicKeyPath = values.out ? `${values.out}.pub` : `${spec.keyLabel}.pub`;
+    await writeFile(publicKeyPath, `${publicKeyHex}\n`, { mode: 0o644 });
+    print(`private key: pkcs11 token '${spec.tokenLabel}' key '${spec.keyLabel}' (generated on the token; it never leaves it)`);
+    print(`public key:  ${publicKeyPath}`);
+    print(publicKeyHex);
+    print(`configure:   gateway.pkcs11: { module: ${spec.module}, tokenLabel: ${spec.tokenLabel}, keyLabel: ${spec.keyLabel} }`);
+    print(`enroll it:   freshtrail gateway enroll --id <gateway-id> --public-key ${publicKeyPath} --url http://<ingest>:8080`);
+    return 0;
+  }
   if (!values.out) throw new UsageError(`--out is required\n\n${USAGE}`);
-  const files = await writeNewKeyFiles(values.out, { force: values.force });
-  print(`private key: ${files.privateKeyPath} (mode 0600; keep it on this gateway)`);
+  if (values['passphrase-env'] !== undefined && !values.encrypt) throw new UsageError(`--passphrase-env goes with --encrypt\n\n${USAGE}`);
+  const passphrase = values.encrypt
+    ? readSecret({ env: values['passphrase-env'], defaultEnv: DEFAULT_PASSPHRASE_ENV, what: `passphrase to encrypt ${values.out} with` })
+    : undefined;
+  const files = await writeNewKeyFiles(values.out, { force: values.force, passphrase });
+  print(`private key: ${files.privateKeyPath} (mode 0600${passphrase === undefined ? '' : ', encrypted'}; keep it on this gateway)`);
   print(`public key:  ${files.publicKeyPath}`);
   print(files.publicKeyHex);
   print(`enroll it:   freshtrail gateway enroll --id <gateway-id> --public-key ${files.publicKeyPath} --url http://<ingest>:8080`);

@@ -13,7 +13,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from '../../common/log.js';
-import { GENESIS_HEAD_HASH, headHash, signHead, type EpochHead } from '../../protocol/epoch-head.js';
+import { isEd25519Signer, type Ed25519Signer } from '../../common/signers/signer.js';
+import { GENESIS_HEAD_HASH, headBytes, headHash, signHead, type EpochHead, type SignedEpochHead } from '../../protocol/epoch-head.js';
 import { buildLotHeader, lotHeaderBytes, newSalt, sameLotEvidence, type LotEvidenceHeader } from '../../protocol/lot-digest.js';
 import { merkleRoot } from '../../protocol/merkle.js';
 import { periodicJob, type SingletonJob } from '../leader/singleton-jobs.js';
@@ -34,8 +35,8 @@ export interface EpochBuilderOptions {
   store: EpochBuilderStore;
   /** The head's `log`: the deployment's name for its chain of heads. */
   log: string;
-  /** The ingest's Ed25519 head key. */
-  headKey: KeyObject;
+  /** The ingest's Ed25519 head key: a signer (a file or a PKCS#11 token, docs/keys.md) or an in-process key (tests). */
+  headKey: KeyObject | Ed25519Signer;
   /** Epoch length: an epoch closes once this long after the previous close. */
   epochMs: number;
   logger: Logger;
@@ -100,7 +101,7 @@ export class EpochBuilder {
       // A head is never closed before the previous one (checkHeadLink), even if the clock stepped back.
       closedAt: Math.max(now, latest?.head.closedAt ?? now),
     };
-    const signed = signHead(head, this.options.headKey);
+    const signed = signEpochHead(head, this.options.headKey);
     const hash = headHash(head);
     const holds = evidenceHolds([...batchesOf.values()].flat(), `epoch ${epoch}`, now);
     const saved = await store.saveEpoch({ ...signed, headHash: hash, leaves, holds }, now);
@@ -117,6 +118,11 @@ export class EpochBuilder {
     const queued = await this.options.store.enqueueAnchorHead({ epoch: head.epoch, headHash: `0x${hash}`, leafCount: head.treeSize }, now);
     if (queued.status === 'conflict') this.options.logger.error({ epoch: head.epoch, queued: queued.headHash, stored: hash }, 'the anchor queue holds another hash for this epoch');
   }
+}
+
+/** protocol/epoch-head.ts signHead, also through a signer whose key stays in a token. */
+function signEpochHead(head: EpochHead, key: KeyObject | Ed25519Signer): SignedEpochHead {
+  return isEd25519Signer(key) ? { head, sig: key.sign(headBytes(head)) } : signHead(head, key);
 }
 
 /**

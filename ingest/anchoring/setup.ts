@@ -1,24 +1,26 @@
 /**
  * What the `anchoring` configuration needs before the ingest starts (service.ts): the head key
- * and, per target, its Ethereum key and a provider pinned to its chain. Anything unusable stops
+ * (a file, optionally encrypted, or a PKCS#11 token: docs/keys.md) and, per target, its Ethereum
+ * key (a key file or an encrypted JSON keystore) and a provider pinned to its chain. Anything unusable stops
  * the start with FT_ERR_CONFIG naming the option; an endpoint that does not answer at start does
  * not (the anchoring job waits out outages), but one that answers with another chain id does.
  */
-import type { KeyObject } from 'node:crypto';
 import { parseUnits } from 'ethers';
 import { FreshTrailError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { loadPrivateKey } from '../../edge/keyfile.js';
+import { loadSigner, type Ed25519Signer, type SignerSpec } from '../../common/signers/index.js';
+import { loadKeystoreWallet } from './keystore.js';
 import type { AnchoringConfig } from '../config.js';
 import type { AnchorTargetOptions } from './anchor-target.js';
 import { connectChain, jobProvider, loadEthereumKey } from './rpc.js';
 
 export interface AnchoringSetup {
-  headKey: KeyObject;
+  /** Signs epoch heads; closed by close(). */
+  headKey: Ed25519Signer;
   /** Raw Ed25519 public key, 64 hex characters: what verifiers check heads with. */
   headPublicKeyHex: string;
   targets: AnchorTargetOptions[];
-  /** Destroys the targets' RPC providers; call once the anchoring job has stopped (the ingest's close). */
+  /** Destroys the targets' RPC providers and closes the head key; call once the anchoring job has stopped (the ingest's close). */
   close(): void;
 }
 
@@ -28,20 +30,39 @@ const destroyProviders = (targets: readonly AnchorTargetOptions[]): void => {
 
 const configError = (message: string, cause?: unknown): FreshTrailError => new FreshTrailError('FT_ERR_CONFIG', message, cause === undefined ? undefined : { cause });
 
-/** The head key: an Ed25519 PKCS#8 PEM file that only its owner can read (read as gateway keys are). */
-export async function loadHeadKey(path: string | undefined): Promise<{ headKey: KeyObject; headPublicKeyHex: string }> {
-  if (path === undefined) throw configError('anchoring.headKeyFile is required when anchoring.enabled is true: create a head key with `freshtrail keygen --out FILE` and set anchoring.headKeyFile to FILE');
+/** Where the head key is: exactly one of anchoring.headKeyFile and anchoring.headKeyPkcs11. */
+export function headKeySpec(config: Pick<AnchoringConfig, 'headKeyFile' | 'headKeyPassphraseEnv' | 'headKeyPassphraseFile' | 'headKeyPkcs11'>): SignerSpec {
+  if (config.headKeyFile !== undefined && config.headKeyPkcs11 !== undefined) throw configError('anchoring: give headKeyFile or headKeyPkcs11, not both');
+  if (config.headKeyPkcs11 !== undefined) return { pkcs11: config.headKeyPkcs11 };
+  if (config.headKeyFile === undefined) {
+    throw configError(
+      'anchoring.headKeyFile is required when anchoring.enabled is true: create a head key with `freshtrail keygen --out FILE` and set anchoring.headKeyFile to FILE (or keep it in a PKCS#11 token: anchoring.headKeyPkcs11, docs/keys.md)',
+    );
+  }
+  return { file: config.headKeyFile, passphraseEnv: config.headKeyPassphraseEnv, passphraseFile: config.headKeyPassphraseFile };
+}
+
+/**
+ * The head key: an Ed25519 PKCS#8 PEM file that only its owner can read (read as gateway keys
+ * are, optionally encrypted), or a key in a PKCS#11 token. Accepts a bare path for callers of
+ * the file-only form.
+ */
+export async function loadHeadKey(
+  config: string | undefined | Pick<AnchoringConfig, 'headKeyFile' | 'headKeyPassphraseEnv' | 'headKeyPassphraseFile' | 'headKeyPkcs11'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ headKey: Ed25519Signer; headPublicKeyHex: string }> {
+  const spec = headKeySpec(typeof config === 'object' ? config : { headKeyFile: config });
   try {
-    const { privateKey, publicKeyHex } = await loadPrivateKey(path, 'anchoring.headKeyFile');
-    return { headKey: privateKey, headPublicKeyHex: publicKeyHex };
+    const headKey = await loadSigner(spec, { what: 'anchoring.headKeyFile', env });
+    return { headKey, headPublicKeyHex: headKey.publicKeyHex };
   } catch (err) {
-    throw configError(errorMessage(err), err);
+    throw configError('pkcs11' in spec ? `anchoring.headKeyPkcs11: ${errorMessage(err)}` : errorMessage(err), err);
   }
 }
 
 export async function prepareAnchoring(config: AnchoringConfig, logger: Logger): Promise<AnchoringSetup | undefined> {
   if (!config.enabled) return undefined;
-  const { headKey, headPublicKeyHex } = await loadHeadKey(config.headKeyFile);
+  const { headKey, headPublicKeyHex } = await loadHeadKey(config);
   const targets: AnchorTargetOptions[] = [];
   try {
     const names = new Set<string>();
@@ -52,21 +73,25 @@ export async function prepareAnchoring(config: AnchoringConfig, logger: Logger):
       targets.push(await prepareTarget(t, where, logger));
     }
   } catch (err) {
-    // A later target's error must not leak the providers of the ones before it.
+    // A later target's error must not leak the providers of the ones before it, nor the head key's token session.
     destroyProviders(targets);
+    headKey.close?.();
     throw err;
   }
-  logger.info({ headPublicKey: headPublicKeyHex, targets: targets.map((t) => t.name) }, 'anchoring enabled: epoch heads are signed with this head key (give it to verifiers)');
-  return { headKey, headPublicKeyHex, targets, close: () => destroyProviders(targets) };
+  logger.info({ headPublicKey: headPublicKeyHex, headKey: headKey.describe(), targets: targets.map((t) => t.name) }, 'anchoring enabled: epoch heads are signed with this head key (give it to verifiers)');
+  return {
+    headKey,
+    headPublicKeyHex,
+    targets,
+    close: () => {
+      destroyProviders(targets);
+      headKey.close?.();
+    },
+  };
 }
 
 async function prepareTarget(t: AnchoringConfig['targets'][number], where: string, logger: Logger): Promise<AnchorTargetOptions> {
-  let signer;
-  try {
-    signer = await loadEthereumKey(t.keyFile);
-  } catch (err) {
-    throw configError(`${where}: keyFile: ${errorMessage(err)}`, err);
-  }
+  const signer = await loadAnchorerKey(t, where);
   await checkChainId(t.rpcUrl, BigInt(t.chainId), t.requestTimeoutMs, where, logger);
   return {
     name: t.name,
@@ -81,6 +106,21 @@ async function prepareTarget(t: AnchoringConfig['targets'][number], where: strin
     confirmations: t.confirmations,
     fromBlock: t.fromBlock,
   };
+}
+
+/** The target's Ethereum key: exactly one of keyFile and keystoreFile. */
+async function loadAnchorerKey(t: AnchoringConfig['targets'][number], where: string): Promise<AnchorTargetOptions['signer']> {
+  if ((t.keyFile === undefined) === (t.keystoreFile === undefined)) throw configError(`${where}: give exactly one of keyFile and keystoreFile (the anchorer's Ethereum key)`);
+  if (t.keyFile !== undefined && (t.keystorePasswordEnv !== undefined || t.keystorePasswordFile !== undefined)) {
+    throw configError(`${where}: keystorePasswordEnv and keystorePasswordFile go with keystoreFile, not keyFile`);
+  }
+  try {
+    if (t.keyFile !== undefined) return await loadEthereumKey(t.keyFile);
+    return await loadKeystoreWallet({ file: t.keystoreFile!, passwordEnv: t.keystorePasswordEnv, passwordFile: t.keystorePasswordFile });
+  } catch (err) {
+    // Keystore errors carry no cause: ethers' decryption errors are not needed and stay out of logs.
+    throw configError(`${where}: ${t.keyFile !== undefined ? 'keyFile' : 'keystoreFile'}: ${errorMessage(err)}`, t.keyFile !== undefined ? err : undefined);
+  }
 }
 
 async function checkChainId(rpcUrl: string, expected: bigint, timeoutMs: number, where: string, logger: Logger): Promise<void> {
