@@ -37,6 +37,7 @@ describe('IngestConfig', () => {
         delivery: { maxAttempts: 15, initialBackoffSeconds: 2, maxBackoffSeconds: 3600, pollIntervalMs: 1000, backfillMinutes: 10 },
       },
       anchoring: { enabled: false, log: 'freshtrail', epochMinutes: 60, intervalMs: 15_000, targets: [] },
+      auth: { enabled: true, publicMetrics: false, rateLimit: { requestsPerSecond: 50, burst: 200, failuresPerMinute: 30 } },
       logLevel: 'info',
     });
   });

@@ -4,6 +4,7 @@
  * yields a runnable single-machine setup (embedded MQTT broker, SQLite under ./freshtrail-data).
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { Pkcs11KeySchema } from '../common/signers/schema.js';
 import { validateConfig } from '../common/config.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../protocol/batch.js';
 import { ALERT_EVENT_TYPES } from './store/alert-delivery-types.js';
@@ -17,6 +18,16 @@ function StringEnum<T extends readonly string[]>(values: T, options: { default?:
 const Port = (description: string, dflt: number) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: dflt, description });
 
+/** PEM files of a TLS listener (ingest/server-tls.ts reads and checks them at start). */
+const ServerTlsFields = (what: string) => ({
+  certFile: Type.String({ minLength: 1, description: `PEM certificate (chain, leaf first) of ${what}; its subjectAltName must name the host clients connect to. Read at start. Default: none, required.` }),
+  keyFile: Type.String({ minLength: 1, description: 'PEM private key of certFile (unencrypted, mode 0600). Default: none, required.' }),
+  caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA certificate(s) that sign client certificates; required with requestClientCert. Default: none.' })),
+  requestClientCert: Type.Optional(
+    Type.Boolean({ description: 'Mutual TLS: only clients presenting a certificate signed by caFile complete the handshake (others get a TLS alert). Default false.' }),
+  ),
+});
+
 export const HttpConfig = Type.Object(
   {
     host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP API listens on. Default 127.0.0.1; use 0.0.0.0 to serve other machines (with auth.enabled, and TLS or a TLS-terminating proxy).' }),
@@ -26,6 +37,12 @@ export const HttpConfig = Type.Object(
       default: 4 * 1024 * 1024,
       description: 'Largest HTTP request body accepted, in bytes. Default 4194304 (4 MiB); keep it above limits.maxEnvelopeBytes so oversized batches get an FT_ERR_TOO_LARGE acknowledgement.',
     }),
+    tls: Type.Optional(
+      Type.Object(ServerTlsFields('the HTTP API'), {
+        additionalProperties: false,
+        description: 'Serve the API over HTTPS only (docs/transport-security.md). Default: unset (plain HTTP; put a TLS-terminating proxy in front when serving other machines).',
+      }),
+    ),
   },
   { additionalProperties: false, default: {}, description: 'HTTP API (batches, gateways, readings, health, metrics, /docs).' },
 );
@@ -34,6 +51,22 @@ export const EmbeddedBrokerConfig = Type.Object(
   {
     host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the embedded MQTT broker listens on. Default 127.0.0.1; use 0.0.0.0 for gateways on other machines.' }),
     port: Port('TCP port of the embedded MQTT broker; 0 picks any free port. Default 1883 (the IANA MQTT port).', 1883),
+    requireAuth: Type.Optional(
+      Type.Boolean({
+        description:
+          'Require every MQTT client to log in: a gateway with its id as user name and an API key of role gateway for that gateway as password (POST /api/v1/keys {role: "gateway", party: <gateway id>}); it may then publish only to freshtrail/v1/gateways/<id>/batches and subscribe only to freshtrail/v1/gateways/<id>/acks. Refused: CONNACK 4 or 5, a publish elsewhere closes the connection, a subscription elsewhere gets SUBACK 0x80; counted in freshtrail_ingest_mqtt_auth_failures_total. Default: auth.enabled (true).',
+      }),
+    ),
+    tls: Type.Optional(
+      Type.Object(
+        { port: Port('TCP port of the MQTTS listener; 0 picks any free port. Default 8883 (the IANA MQTT over TLS port).', 8883), ...ServerTlsFields('the embedded MQTT broker') },
+        {
+          additionalProperties: false,
+          description:
+            'Also listen for MQTT over TLS (mqtts://) on mqtt.embedded.host. The plain listener stays (the ingest\'s own clients use it): with TLS set mqtt.embedded.host to 127.0.0.1 so gateways can only use TLS, and give mqtt.embedded.tls its own reachable address through a firewall or port mapping if needed. Default: unset (plain MQTT only).',
+        },
+      ),
+    ),
   },
   { additionalProperties: false, default: {}, description: 'The MQTT broker started inside the ingest process (aedes) when mqtt.url is not set.' },
 );
@@ -314,7 +347,10 @@ export const AnchorTargetConfig = Type.Object(
     rpcUrl: Type.String({ pattern: '^https?://', description: 'JSON-RPC endpoint of the chain (http or https). Default: none, required.' }),
     chainId: Type.Integer({ minimum: 1, description: 'Expected chain id; checked against the endpoint at start when it answers. Default: none, required.' }),
     contract: Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: 'Address of the FreshTrailAnchor contract (freshtrail chain deploy). Default: none, required.' }),
-    keyFile: Type.String({ minLength: 1, description: 'File holding the anchorer\'s Ethereum private key (0x and 64 hex characters, mode 0600). Default: none, required.' }),
+    keyFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the anchorer\'s Ethereum private key (0x and 64 hex characters, mode 0600). One of keyFile and keystoreFile. Default none.' })),
+    keystoreFile: Type.Optional(Type.String({ minLength: 1, description: 'The anchorer\'s key as an encrypted JSON keystore (Web3 Secret Storage v3: geth, `cast wallet import`, ethers Wallet.encrypt), decrypted at start with the password from keystorePasswordEnv or keystorePasswordFile. One of keyFile and keystoreFile. Default none.' })),
+    keystorePasswordEnv: Type.Optional(Type.String({ minLength: 1, description: 'Environment variable holding the keystore password. Default FRESHTRAIL_KEYSTORE_PASSWORD.' })),
+    keystorePasswordFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the keystore password (mode 0600); wins over keystorePasswordEnv. Default none.' })),
     maxFeeGwei: Type.Number({ exclusiveMinimum: 0, description: 'Fee cap: the most maxFeePerGas a transaction offers, gwei; above it nothing is sent until fees drop. Default: none, required.' }),
     priorityFeeGwei: Type.Optional(Type.Number({ minimum: 0, description: 'Tip, gwei. Default: the node\'s eth_maxPriorityFeePerGas.' })),
     rebroadcastAfterMs: Type.Integer({ minimum: 1000, default: 180_000, description: 'A transaction not included this long after its last broadcast is replaced at the same nonce with fees +12.5 %, ms. Default 180000.' }),
@@ -323,7 +359,7 @@ export const AnchorTargetConfig = Type.Object(
     fromBlock: Type.Integer({ minimum: 0, default: 0, description: 'The contract\'s deployment block, where Anchored events are searched from. Default 0.' }),
     requestTimeoutMs: Type.Integer({ minimum: 100, default: 15_000, description: 'Per-request timeout of the JSON-RPC provider, ms. Default 15000.' }),
   },
-  { additionalProperties: false, description: 'One anchor target: a FreshTrailAnchor contract on one chain, anchored from one key (docs/anchoring.md "The anchoring job").' },
+  { additionalProperties: false, description: 'One anchor target: a FreshTrailAnchor contract on one chain, anchored from one key (docs/anchoring.md "The anchoring job"; key options: docs/keys.md).' },
 );
 export type AnchorTargetConfig = Static<typeof AnchorTargetConfig>;
 
@@ -332,8 +368,11 @@ export const AnchoringConfig = Type.Object(
     enabled: Type.Boolean({ default: false, description: 'Whether the ingest closes epochs (signed heads over changed lots) and anchors their hashes. Default false.' }),
     log: Type.String({ minLength: 1, maxLength: 256, default: 'freshtrail', description: 'The heads\' log name: this deployment\'s name for its chain of heads, so heads of two deployments never mix. Default freshtrail.' }),
     headKeyFile: Type.Optional(
-      Type.String({ minLength: 1, description: 'The ingest\'s Ed25519 head key (PKCS#8 PEM, mode 0600; make one with `freshtrail keygen --out FILE`, publish FILE.pub to verifiers). Required when enabled; the ingest refuses to start without a usable one. Default: none.' }),
+      Type.String({ minLength: 1, description: 'The ingest\'s Ed25519 head key (PKCS#8 PEM, mode 0600, optionally encrypted; make one with `freshtrail keygen --out FILE [--encrypt]`, publish FILE.pub to verifiers). One of headKeyFile and headKeyPkcs11 is required when enabled; the ingest refuses to start without a usable one. Default: none.' }),
     ),
+    headKeyPassphraseEnv: Type.Optional(Type.String({ minLength: 1, description: 'With an encrypted headKeyFile: the environment variable holding its passphrase. Default FRESHTRAIL_KEY_PASSPHRASE.' })),
+    headKeyPassphraseFile: Type.Optional(Type.String({ minLength: 1, description: 'With an encrypted headKeyFile: a file holding its passphrase (mode 0600); wins over headKeyPassphraseEnv. Default none.' })),
+    headKeyPkcs11: Type.Optional(Pkcs11KeySchema),
     epochMinutes: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'Epoch length: an epoch closes this long after the previous one, if any lot changed (no empty epochs), minutes. Default 60.' }),
     intervalMs: Type.Integer({ minimum: 100, default: 15_000, description: 'Time between rounds of the anchoring job (about one block on Ethereum), ms. Default 15000.' }),
     targets: Type.Array(AnchorTargetConfig, { default: [], description: 'Where head hashes are anchored. Without targets epochs are still closed, signed and queued (a target added later gets every queued epoch). Default none.' }),
@@ -348,10 +387,10 @@ export type AnchoringConfig = Static<typeof AnchoringConfig>;
 
 export const OidcConfig = Type.Object(
   {
-    issuer: Type.String({ minLength: 1, description: 'Expected `iss` of access tokens, e.g. https://idp.example.org/realms/freshtrail.' }),
-    audience: Type.String({ minLength: 1, description: 'Expected `aud`, e.g. freshtrail-api.' }),
-    jwksUri: Type.Optional(Type.String({ pattern: '^https?://', description: "The issuer's JSON Web Key Set URL (fetched and cached; keys rotate without a restart). One of jwksUri and jwksFile." })),
-    jwksFile: Type.Optional(Type.String({ minLength: 1, description: 'A JWKS file, for deployments that cannot reach the issuer. One of jwksUri and jwksFile.' })),
+    issuer: Type.String({ minLength: 1, description: 'Expected `iss` of access tokens, e.g. https://idp.example.org/realms/freshtrail. Default: none, required.' }),
+    audience: Type.String({ minLength: 1, description: 'Expected `aud`, e.g. freshtrail-api. Default: none, required.' }),
+    jwksUri: Type.Optional(Type.String({ pattern: '^https?://', description: "The issuer's JSON Web Key Set URL (fetched and cached; keys rotate without a restart). One of jwksUri and jwksFile. Default: none." })),
+    jwksFile: Type.Optional(Type.String({ minLength: 1, description: 'A JWKS file, for deployments that cannot reach the issuer. One of jwksUri and jwksFile. Default: none.' })),
     roleClaim: Type.String({ minLength: 1, default: 'freshtrail_role', description: 'Claim holding the FreshTrail role (a string, or an array with exactly one role). Default freshtrail_role.' }),
     partyClaim: Type.String({ minLength: 1, default: 'freshtrail_party', description: 'Claim holding the party id of growers and distributors. Default freshtrail_party.' }),
     algorithms: Type.Array(Type.String({ pattern: '^(RS|PS|ES)(256|384|512)$|^EdDSA$' }), { minItems: 1, default: ['RS256', 'ES256', 'EdDSA'], description: 'Accepted signature algorithms (asymmetric only). Default RS256, ES256, EdDSA.' }),
@@ -364,6 +403,14 @@ export const AuthConfig = Type.Object(
   {
     enabled: Type.Boolean({ default: true, description: 'Require credentials on every API route but health, batches and join (batches and joins are authenticated by their signatures). Default true; false makes every request an anonymous admin: for development on one machine only.' }),
     adminKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'Where the first admin API key is written (mode 0600) when the store has no active admin key. Default <dataDir>/admin.key. The key is never logged.' })),
+    rateLimit: Type.Object(
+      {
+        requestsPerSecond: Type.Number({ exclusiveMinimum: 0, default: 50, description: 'Sustained API requests per second per principal (API key or token subject), per ingest instance. Default 50.' }),
+        burst: Type.Integer({ minimum: 1, default: 200, description: 'Requests a principal may make at once above the sustained rate. Default 200.' }),
+        failuresPerMinute: Type.Integer({ minimum: 1, default: 30, description: 'Refused credentials per client address per minute before that address gets 429 without a check. Default 30.' }),
+      },
+      { additionalProperties: false, default: {}, description: 'API rate limits (429 with Retry-After). Batches have their own limit (limits.gatewayRate).' },
+    ),
     publicMetrics: Type.Boolean({ default: false, description: 'Serve /metrics without credentials (a Prometheus on a trusted network). Default false: scrape with an API key limited to metrics:read.' }),
     oidc: Type.Optional(OidcConfig),
   },

@@ -46,4 +46,11 @@ export class IngestMetrics {
   readonly authFailures = new Counter({ name: 'freshtrail_ingest_auth_failures_total', help: 'HTTP requests refused by authentication (401, by reason) or authorization (403: scope, party, unlisted route)', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly auditEntries = new Counter({ name: 'freshtrail_ingest_audit_entries_total', help: 'Audit log entries written, by action', labelNames: ['action'] as const, registers: [this.registry] });
   readonly retentionKept = new Gauge({ name: 'freshtrail_ingest_retention_kept_batches', help: 'Expired batches kept at the last retention run, by reason (held: evidence hold; unconsumed: a consumer has not handled them)', labelNames: ['reason'] as const, registers: [this.registry] });
+  // MQTT access on the embedded broker (ingest/mqtt/broker-auth.ts).
+  readonly mqttAuthFailures = new Counter({
+    name: 'freshtrail_ingest_mqtt_auth_failures_total',
+    help: 'MQTT connections, publishes, subscriptions and mutual-TLS handshakes refused by the embedded broker, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
 }

@@ -13,6 +13,7 @@ import { startEmbeddedBroker } from './mqtt/embedded-broker.js';
 import { startIngest, type IngestHandle } from './service.js';
 import { TestGateway, envelopeBytes, tamperedEnvelope, tempDir, testReadings } from './test-helpers.js';
 import { adminHeaders } from '../test/support/admin-key.js';
+import { gatewayLogin, type MqttLogin } from '../test/support/gateway-key.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -36,8 +37,9 @@ function newDataDir(): string {
 }
 
 /** A gateway-side MQTT client that publishes batches and collects acks. */
-async function gatewayClient(url: string, gatewayId: string): Promise<{ client: MqttClient; nextAck: (seq: number) => Promise<Ack> }> {
-  const client = await connectAsync(url, { clientId: `test-${gatewayId}-${process.pid}`, reconnectPeriod: 0 });
+async function gatewayClient(url: string, gatewayId: string, login?: MqttLogin): Promise<{ client: MqttClient; nextAck: (seq: number) => Promise<Ack> }> {
+  // The embedded broker requires the gateway's API key (mqtt.embedded.requireAuth, on with auth.enabled).
+  const client = await connectAsync(url, { clientId: `test-${gatewayId}-${process.pid}`, reconnectPeriod: 0, ...(login ? { username: login.username, password: login.password } : {}) });
   cleanups.push(() => client.endAsync(true));
   const acks: Ack[] = [];
   const waiters: Array<() => void> = [];
@@ -95,7 +97,7 @@ describe('startIngest over MQTT', () => {
     expect(handle.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
     const gw = new TestGateway('gw-mqtt');
     expect(await enroll(handle, gw)).toBe(201);
-    const { client, nextAck } = await gatewayClient(handle.mqttUrl, gw.id);
+    const { client, nextAck } = await gatewayClient(handle.mqttUrl, gw.id, await gatewayLogin(handle.store, gw.id));
 
     const sealed = gw.next(testReadings(4, { location: 'reefer-3' }));
     await client.publishAsync(batchTopic(gw.id), envelopeBytes(sealed), { qos: 1 });
@@ -117,7 +119,7 @@ describe('startIngest over MQTT', () => {
     const handle = await start(testConfig(newDataDir()));
     const gw = new TestGateway('gw-t');
     await enroll(handle, gw);
-    const { client, nextAck } = await gatewayClient(handle.mqttUrl, gw.id);
+    const { client, nextAck } = await gatewayClient(handle.mqttUrl, gw.id, await gatewayLogin(handle.store, gw.id));
 
     await client.publishAsync(batchTopic(gw.id), tamperedEnvelope(gw.next()), { qos: 1 });
     expect(await nextAck(1)).toMatchObject({ status: 'rejected', code: 'FT_ERR_BAD_SIGNATURE', seq: 1 });
@@ -142,7 +144,7 @@ describe('startIngest over MQTT', () => {
   it('quarantines an unknown gateway over MQTT and admits it when enrolled over HTTP', async () => {
     const handle = await start(testConfig(newDataDir()));
     const gw = new TestGateway('gw-unenrolled');
-    const { client, nextAck } = await gatewayClient(handle.mqttUrl, gw.id);
+    const { client, nextAck } = await gatewayClient(handle.mqttUrl, gw.id, await gatewayLogin(handle.store, gw.id));
     const sealed = gw.next(testReadings(2, { location: 'pack-house' }));
     await client.publishAsync(batchTopic(gw.id), envelopeBytes(sealed), { qos: 1 });
     expect(await nextAck(1)).toMatchObject({ status: 'quarantined', code: 'FT_ERR_UNKNOWN_GATEWAY' });

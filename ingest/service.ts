@@ -23,6 +23,7 @@ import { freshTrailVersion } from './version.js';
 import { ShelfLifeModel } from '../models/runner.js';
 import { prepareAnchoring } from './anchoring/setup.js';
 import { prepareAuth } from './auth/setup.js';
+import { Authenticator } from './auth/authenticator.js';
 
 export const SQLITE_FILE_NAME = 'ingest.sqlite';
 
@@ -39,6 +40,8 @@ export interface IngestHandle {
   readonly httpUrl: string;
   /** URL gateways publish to: the embedded broker's (bound port) or mqtt.url without its password. */
   readonly mqttUrl: string;
+  /** The embedded broker's MQTT over TLS listener (mqtt.embedded.tls), with the bound port. */
+  readonly mqttsUrl?: string;
   readonly store: Store;
   readonly metrics: IngestMetrics;
   /** Enrollment and admission for in-process callers (the CLI, tests). */
@@ -76,10 +79,20 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
 
     let broker: EmbeddedBroker | undefined;
     if (config.mqtt.url === undefined) {
-      broker = await startEmbeddedBroker({ ...config.mqtt.embedded, logger: logger.child({ component: 'broker' }) });
+      const { requireAuth, tls, ...listener } = config.mqtt.embedded;
+      // Gateways log in with their API keys (docs/transport-security.md), also when only the broker asks for it.
+      const keys = (requireAuth ?? config.auth.enabled) ? (auth.authenticator ?? new Authenticator({ store, ...(deps.now ? { now: deps.now } : {}) })) : undefined;
+      broker = await startEmbeddedBroker({
+        ...listener,
+        ...(tls ? { tls } : {}),
+        ...(keys ? { auth: { keys } } : {}),
+        onRefused: (reason) => metrics.mqttAuthFailures.inc({ reason }),
+        logger: logger.child({ component: 'broker' }),
+      });
       closers.push(() => broker!.close());
     }
-    const subscribeUrl = config.mqtt.url ?? broker!.url;
+    // The ingest's own clients log in to the embedded broker with its internal secret (in the URL: never log it unredacted).
+    const subscribeUrl = config.mqtt.url ?? broker!.internalUrl;
     // After the broker: alert delivery publishes to it.
     const jobs = createSingletonJobs(config, { store, metrics, pipeline, brokerUrl: subscribeUrl, webhookSecrets, anchoring }, logger);
     jobs.start();
@@ -100,12 +113,12 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         shelfLifeModelPath: config.shelfLife.modelPath,
         ...(anchoring ? { evidence: { epochMinutes: config.anchoring.epochMinutes, headPublicKey: anchoring.headPublicKeyHex } } : {}),
         transportsReady: () => !closing && subscriber?.connected === true,
-        auth: { ...(auth.authenticator ? { authenticator: auth.authenticator } : {}), publicMetrics: auth.publicMetrics },
+        auth: { ...(auth.authenticator ? { authenticator: auth.authenticator } : {}), publicMetrics: auth.publicMetrics, rateLimit: config.auth.rateLimit },
       },
       logger.child({ component: 'http' }),
     );
     closers.push(() => app.close());
-    const httpUrl = await listenHttp(app, config.http.host, config.http.port);
+    const httpUrl = await listenHttp(app, config.http.host, config.http.port, config.http.tls);
 
     subscriber = await startBatchSubscriber({
       url: subscribeUrl,
@@ -115,14 +128,16 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       sink: pipeline,
       logger: logger.child({ component: 'mqtt' }),
     });
-    const mqttUrl = redactUrl(subscribeUrl);
+    const mqttUrl = config.mqtt.url === undefined ? broker!.url : redactUrl(config.mqtt.url);
+    const mqttsUrl = broker?.tlsUrl;
     const storeAt = config.store.postgres ? redactUrl(config.store.postgres.url) : join(config.dataDir, SQLITE_FILE_NAME);
-    logger.info({ httpUrl, mqttUrl, embeddedBroker: broker !== undefined, store: deps.store ? 'injected' : storeAt }, 'ingest ready');
+    logger.info({ httpUrl, mqttUrl, ...(mqttsUrl ? { mqttsUrl } : {}), embeddedBroker: broker !== undefined, store: deps.store ? 'injected' : storeAt }, 'ingest ready');
 
     let closed: Promise<void> | undefined;
     return {
       httpUrl,
       mqttUrl,
+      ...(mqttsUrl ? { mqttsUrl } : {}),
       store,
       metrics,
       pipeline,

@@ -16,6 +16,7 @@ import { defaultIngestConfig } from '../ingest/config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../ingest/mqtt/embedded-broker.js';
 import { startIngest, type IngestHandle } from '../ingest/service.js';
 import { generateKeyPair } from '../protocol/keys.js';
+import { gatewayLogin } from './support/gateway-key.js';
 import { waitFor } from './support/wait.js';
 
 const KILLS = 50;
@@ -33,6 +34,7 @@ beforeAll(async () => {
   ingest = await startIngest(defaultIngestConfig({ dataDir: join(dir, 'ingest'), http: { port: 0 }, mqtt: { embedded: { port: 0 } }, logLevel: 'silent' }), { logger: silentLogger() });
   const key = generateKeyPair();
   await ingest.pipeline.enroll({ id: GATEWAY, publicKey: key.publicKeyHex });
+  const { username, password } = await gatewayLogin(ingest.store, GATEWAY); // the embedded broker requires it
   const keyFile = join(dir, 'gateway.key');
   await writeFile(keyFile, key.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
   configFile = join(dir, 'edge.json');
@@ -42,7 +44,7 @@ beforeAll(async () => {
       gateway: { id: GATEWAY, keyFile },
       dataDir: join(dir, 'edge'),
       batch: { maxReadings: 20, maxAgeMs: 100 },
-      forward: { mqtt: { url: ingest.mqttUrl }, ackTimeoutMs: 2000 },
+      forward: { mqtt: { url: ingest.mqttUrl, username, password }, ackTimeoutMs: 2000 },
       status: { port: 0 },
       inputs: [{ type: 'mqtt', name: 'zigbee', url: sensors.url, clientId: 'kill-test-agent', format: 'zigbee2mqtt', defaultLocation: 'cold-room-1' }],
       logLevel: 'warn',

@@ -18,6 +18,7 @@ import { defaultIngestConfig } from '../ingest/config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../ingest/mqtt/embedded-broker.js';
 import { startIngest, type IngestHandle } from '../ingest/service.js';
 import { generateKeyPair } from '../protocol/keys.js';
+import { gatewayLogin } from './support/gateway-key.js';
 import { waitFor } from './support/wait.js';
 
 const SENSORS = 10;
@@ -44,6 +45,7 @@ describe('edge agent after a long outage', () => {
     const key = generateKeyPair();
     let ingest: IngestHandle = await startIngest(ingestConfig(0), { logger: silentLogger() });
     await ingest.pipeline.enroll({ id: GATEWAY, publicKey: key.publicKeyHex });
+    const { username, password } = await gatewayLogin(ingest.store, GATEWAY); // the embedded broker requires it
     const port = Number(new URL(ingest.mqttUrl).port);
     await ingest.close();
 
@@ -52,7 +54,7 @@ describe('edge agent after a long outage', () => {
         gateway: { id: GATEWAY, keyFile: 'unused' },
         dataDir: join(dir, 'edge'),
         batch: { maxReadings: 200, maxAgeMs: 200 },
-        forward: { mqtt: { url: `mqtt://127.0.0.1:${port}` }, ackTimeoutMs: 5000, maxInFlight: 8 },
+        forward: { mqtt: { url: `mqtt://127.0.0.1:${port}`, username, password }, ackTimeoutMs: 5000, maxInFlight: 8 },
         status: { port: 0 },
       inputs: [{ type: 'mqtt', name: 'zigbee', url: sensors.url, format: 'zigbee2mqtt', defaultLocation: 'cold-room-1' }],
       },

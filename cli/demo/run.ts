@@ -10,7 +10,7 @@ import type { Logger } from '../../common/log.js';
 import { validateConfig } from '../../common/config.js';
 import { EdgeAgent } from '../../edge/agent.js';
 import { EdgeConfigSchema } from '../../edge/config.js';
-import { loadPrivateKey, writeNewKeyFiles } from '../../edge/keyfile.js';
+import { loadGatewaySigner, writeNewKeyFiles } from '../../edge/keyfile.js';
 import { socatAvailable } from '../../firmware-sim/pty.js';
 import { startSimulator, type SimulatorHandle } from '../../firmware-sim/simulator.js';
 import { defaultIngestConfig } from '../../ingest/config.js';
@@ -110,10 +110,12 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const agents: EdgeAgent[] = [];
     for (const raw of configs) {
       const config = validateConfig(raw, EdgeConfigSchema, `demo gateway ${raw.gateway.id}`);
-      const files = await writeNewKeyFiles(config.gateway.keyFile, { force: true });
+      const files = await writeNewKeyFiles(config.gateway.keyFile!, { force: true }); // demo gateways keep file keys (site.ts)
       await enrollOverHttp(ingest, config.gateway.id, files.publicKeyHex);
-      const { privateKey } = await loadPrivateKey(config.gateway.keyFile);
-      const agent = new EdgeAgent({ config, privateKey, logger: logger.child({ gateway: config.gateway.id }) });
+      // The embedded broker takes the gateway's API key as its MQTT password (docs/transport-security.md).
+      if (config.forward.mqtt) Object.assign(config.forward.mqtt, { username: config.gateway.id, password: await gatewayKeyOverHttp(ingest, config.gateway.id) });
+      const signer = await loadGatewaySigner(config.gateway);
+      const agent = new EdgeAgent({ config, signer, logger: logger.child({ gateway: config.gateway.id }) });
       await agent.start();
       agents.push(agent);
       cleanup.unshift(() => agent.stop());
@@ -170,6 +172,17 @@ async function enrollOverHttp(ingest: IngestHandle, id: string, publicKey: strin
     body: JSON.stringify({ id, publicKey, label: `demo gateway ${id}` }),
   });
   if (!res.ok) throw new Error(`enrolling ${id} failed: ${res.status} ${await res.text()}`);
+}
+
+/** A new API key of role gateway for `id`, as an operator makes one for a gateway's MQTT login. */
+async function gatewayKeyOverHttp(ingest: IngestHandle, id: string): Promise<string> {
+  const res = await fetch(`${ingest.httpUrl}/api/v1/keys`, {
+    method: 'POST',
+    headers: operatorHeaders(ingest),
+    body: JSON.stringify({ label: `demo gateway ${id} MQTT`, role: 'gateway', party: id }),
+  });
+  if (!res.ok) throw new Error(`creating the MQTT key of ${id} failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { key: string }).key;
 }
 
 async function summarize(ingest: IngestHandle, chain: DemoChain): Promise<Omit<DemoSummary, 'drained'>> {

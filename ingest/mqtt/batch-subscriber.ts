@@ -30,6 +30,7 @@ export interface BatchSink {
 }
 
 export interface BatchSubscriberOptions {
+  /** The broker; credentials in it (mqtt://user:password@host) are used and never logged. */
   url: string;
   /** Without shareGroup: fixed, so the broker keeps the session (and undelivered batches) across restarts. */
   clientId: string;
@@ -61,9 +62,10 @@ export interface BatchSubscriber {
 const CLOSE_GRACE_MS = 5_000;
 
 export async function startBatchSubscriber(options: BatchSubscriberOptions): Promise<BatchSubscriber> {
-  const { url, clientId, sink, logger, shareGroup } = options;
+  const { clientId, sink, logger, shareGroup } = options;
+  const url = withoutPassword(options.url); // for logs and errors
   const filter = batchSubscriptionFilter(shareGroup);
-  const client = connect(url, {
+  const client = connect(options.url, {
     clientId,
     // Alone: a persistent session, so QoS 1 batches wait at the broker while the ingest is down.
     // In a share group: clean, so that a dead instance drops out of the group instead of having
@@ -172,6 +174,17 @@ export async function startBatchSubscriber(options: BatchSubscriberOptions): Pro
       return closed;
     },
   };
+}
+
+/** The URL with its password replaced by ***. */
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
 }
 
 /** The subscription of the batch topics, shared within a group when one is given. */
