@@ -49,6 +49,14 @@ describe('acks', () => {
     }
   });
 
+  it('returns undefined when an optional member is not of its type, rather than an ack the forwarder cannot print (found by test/fuzz)', () => {
+    const base = { v: 1, gateway: 'gw-1', seq: 3, status: 'rejected' };
+    for (const extra of [{ code: { toString: 1 } }, { id: ['ab'] }, { reason: 7 }, { retryAfterS: '3' }, { code: { valueOf: {} } }]) {
+      expect(parseAck(enc({ ...base, ...extra }))).toBeUndefined();
+    }
+    expect(parseAck(enc({ ...base, code: 'FT_ERR_RATE_LIMITED', retryAfterS: 2, id: null }))).toMatchObject({ code: 'FT_ERR_RATE_LIMITED', retryAfterS: 2 });
+  });
+
   it('releases a batch from the outbox only when the ingest holds it', () => {
     expect((['accepted', 'duplicate', 'quarantined', 'rejected'] as const).map(ackReleasesBatch)).toEqual([true, true, true, false]);
   });

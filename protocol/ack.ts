@@ -46,6 +46,11 @@ export function parseAck(bytes: Uint8Array): Ack | undefined {
     const v: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
     if (!isPlainObject(v) || typeof v.gateway !== 'string' || !Number.isSafeInteger(v.seq)) return undefined;
     if (!['accepted', 'duplicate', 'quarantined', 'rejected'].includes(v.status as string)) return undefined;
+    // The forwarder prints and looks up the optional members (`${ack.code}`, ERRORS[ack.code]):
+    // an object there, e.g. {"toString": 1}, would throw in it. A message whose members are not
+    // of the Ack's types is no ack (null is taken as absent, as before) (found by test/fuzz).
+    for (const key of ['id', 'code', 'reason'] as const) if (v[key] != null && typeof v[key] !== 'string') return undefined;
+    if (v.retryAfterS != null && typeof v.retryAfterS !== 'number') return undefined;
     return v as unknown as Ack;
   } catch {
     return undefined;

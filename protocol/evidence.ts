@@ -7,7 +7,7 @@
  * that name the previous batch's id (`prev`), so one signature covers the whole hash chain.
  */
 import { GENESIS_PREV, sha256Hex, type Batch } from './batch.js';
-import { canonicalJson, type CanonicalValue } from './canonical.js';
+import { canonicalJson, CanonicalizationError, type CanonicalValue } from './canonical.js';
 import { checkHeadLink, checkSignedHead, headHash, type SignedEpochHead } from './epoch-head.js';
 import { publicKeyFromHex, verifyBytes, PUBLIC_KEY_HEX } from './keys.js';
 import { byEventOrder, eventDigest, lotHeaderBytes, type DigestibleEvent, type LotEvidenceHeader } from './lot-digest.js';
@@ -146,14 +146,31 @@ const count = (n: number, noun: string, plural = `${noun}s`): string => `${n} ${
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Runs every check in order (docs/evidence.md "Verification"); all pass when each `ok` is true (a skipped one is not). */
+/**
+ * Runs every check in order (docs/evidence.md "Verification"); all pass when each `ok` is true (a
+ * skipped one is not). Never throws: the bundle is a file from anywhere.
+ */
 export async function verifyBundle(bundle: EvidenceBundle, options: VerifyOptions = {}): Promise<Check[]> {
   const checks: Check[] = [];
+  try {
+    return await runChecks(bundle, options, checks);
+  } catch (err) {
+    // The last line of defence for a value of a shape no check expects (say an object with a
+    // member "toString" where an id belongs, which `${…}` cannot print): the check that met it
+    // and the rest fail as not checked, rather than the verifier crashing (found by test/fuzz).
+    const detail = `not checked: the bundle is malformed (${err instanceof Error ? err.message : 'an unreadable value'})`;
+    const done = new Set(checks.map((c) => c.name));
+    for (const name of CHECK_NAMES) if (!done.has(name)) checks.push({ name, ok: false, detail });
+    return checks;
+  }
+}
+
+async function runChecks(bundle: EvidenceBundle, options: VerifyOptions, checks: Check[]): Promise<Check[]> {
   const add = (name: CheckName, problems: string[], passed: string): void => {
     checks.push({ name, ok: problems.length === 0, detail: problems.length === 0 ? passed : problems.join('; ') });
   };
   const shape = shapeProblems(bundle);
-  add('bundle', shape, `version ${EVIDENCE_BUNDLE_VERSION}, lot "${bundle?.lot}"`);
+  add('bundle', shape, `version ${EVIDENCE_BUNDLE_VERSION}, lot "${shape.length === 0 ? bundle.lot : ''}"`);
   if (shape.length > 0) {
     for (const name of CHECK_NAMES.slice(1)) checks.push({ name, ok: false, detail: 'not checked: the bundle is malformed' });
     return checks;
@@ -206,8 +223,12 @@ export async function verifyBundle(bundle: EvidenceBundle, options: VerifyOption
   if (bundle.proof.leafIndex !== bundle.leaf.index) inclusion.push(`the proof is for leaf ${bundle.proof.leafIndex}, the leaf is at ${bundle.leaf.index}`);
   if (bundle.proof.treeSize !== leafHead.treeSize) inclusion.push(`the proof is for a tree of ${bundle.proof.treeSize}, the head's tree has ${leafHead.treeSize}`);
   if (header.lot !== bundle.lot) inclusion.push(`the header is of lot "${header.lot}", the bundle of "${bundle.lot}"`);
-  if (inclusion.length === 0 && !verifyInclusion(lotHeaderBytes(header), bundle.proof, leafHead.root)) {
-    inclusion.push(`the leaf hash and the proof do not give epoch ${leafHead.epoch}'s root (header, salt or proof changed)`);
+  if (inclusion.length === 0) {
+    const leaf = canonical(() => lotHeaderBytes(header));
+    if (!leaf.ok) inclusion.push(`the header has no canonical form (${leaf.refused})`);
+    else if (!verifyInclusion(leaf.value, bundle.proof, leafHead.root)) {
+      inclusion.push(`the leaf hash and the proof do not give epoch ${leafHead.epoch}'s root (header, salt or proof changed)`);
+    }
   }
   add('leaf inclusion', inclusion, `leaf ${bundle.leaf.index} of ${leafHead.treeSize} in epoch ${leafHead.epoch}`);
 
@@ -219,12 +240,22 @@ export async function verifyBundle(bundle: EvidenceBundle, options: VerifyOption
 
   // 9. prev links from the leaf's head to the anchored one.
   const links: string[] = [];
-  for (let i = 1; i < bundle.heads.length; i++) links.push(...checkHeadLink(bundle.heads[i - 1]!.head, bundle.heads[i]!.head));
+  for (let i = 1; i < bundle.heads.length; i++) {
+    const link = canonical(() => checkHeadLink(bundle.heads[i - 1]!.head, bundle.heads[i]!.head));
+    links.push(...(link.ok ? link.value : [`the head before epoch ${bundle.heads[i]!.head.epoch} has no canonical form (${link.refused})`]));
+  }
   const anchoredHead = bundle.heads[bundle.heads.length - 1]!.head;
   add('head chain', links, bundle.heads.length === 1 ? `epoch ${leafHead.epoch} is the anchored epoch` : `epochs ${leafHead.epoch}–${anchoredHead.epoch} linked by prev`);
 
   // 10. The anchors record the hash of the last head.
-  const expected = `0x${headHash(anchoredHead)}`;
+  const anchoredHash = canonical(() => headHash(anchoredHead));
+  if (!anchoredHash.ok) {
+    // A head without canonical bytes has no hash an anchor could record (the head signature check names the field).
+    add('anchor', [`the last head has no canonical form (${anchoredHash.refused})`], '');
+    checks.push({ name: 'on-chain head', ok: false, detail: 'not checked: the last head has no canonical form' });
+    return checks;
+  }
+  const expected = `0x${anchoredHash.value}`;
   const anchorProblems: string[] = [];
   if (bundle.anchors.length === 0) anchorProblems.push(`no anchor yet for epoch ${anchoredHead.epoch} or later (pending): fetch the bundle again once an epoch is anchored`);
   for (const a of bundle.anchors) {
@@ -262,6 +293,19 @@ async function onChainCheck(anchors: BundleAnchor[], expected: string, epoch: nu
   return { name, ok: true, detail: `heads(${epoch}) = ${expected} on ${passed.join(', ')}` };
 }
 
+/**
+ * Runs a computation over bundle values that must have a canonical form (a header, a head);
+ * a value that has none (1e-7, a lone surrogate) is a refusal to report, not an exception.
+ */
+function canonical<T>(compute: () => T): { ok: true; value: T } | { ok: false; refused: string } {
+  try {
+    return { ok: true, value: compute() };
+  } catch (err) {
+    if (err instanceof CanonicalizationError) return { ok: false, refused: err.message };
+    throw err;
+  }
+}
+
 function shapeProblems(b: EvidenceBundle): string[] {
   if (typeof b !== 'object' || b === null) return ['the bundle is not a JSON object'];
   const problems: string[] = [];
@@ -273,9 +317,36 @@ function shapeProblems(b: EvidenceBundle): string[] {
   if (typeof b.proof !== 'object' || b.proof === null || !Array.isArray(b.proof.hashes)) problems.push('proof must be {leafIndex, treeSize, hashes}');
   if (Array.isArray(b.heads) && b.heads.length === 0) problems.push('heads must hold at least the leaf\'s epoch head');
   if (typeof b.ingestKey !== 'string' || !PUBLIC_KEY_HEX.test(b.ingestKey)) problems.push('ingestKey must be 64 lowercase hex characters');
-  if (Array.isArray(b.gateways)) for (const g of b.gateways) if (typeof g?.publicKey !== 'string' || !PUBLIC_KEY_HEX.test(g.publicKey)) problems.push(`gateway ${g?.id}: publicKey must be 64 lowercase hex characters`);
-  if (Array.isArray(b.batches)) for (const c of b.batches) if (!Array.isArray(c?.batches) || c.batches.length === 0 || !Number.isSafeInteger(c.fromSeq)) problems.push(`batches of ${c?.gateway}: need fromSeq and at least one batch`);
+  if (Array.isArray(b.gateways)) for (const g of b.gateways) if (typeof g?.publicKey !== 'string' || !PUBLIC_KEY_HEX.test(g.publicKey)) problems.push(`gateway ${show(g?.id)}: publicKey must be 64 lowercase hex characters`);
+  if (Array.isArray(b.batches)) {
+    for (const c of b.batches) {
+      if (!Array.isArray(c?.batches) || c.batches.length === 0 || !Number.isSafeInteger(c.fromSeq)) problems.push(`batches of ${show(c?.gateway)}: need fromSeq and at least one batch`);
+      else if (!c.batches.every((x) => typeof x === 'string')) problems.push(`batches of ${show(c.gateway)}: each batch must be a base64 string`);
+    }
+  }
+  // The checks read members of these entries: null or a number in their place would be a crash, not a finding (found by test/fuzz).
+  const entries: Array<[string, unknown]> = [['events', b.events], ['custody', b.custody], ['anchors', b.anchors], ['leaf.header.batches', b.leaf?.header?.batches]];
+  for (const [name, list] of entries) if (Array.isArray(list) && !list.every(isObject)) problems.push(`${name} must hold objects`);
+  if (Array.isArray(b.heads) && !b.heads.every((h) => isObject(h) && isObject(h.head))) problems.push('heads must hold signed heads {head, sig}');
   return problems;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An untrusted value in a message: `${v}` throws for an object with a member named "toString". */
+function show(v: unknown): string {
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return typeof v;
+  }
+}
+
+/** A time in a message: a value that is no valid time is shown as it is (toISOString would throw). */
+function isoTime(ms: unknown): string {
+  const date = new Date(ms as number);
+  return Number.isNaN(date.getTime()) ? show(ms) : date.toISOString();
 }
 
 function eventProblems(bundle: EvidenceBundle): string[] {
@@ -319,7 +390,7 @@ function decodeChain(chain: BundleBatchChain, inCustody: CustodyTest): DecodedCh
     if (i > 0 && batch.prev !== batches[i - 1]!.id) return `batch ${seq}'s prev is not the id of batch ${seq - 1}: the chain is broken (a batch before it was changed)`;
     if (seq === 1 && batch.prev !== GENESIS_PREV) return 'batch 1 must have prev 0…0';
     let readings = 0;
-    if (Array.isArray(batch.readings)) for (const r of batch.readings) if (inCustody(r)) readings++;
+    if (Array.isArray(batch.readings)) for (const r of batch.readings) if (isObject(r) && inCustody(r as { location: string; ts: number })) readings++;
     batches.push({ seq, id: sha256Hex(bytes), createdAt: batch.createdAt, inCustody: readings });
     lastBytes = bytes;
   }
@@ -368,7 +439,7 @@ function revocationProblems(keys: Map<string, BundleGateway>, decoded: DecodedCh
     const revokedAt = keys.get(chain.gateway)?.revocation?.effectiveAt;
     if (revokedAt === undefined) continue;
     const late = chain.batches.find((b) => b.createdAt >= revokedAt);
-    if (late) problems.push(`${chain.gateway}: batch ${late.seq} was created at ${new Date(late.createdAt).toISOString()}, after the key was revoked (${new Date(revokedAt).toISOString()})`);
+    if (late) problems.push(`${chain.gateway}: batch ${late.seq} was created at ${isoTime(late.createdAt)}, after the key was revoked (${isoTime(revokedAt)})`);
   }
   return problems;
 }

@@ -144,4 +144,15 @@ describe('LGTIN ↔ TLC', () => {
     expect(lgtinParts('https://id.gs1.org/01/10614141073464/10/LOT2025A')).toEqual({ gtin: '10614141073464', lot: 'LOT2025A' });
     expect(lgtinParts('urn:epc:idpat:sgtin:4012345.066666.*')).toBeUndefined();
   });
+
+  it('takes an id whose lot has a malformed %-escape for no lot class, instead of throwing a URIError (found by test/fuzz)', () => {
+    expect(lgtinParts('urn:epc:class:lgtin:0614141.107346.LOT%25A')).toEqual({ gtin: '10614141073464', lot: 'LOT%A' });
+    for (const id of ['urn:epc:class:lgtin:0614141.107346.%', 'urn:epc:class:lgtin:0614141.107346.LOT%E0%A4%A', 'https://id.gs1.org/01/10614141073464/10/%zz']) {
+      expect(lgtinParts(id)).toBeUndefined();
+    }
+    const odd = { ...sensorEvent, quantityList: [{ epcClass: 'urn:epc:class:lgtin:0614141.107346.%', quantity: 1 }] };
+    const [event] = parseEpcisDocument(doc(odd));
+    expect(event!.lots).toEqual([]);
+    expect(event!.epcis?.otherClasses).toEqual([{ epcClass: 'urn:epc:class:lgtin:0614141.107346.%', quantity: 1 }]);
+  });
 });

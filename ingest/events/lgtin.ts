@@ -24,11 +24,25 @@ export function lgtinParts(id: string): { gtin: string; lot: string } | undefine
     // EPC Tag Data Standard §6.3.1: indicator digit first, then company prefix, then item ref.
     if (prefix!.length + indicatorAndItem!.length !== 13) return undefined;
     const body = indicatorAndItem!.slice(0, 1) + prefix! + indicatorAndItem!.slice(1);
-    return { gtin: body + checkDigit(body), lot: decodeURIComponent(urn[3]!) };
+    const lot = decodeLot(urn[3]!);
+    return lot === undefined ? undefined : { gtin: body + checkDigit(body), lot };
   }
   const link = DIGITAL_LINK_LOT.exec(id);
-  if (link) return { gtin: link[1]!, lot: decodeURIComponent(link[2]!) };
-  return undefined;
+  const lot = link ? decodeLot(link[2]!) : undefined;
+  return lot === undefined ? undefined : { gtin: link![1]!, lot };
+}
+
+/**
+ * The lot of a URN or Digital Link with its %-escapes decoded; undefined when an escape is
+ * malformed (`%`, `%zz`, a cut UTF-8 sequence): such an id is no valid GS1 id, and
+ * decodeURIComponent would throw a URIError out of the request (found by test/fuzz).
+ */
+function decodeLot(escaped: string): string | undefined {
+  try {
+    return decodeURIComponent(escaped);
+  } catch {
+    return undefined;
+  }
 }
 
 /** GS1 mod-10 check digit of 13 digits (GS1 General Specifications §7.9.1). */

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.js';
 import { batchCanonicalBytes, type Batch } from '../../protocol/batch.js';
 import { headHash } from '../../protocol/epoch-head.js';
-import { verifyBundle, type Check, type ChainReader, type EvidenceBundle } from '../../protocol/evidence.js';
+import { CHECK_NAMES, verifyBundle, type Check, type ChainReader, type EvidenceBundle } from '../../protocol/evidence.js';
 import { keyPairFromSeed } from '../../protocol/keys.js';
 import { EpochBuilder } from '../anchoring/epoch-builder.js';
 import { BERRIES, commingledChain, DC, SALAD, SPINACH } from '../events/chain-fixtures.js';
@@ -199,6 +199,30 @@ describe('lot evidence bundles', () => {
       ['the anchored head hash', (b) => { b.anchors[0]!.headHash = `0x${flipHex(b.anchors[0]!.headHash.slice(2))}`; }, 'anchor'],
       ['a gateway key revoked before its batches', (b) => { b.gateways[0]!.revocation = { effectiveAt: AT_DC, reason: 'stolen' }; }, 'gateway keys'],
     ];
+    it('hostile shapes fail the check that meets them instead of throwing out of verifyBundle (found by test/fuzz)', async () => {
+      const { chain } = await anchoredSalad();
+      const bundle = await bundleOf(SALAD);
+      const hostile: Array<[string, (b: Record<string, any>) => void, string]> = [
+        ['a lot that cannot be printed', (b) => { b.lot = { toString: 1 }; }, 'bundle'],
+        ['a null event', (b) => { b.events.unshift(null); }, 'bundle'],
+        ['a null head', (b) => { b.heads[0] = null; }, 'bundle'],
+        ['a null custody interval', (b) => { b.custody.push(null); }, 'bundle'],
+        ['a batch that is not a string', (b) => { b.batches[0].batches[1] = 42; }, 'bundle'],
+        ['a header without canonical form', (b) => { b.leaf.header.batches[0].v = 1e-7; }, 'leaf inclusion'],
+        ['a head without canonical form', (b) => { b.heads[0].head.closedAt = 1e-7; }, 'head signature'],
+        ['a null reading in the signed batch', (b) => editBatch(b as EvidenceBundle, 2, (x) => { (x.readings as unknown[]).push(null); }), 'batch signature'],
+        ['a revocation at an impossible time', (b) => { b.gateways[0].revocation = { effectiveAt: -1e20, reason: 'x' }; }, 'gateway keys'],
+        ['an anchor chain id that cannot be printed', (b) => { b.anchors[0].chainId = { toString: 1 }; }, 'anchor'],
+      ];
+      for (const [what, tamper, check] of hostile) {
+        const tampered = structuredClone(bundle) as unknown as Record<string, any>;
+        tamper(tampered);
+        const checks = await verifyBundle(tampered as unknown as EvidenceBundle, { headPublicKey: headKey.publicKeyHex, chain });
+        expect(checks.map((c) => c.name), what).toEqual([...CHECK_NAMES]);
+        expect(failed(checks)[0], what).toBe(check);
+      }
+    });
+
     for (const [what, tamper, check] of cases) {
       it(`${what} → "${check}"`, async () => {
         const { chain } = await anchoredSalad();

@@ -86,6 +86,10 @@ function notificationTime(params: JsonObject): number | undefined {
 /** Deep-merges `changes` into `target`: objects merge key by key, anything else replaces. */
 function overlay(target: JsonObject, changes: JsonObject): void {
   for (const [key, value] of Object.entries(changes)) {
+    // JSON.parse makes a "__proto__" member an own property; here `target.__proto__` would be
+    // Object.prototype, and merging into it would pollute every object of the agent. No Shelly
+    // component has that name.
+    if (key === '__proto__') continue;
     const current = target[key];
     if (isPlainObject(value) && isPlainObject(current)) overlay(current, value);
     else target[key] = isPlainObject(value) ? structuredClone(value) : value;

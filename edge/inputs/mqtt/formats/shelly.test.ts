@@ -102,6 +102,22 @@ describe('shelly-gen2 format', () => {
   });
 });
 
+describe('shelly-gen2 and hostile frames', () => {
+  it('skips a "__proto__" member instead of merging it into Object.prototype (found by test/fuzz)', () => {
+    const gen2 = createShellyGen2Format();
+    const frame = (params: string) => ({ topic: 'shellyhtg3-aabbccddeeff/events/rpc', payload: `{"method":"NotifyStatus","params":${params}}` });
+    try {
+      expect(observationsOf(decode(gen2, frame('{"__proto__":{"polluted":1},"temperature:0":{"id":0,"tC":3.1,"__proto__":{"tF":1}}}')))).toEqual([
+        { device: 'shellyhtg3-aabbccddeeff', temperature: 3.1, temperatureUnit: 'C' },
+      ]);
+      expect(observationsOf(decode(gen2, frame('{"__proto__":{"method":null}}')))).toEqual([]);
+      expect(Object.hasOwn(Object.prototype, 'polluted') || Object.hasOwn(Object.prototype, 'tF') || Object.hasOwn(Object.prototype, 'method')).toBe(false);
+    } finally {
+      for (const key of ['polluted', 'tF', 'method']) delete (Object.prototype as Record<string, unknown>)[key];
+    }
+  });
+});
+
 describe('shelly formats and retained messages', () => {
   it('gen1: a retained value replayed at subscribe is not joined to the next live value', () => {
     const gen1 = createShellyGen1Format();
