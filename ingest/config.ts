@@ -347,10 +347,19 @@ export const AnchorTargetConfig = Type.Object(
     rpcUrl: Type.String({ pattern: '^https?://', description: 'JSON-RPC endpoint of the chain (http or https). Default: none, required.' }),
     chainId: Type.Integer({ minimum: 1, description: 'Expected chain id; checked against the endpoint at start when it answers. Default: none, required.' }),
     contract: Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: 'Address of the FreshTrailAnchor contract (freshtrail chain deploy). Default: none, required.' }),
-    keyFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the anchorer\'s Ethereum private key (0x and 64 hex characters, mode 0600). One of keyFile and keystoreFile. Default none.' })),
-    keystoreFile: Type.Optional(Type.String({ minLength: 1, description: 'The anchorer\'s key as an encrypted JSON keystore (Web3 Secret Storage v3: geth, `cast wallet import`, ethers Wallet.encrypt), decrypted at start with the password from keystorePasswordEnv or keystorePasswordFile. One of keyFile and keystoreFile. Default none.' })),
+    keyFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the anchorer\'s Ethereum private key (0x and 64 hex characters, mode 0600). One of keyFile, keystoreFile and pkcs11. Default none.' })),
+    keystoreFile: Type.Optional(Type.String({ minLength: 1, description: 'The anchorer\'s key as an encrypted JSON keystore (Web3 Secret Storage v3: geth, `cast wallet import`, ethers Wallet.encrypt), decrypted at start with the password from keystorePasswordEnv or keystorePasswordFile. One of keyFile, keystoreFile and pkcs11. Default none.' })),
     keystorePasswordEnv: Type.Optional(Type.String({ minLength: 1, description: 'Environment variable holding the keystore password. Default FRESHTRAIL_KEYSTORE_PASSWORD.' })),
     keystorePasswordFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the keystore password (mode 0600); wins over keystorePasswordEnv. Default none.' })),
+    pkcs11: Type.Optional(
+      Type.Object(
+        {
+          ...Pkcs11KeySchema.properties,
+          keyLabel: Type.String({ minLength: 1, description: 'CKA_LABEL of the secp256k1 key pair on the token (made by `freshtrail keygen --curve secp256k1 --pkcs11-module M --token T --key-label L`, which prints its address). Default: none, required.' }),
+        },
+        { additionalProperties: false, description: 'The anchorer\'s secp256k1 key inside a PKCS#11 token (HSM, YubiHSM 2, SoftHSM2), signing with CKM_ECDSA; the private key never leaves the token. The PIN comes from pinEnv or pinFile. One of keyFile, keystoreFile and pkcs11. Default none.' },
+      ),
+    ),
     maxFeeGwei: Type.Number({ exclusiveMinimum: 0, description: 'Fee cap: the most maxFeePerGas a transaction offers, gwei; above it nothing is sent until fees drop. Default: none, required.' }),
     priorityFeeGwei: Type.Optional(Type.Number({ minimum: 0, description: 'Tip, gwei. Default: the node\'s eth_maxPriorityFeePerGas.' })),
     rebroadcastAfterMs: Type.Integer({ minimum: 1000, default: 180_000, description: 'A transaction not included this long after its last broadcast is replaced at the same nonce with fees +12.5 %, ms. Default 180000.' }),

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadSigner } from '../../common/signers/index.js';
+import { Pkcs11EthereumSigner } from '../../common/signers/pkcs11-ethereum.js';
 import { createSoftHsmToken } from '../../common/signers/softhsm-test-token.js';
 import { gatewaySignerSpec } from '../../edge/keyfile.js';
 import { tempDir } from '../../ingest/test-helpers.js';
@@ -52,6 +53,27 @@ describe('freshtrail keygen', () => {
       signer.close?.();
       const again = await runCli('keygen', '--pkcs11-module', token.module, '--token', token.tokenLabel, '--key-label', 'gw-7', '--out', out);
       expect(again.err).toContain("already holds objects labelled 'gw-7'");
+    } finally {
+      token.cleanup();
+    }
+  });
+
+  it.skipIf(skipWithoutTool('softhsm2-util', 'apt-get install -y softhsm2'))('--curve secp256k1 generates the anchorer key on the token and prints its address', async () => {
+    const token = createSoftHsmToken();
+    try {
+      process.env.FRESHTRAIL_PKCS11_PIN = token.pin;
+      const args = ['keygen', '--curve', 'secp256k1', '--pkcs11-module', token.module, '--token', token.tokenLabel, '--key-label', 'anchorer'];
+      const made = await runCli(...args);
+      expect(made.err).toBe('');
+      expect(made.code).toBe(0);
+      const address = /address: +(0x[0-9a-fA-F]{40})/.exec(made.out)?.[1];
+      expect(made.out).not.toContain(token.pin);
+      const signer = await Pkcs11EthereumSigner.open({ module: token.module, tokenLabel: token.tokenLabel, keyLabel: 'anchorer' });
+      expect(signer.address).toBe(address);
+      signer.close();
+      expect((await runCli(...args)).err).toContain("already holds objects labelled 'anchorer'");
+      expect((await runCli('keygen', '--curve', 'secp256k1', '--out', join(tmp.dir, 'eth.key'))).code).toBe(2);
+      expect((await runCli('keygen', '--curve', 'p256', '--out', join(tmp.dir, 'p.key'))).err).toContain("--curve is ed25519 (default) or secp256k1, not 'p256'");
     } finally {
       token.cleanup();
     }

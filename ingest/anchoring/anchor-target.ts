@@ -4,10 +4,12 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../common/log.js';
 import type { AnchorStore } from '../store/anchor-types.js';
 
-/** Signs transactions locally (an ethers Wallet, with or without a provider). */
+/** Signs transactions locally (an ethers Wallet, with or without a provider) or in a PKCS#11 token (common/signers/pkcs11-ethereum.ts). */
 export interface AnchorSigner {
   readonly address: string;
   signTransaction(tx: TransactionRequest): Promise<string>;
+  /** Releases what the key holds (a token session); called once by AnchoringSetup.close(). Wallets have nothing to release. */
+  close?(): void;
 }
 
 export interface AnchorTargetOptions {

@@ -1,7 +1,8 @@
 /**
  * What the `anchoring` configuration needs before the ingest starts (service.ts): the head key
  * (a file, optionally encrypted, or a PKCS#11 token: docs/keys.md) and, per target, its Ethereum
- * key (a key file or an encrypted JSON keystore) and a provider pinned to its chain. Anything unusable stops
+ * key (a key file, an encrypted JSON keystore or a secp256k1 key in a PKCS#11 token) and a
+ * provider pinned to its chain. Anything unusable stops
  * the start with FT_ERR_CONFIG naming the option; an endpoint that does not answer at start does
  * not (the anchoring job waits out outages), but one that answers with another chain id does.
  */
@@ -9,6 +10,7 @@ import { parseUnits } from 'ethers';
 import { FreshTrailError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { loadSigner, type Ed25519Signer, type SignerSpec } from '../../common/signers/index.js';
+import { Pkcs11EthereumSigner } from '../../common/signers/pkcs11-ethereum.js';
 import { loadKeystoreWallet } from './keystore.js';
 import type { AnchoringConfig } from '../config.js';
 import type { AnchorTargetOptions } from './anchor-target.js';
@@ -20,12 +22,15 @@ export interface AnchoringSetup {
   /** Raw Ed25519 public key, 64 hex characters: what verifiers check heads with. */
   headPublicKeyHex: string;
   targets: AnchorTargetOptions[];
-  /** Destroys the targets' RPC providers and closes the head key; call once the anchoring job has stopped (the ingest's close). */
+  /** Destroys the targets' RPC providers and closes the head key and the targets' keys; call once the anchoring job has stopped (the ingest's close). */
   close(): void;
 }
 
-const destroyProviders = (targets: readonly AnchorTargetOptions[]): void => {
-  for (const t of targets) t.provider.destroy();
+const releaseTargets = (targets: readonly AnchorTargetOptions[]): void => {
+  for (const t of targets) {
+    t.provider.destroy();
+    t.signer.close?.();
+  }
 };
 
 const configError = (message: string, cause?: unknown): FreshTrailError => new FreshTrailError('FT_ERR_CONFIG', message, cause === undefined ? undefined : { cause });
@@ -73,8 +78,8 @@ export async function prepareAnchoring(config: AnchoringConfig, logger: Logger):
       targets.push(await prepareTarget(t, where, logger));
     }
   } catch (err) {
-    // A later target's error must not leak the providers of the ones before it, nor the head key's token session.
-    destroyProviders(targets);
+    // A later target's error must not leak the providers or token sessions of the ones before it, nor the head key's.
+    releaseTargets(targets);
     headKey.close?.();
     throw err;
   }
@@ -84,7 +89,7 @@ export async function prepareAnchoring(config: AnchoringConfig, logger: Logger):
     headPublicKeyHex,
     targets,
     close: () => {
-      destroyProviders(targets);
+      releaseTargets(targets);
       headKey.close?.();
     },
   };
@@ -92,7 +97,12 @@ export async function prepareAnchoring(config: AnchoringConfig, logger: Logger):
 
 async function prepareTarget(t: AnchoringConfig['targets'][number], where: string, logger: Logger): Promise<AnchorTargetOptions> {
   const signer = await loadAnchorerKey(t, where);
-  await checkChainId(t.rpcUrl, BigInt(t.chainId), t.requestTimeoutMs, where, logger);
+  try {
+    await checkChainId(t.rpcUrl, BigInt(t.chainId), t.requestTimeoutMs, where, logger);
+  } catch (err) {
+    signer.close?.();
+    throw err;
+  }
   return {
     name: t.name,
     provider: jobProvider(t.rpcUrl, BigInt(t.chainId), { timeoutMs: t.requestTimeoutMs }),
@@ -108,11 +118,20 @@ async function prepareTarget(t: AnchoringConfig['targets'][number], where: strin
   };
 }
 
-/** The target's Ethereum key: exactly one of keyFile and keystoreFile. */
+/** The target's Ethereum key: exactly one of keyFile, keystoreFile and pkcs11. */
 async function loadAnchorerKey(t: AnchoringConfig['targets'][number], where: string): Promise<AnchorTargetOptions['signer']> {
-  if ((t.keyFile === undefined) === (t.keystoreFile === undefined)) throw configError(`${where}: give exactly one of keyFile and keystoreFile (the anchorer's Ethereum key)`);
-  if (t.keyFile !== undefined && (t.keystorePasswordEnv !== undefined || t.keystorePasswordFile !== undefined)) {
-    throw configError(`${where}: keystorePasswordEnv and keystorePasswordFile go with keystoreFile, not keyFile`);
+  const given = [t.keyFile, t.keystoreFile, t.pkcs11].filter((k) => k !== undefined).length;
+  if (given !== 1) throw configError(`${where}: give exactly one of keyFile and keystoreFile (the anchorer's Ethereum key), or pkcs11 for a secp256k1 key in a PKCS#11 token`);
+  if (t.keystoreFile === undefined && (t.keystorePasswordEnv !== undefined || t.keystorePasswordFile !== undefined)) {
+    throw configError(`${where}: keystorePasswordEnv and keystorePasswordFile go with keystoreFile, not ${t.keyFile !== undefined ? 'keyFile' : 'pkcs11 (its PIN comes from pkcs11.pinEnv or pkcs11.pinFile)'}`);
+  }
+  if (t.pkcs11 !== undefined) {
+    try {
+      return await Pkcs11EthereumSigner.open(t.pkcs11);
+    } catch (err) {
+      // No cause: the message says all, and pkcs11js errors are not needed in logs.
+      throw configError(`${where}: pkcs11: ${errorMessage(err)}`);
+    }
   }
   try {
     if (t.keyFile !== undefined) return await loadEthereumKey(t.keyFile);
