@@ -3,39 +3,23 @@
  * hashes with CKM_ECDSA (PKCS#11 v2.40 §2.3.6: raw r ‖ s over the caller's digest, no hashing),
  * and this module turns that into an Ethereum signature: s moved to the low half (EIP-2) and the
  * recovery bit found by recovering the address. The key pair is found by CKA_LABEL; the public
- * key's CKA_EC_POINT gives the address. Same session handling as the Ed25519 signer (pkcs11-signer.ts).
+ * key's CKA_EC_POINT gives the address. Session, PIN and re-login are pkcs11-key-session.ts's.
  */
-import { randomBytes } from 'node:crypto';
 import { computeAddress, copyRequest, getAddress, keccak256, recoverAddress, resolveAddress, Signature, toUtf8Bytes, Transaction, type TransactionLike, type TransactionRequest } from 'ethers';
 import { FreshTrailError } from '../errors.js';
-import { readSecret } from './secret.js';
+import { describeKey, findOneKey, Pkcs11KeySession } from './pkcs11-key-session.js';
 import {
-  acquireModule,
   bytesAttribute,
-  CKA_CLASS,
   CKA_EC_PARAMS,
   CKA_EC_POINT,
-  CKA_EXTRACTABLE,
-  CKA_ID,
   CKA_KEY_TYPE,
-  CKA_LABEL,
-  CKA_PRIVATE,
-  CKA_SENSITIVE,
-  CKA_SIGN,
-  CKA_TOKEN,
-  CKA_VERIFY,
   CKK_EC,
   CKK_EC_EDWARDS,
   CKM_EC_KEY_PAIR_GEN,
   CKM_ECDSA,
   CKO_PRIVATE_KEY,
   CKO_PUBLIC_KEY,
-  ckr,
-  findObjects,
-  openUserSession,
-  pinSource,
-  releaseModule,
-  SESSION_LOST,
+  generateEcKeyPair,
   ulongAttribute,
   type Handle,
   type Pkcs11Api,
@@ -49,14 +33,13 @@ const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const HALF_N = N >> 1n;
 const SELF_TEST = keccak256(toUtf8Bytes('freshtrail-pkcs11-ethereum-self-test'));
 
-const where = (spec: Pkcs11KeySpec): string => `pkcs11 token '${spec.tokenLabel}' key '${spec.keyLabel}'`;
 const keygenHint = (spec: Pkcs11KeySpec): string => `freshtrail keygen --curve secp256k1 --pkcs11-module ${spec.module} --token ${spec.tokenLabel} --key-label ${spec.keyLabel}`;
 
 /** CKA_EC_POINT → 65-byte uncompressed point: a DER OCTET STRING (04 41 ‖ 04 X Y) by the spec, the raw point on some older tokens. */
 function uncompressedPoint(point: Buffer, spec: Pkcs11KeySpec): Buffer {
   if (point.length === 67 && point[0] === 0x04 && point[1] === 0x41 && point[2] === 0x04) return point.subarray(2);
   if (point.length === 65 && point[0] === 0x04) return point;
-  throw new FreshTrailError('FT_ERR_KEY', `${where(spec)}: the public key's CKA_EC_POINT (${point.length} bytes) is not an uncompressed secp256k1 point`);
+  throw new FreshTrailError('FT_ERR_KEY', `${describeKey(spec)}: the public key's CKA_EC_POINT (${point.length} bytes) is not an uncompressed secp256k1 point`);
 }
 
 interface OpenKey {
@@ -65,50 +48,30 @@ interface OpenKey {
   address: string;
 }
 
-/** The only object of `cls` labelled keyLabel, or FT_ERR_KEY saying what is wrong. */
-function oneObject(api: Pkcs11Api, session: Handle, spec: Pkcs11KeySpec, cls: number): Handle {
-  const kind = cls === CKO_PRIVATE_KEY ? 'private' : 'public';
-  const found = findObjects(api, session, [
-    { type: CKA_CLASS, value: cls },
-    { type: CKA_LABEL, value: spec.keyLabel },
-  ]);
-  if (found.length === 0) {
-    throw new FreshTrailError('FT_ERR_KEY', `no ${kind} key labelled '${spec.keyLabel}' on PKCS#11 token '${spec.tokenLabel}'; check keyLabel, or create the key on the token: ${keygenHint(spec)}`);
+function openKey(api: Pkcs11Api, session: Handle, spec: Pkcs11KeySpec): OpenKey {
+  const privateKey = findOneKey(api, session, spec, CKO_PRIVATE_KEY, keygenHint(spec));
+  const keyType = ulongAttribute(api, session, privateKey, CKA_KEY_TYPE);
+  if (keyType !== CKK_EC) {
+    const kind = keyType === CKK_EC_EDWARDS ? 'an Ed25519 key (CKK_EC_EDWARDS)' : `of CKA_KEY_TYPE 0x${keyType.toString(16)}`;
+    throw new FreshTrailError('FT_ERR_KEY', `the key labelled '${spec.keyLabel}' on PKCS#11 token '${spec.tokenLabel}' is ${kind}, not a secp256k1 key (CKK_EC); the anchorer needs an Ethereum key: ${keygenHint(spec)} with another label`);
   }
-  if (found.length > 1) throw new FreshTrailError('FT_ERR_KEY', `${found.length} ${kind} keys are labelled '${spec.keyLabel}' on PKCS#11 token '${spec.tokenLabel}'; give the key a unique label`);
-  return found[0]!;
-}
-
-function openKey(api: Pkcs11Api, spec: Pkcs11KeySpec, pin: string): OpenKey {
-  const session = openUserSession(api, spec, pin);
-  try {
-    const privateKey = oneObject(api, session, spec, CKO_PRIVATE_KEY);
-    const keyType = ulongAttribute(api, session, privateKey, CKA_KEY_TYPE);
-    if (keyType !== CKK_EC) {
-      const kind = keyType === CKK_EC_EDWARDS ? 'an Ed25519 key (CKK_EC_EDWARDS)' : `of CKA_KEY_TYPE 0x${keyType.toString(16)}`;
-      throw new FreshTrailError('FT_ERR_KEY', `the key labelled '${spec.keyLabel}' on PKCS#11 token '${spec.tokenLabel}' is ${kind}, not a secp256k1 key (CKK_EC); the anchorer needs an Ethereum key: ${keygenHint(spec)} with another label`);
-    }
-    const publicKey = oneObject(api, session, spec, CKO_PUBLIC_KEY);
-    const params = bytesAttribute(api, session, publicKey, CKA_EC_PARAMS);
-    if (!params.equals(SECP256K1_EC_PARAMS)) {
-      throw new FreshTrailError('FT_ERR_KEY', `the EC key labelled '${spec.keyLabel}' on PKCS#11 token '${spec.tokenLabel}' is on another curve (CKA_EC_PARAMS ${params.toString('hex')}), not secp256k1 (${SECP256K1_EC_PARAMS.toString('hex')}); Ethereum signs with secp256k1 only`);
-    }
-    const address = computeAddress(`0x${uncompressedPoint(bytesAttribute(api, session, publicKey, CKA_EC_POINT), spec).toString('hex')}`);
-    const opened = { session, privateKey, address };
-    // A public key with the same label but from another pair would sign for another address: check once here.
-    ethereumSignature(api, opened, SELF_TEST, spec);
-    return opened;
-  } catch (err) {
-    api.C_CloseSession(session);
-    throw err;
+  const publicKey = findOneKey(api, session, spec, CKO_PUBLIC_KEY, keygenHint(spec));
+  const params = bytesAttribute(api, session, publicKey, CKA_EC_PARAMS);
+  if (!params.equals(SECP256K1_EC_PARAMS)) {
+    throw new FreshTrailError('FT_ERR_KEY', `the EC key labelled '${spec.keyLabel}' on PKCS#11 token '${spec.tokenLabel}' is on another curve (CKA_EC_PARAMS ${params.toString('hex')}), not secp256k1 (${SECP256K1_EC_PARAMS.toString('hex')}); Ethereum signs with secp256k1 only`);
   }
+  const address = computeAddress(`0x${uncompressedPoint(bytesAttribute(api, session, publicKey, CKA_EC_POINT), spec).toString('hex')}`);
+  const opened = { session, privateKey, address };
+  // A public key with the same label but from another pair would sign for another address: check once here.
+  ethereumSignature(api, opened, SELF_TEST, spec);
+  return opened;
 }
 
 /** r ‖ s from the token → an Ethereum signature of `digest` by key.address (low s, recovery bit found). */
 function ethereumSignature(api: Pkcs11Api, key: OpenKey, digest: string, spec: Pkcs11KeySpec): Signature {
   api.C_SignInit(key.session, { mechanism: CKM_ECDSA }, key.privateKey);
   const rs = api.C_Sign(key.session, Buffer.from(digest.slice(2), 'hex'), Buffer.alloc(64));
-  if (rs.length !== 64) throw new FreshTrailError('FT_ERR_KEY', `${where(spec)}: CKM_ECDSA returned ${rs.length} bytes, expected r ‖ s of 64`);
+  if (rs.length !== 64) throw new FreshTrailError('FT_ERR_KEY', `${describeKey(spec)}: CKM_ECDSA returned ${rs.length} bytes, expected r ‖ s of 64`);
   const r = `0x${rs.subarray(0, 32).toString('hex')}`;
   let s = BigInt(`0x${rs.subarray(32).toString('hex')}`);
   // EIP-2: Ethereum accepts only s ≤ n/2; (r, n − s) is the same signature with the other recovery bit.
@@ -122,54 +85,17 @@ function ethereumSignature(api: Pkcs11Api, key: OpenKey, digest: string, spec: P
 }
 
 /** An {@link AnchorSigner} (ingest/anchoring/anchor-target.ts) whose key stays in the token. */
-export class Pkcs11EthereumSigner {
-  readonly address: string;
-  // #private fields: not enumerable, so a logged or inspected signer never shows the PIN.
-  readonly #api: Pkcs11Api;
-  readonly #pin: string;
-  #key: OpenKey | undefined;
-
-  private constructor(readonly spec: Pkcs11KeySpec, api: Pkcs11Api, pin: string, key: OpenKey) {
-    this.#api = api;
-    this.#pin = pin;
-    this.#key = key;
-    this.address = key.address;
-  }
+export class Pkcs11EthereumSigner extends Pkcs11KeySession<OpenKey> {
+  readonly address = this.key.address;
 
   /** Opens the token's key; pair with close(). */
   static async open(spec: Pkcs11KeySpec, env: NodeJS.ProcessEnv = process.env): Promise<Pkcs11EthereumSigner> {
-    const pin = readSecret(pinSource(spec), env);
-    const api = await acquireModule(spec.module);
-    try {
-      return new Pkcs11EthereumSigner(spec, api, pin, openKey(api, spec, pin));
-    } catch (err) {
-      releaseModule(spec.module);
-      throw err;
-    }
+    return new Pkcs11EthereumSigner(spec, await Pkcs11KeySession.login(spec, env, openKey));
   }
 
   /** Signs a 32-byte digest (0x hex): low s, yParity set. */
   signDigest(digest: string): Signature {
-    if (!this.#key) throw new FreshTrailError('FT_ERR_KEY', `${this.describe()} was closed`);
-    try {
-      return ethereumSignature(this.#api, this.#key, digest, this.spec);
-    } catch (err) {
-      if (err instanceof FreshTrailError) throw err;
-      if (!SESSION_LOST.has(ckr(err))) throw new FreshTrailError('FT_ERR_KEY', `${this.describe()} cannot sign (${ckr(err)})`);
-    }
-    // The session is gone (token restarted, session timeout): one new session and login, then give up.
-    try {
-      this.#api.C_CloseSession(this.#key.session);
-    } catch {
-      // already closed
-    }
-    try {
-      this.#key = openKey(this.#api, this.spec, this.#pin);
-      return ethereumSignature(this.#api, this.#key, digest, this.spec);
-    } catch (err) {
-      if (err instanceof FreshTrailError) throw err;
-      throw new FreshTrailError('FT_ERR_KEY', `${this.describe()} cannot sign after reopening its session (${ckr(err)})`);
-    }
+    return this.use((api, key) => ethereumSignature(api, key, digest, this.spec));
   }
 
   /** As ethers' BaseWallet.signTransaction: resolve `to`, check `from`, sign the unsigned hash, serialize. */
@@ -184,60 +110,16 @@ export class Pkcs11EthereumSigner {
     unsigned.signature = this.signDigest(unsigned.unsignedHash);
     return unsigned.serialized;
   }
-
-  describe(): string {
-    return where(this.spec);
-  }
-
-  close(): void {
-    if (!this.#key) return;
-    try {
-      this.#api.C_CloseSession(this.#key.session);
-    } catch {
-      // the token went away: nothing to close
-    }
-    this.#key = undefined;
-    releaseModule(this.spec.module);
-  }
 }
 
-/**
- * Generates a secp256k1 key pair on the token (CKM_EC_KEY_PAIR_GEN): the private key is sensitive
- * and not extractable, both objects carry keyLabel and one random CKA_ID. Refuses a label already
- * in use. Returns the key's Ethereum address (checksummed).
- */
+/** Generates a secp256k1 key pair on the token (CKM_EC_KEY_PAIR_GEN, see generateEcKeyPair); returns the key's Ethereum address (checksummed). */
 export async function generatePkcs11Secp256k1Key(spec: Pkcs11KeySpec, env: NodeJS.ProcessEnv = process.env): Promise<{ address: string }> {
-  const pin = readSecret(pinSource(spec), env);
-  const api = await acquireModule(spec.module);
-  try {
-    const session = openUserSession(api, spec, pin, true);
-    try {
-      if (findObjects(api, session, [{ type: CKA_LABEL, value: spec.keyLabel }]).length > 0) {
-        throw new FreshTrailError('FT_ERR_KEY', `PKCS#11 token '${spec.tokenLabel}' already holds objects labelled '${spec.keyLabel}'; refusing to add a second key under that label (choose another --key-label)`);
-      }
-      const common = [
-        { type: CKA_TOKEN, value: true },
-        { type: CKA_LABEL, value: spec.keyLabel },
-        { type: CKA_ID, value: randomBytes(16) },
-        { type: CKA_KEY_TYPE, value: CKK_EC },
-      ];
-      let pair;
-      try {
-        pair = api.C_GenerateKeyPair(
-          session,
-          { mechanism: CKM_EC_KEY_PAIR_GEN },
-          [...common, { type: CKA_CLASS, value: CKO_PUBLIC_KEY }, { type: CKA_VERIFY, value: true }, { type: CKA_EC_PARAMS, value: SECP256K1_EC_PARAMS }],
-          [...common, { type: CKA_CLASS, value: CKO_PRIVATE_KEY }, { type: CKA_SIGN, value: true }, { type: CKA_PRIVATE, value: true }, { type: CKA_SENSITIVE, value: true }, { type: CKA_EXTRACTABLE, value: false }],
-        );
-      } catch (err) {
-        throw new FreshTrailError('FT_ERR_KEY', `PKCS#11 token '${spec.tokenLabel}' cannot generate a secp256k1 key (${ckr(err)}); the token needs CKM_EC_KEY_PAIR_GEN with the curve secp256k1 (pkcs11-tool --module LIB -M lists the mechanisms; some HSMs must enable the curve first)`);
-      }
-      const point = uncompressedPoint(bytesAttribute(api, session, pair.publicKey, CKA_EC_POINT), spec);
-      return { address: computeAddress(`0x${point.toString('hex')}`) };
-    } finally {
-      api.C_CloseSession(session);
-    }
-  } finally {
-    releaseModule(spec.module);
-  }
+  const point = await generateEcKeyPair(spec, env, {
+    keyType: CKK_EC,
+    mechanism: CKM_EC_KEY_PAIR_GEN,
+    ecParams: SECP256K1_EC_PARAMS,
+    name: 'a secp256k1 key',
+    needs: 'the token needs CKM_EC_KEY_PAIR_GEN with the curve secp256k1 (pkcs11-tool --module LIB -M lists the mechanisms; some HSMs must enable the curve first)',
+  });
+  return { address: computeAddress(`0x${uncompressedPoint(point, spec).toString('hex')}`) };
 }

@@ -3,9 +3,10 @@
  * dependency, imported only when a PKCS#11 key is configured), one initialized module per library
  * path per process (PKCS#11 v2.40 §5.4: a second C_Initialize fails with
  * CKR_CRYPTOKI_ALREADY_INITIALIZED, and C_Finalize ends every session of the application), finding
- * a token by label, logging in and finding objects. Errors are FT_ERR_KEY messages that name the
+ * a token by label, logging in, finding objects and generating a signing key pair. Errors are FT_ERR_KEY messages that name the
  * module, token and key label and say what to do; they never contain the PIN.
  */
+import { randomBytes } from 'node:crypto';
 import { FreshTrailError } from '../errors.js';
 import { readSecret, secretOrigin, type SecretSource } from './secret.js';
 
@@ -210,4 +211,58 @@ export function ulongAttribute(api: Pkcs11Api, session: Handle, object: Handle, 
 
 export function bytesAttribute(api: Pkcs11Api, session: Handle, object: Handle, type: number): Buffer {
   return api.C_GetAttributeValue(session, object, [{ type }])[0]!.value;
+}
+
+/** An elliptic-curve signing key pair for {@link generateEcKeyPair}. */
+export interface EcKeyPairKind {
+  /** CKA_KEY_TYPE: CKK_EC or CKK_EC_EDWARDS. */
+  keyType: number;
+  /** The key-pair generation mechanism, e.g. CKM_EC_KEY_PAIR_GEN. */
+  mechanism: number;
+  /** CKA_EC_PARAMS: the DER OID of the curve. */
+  ecParams: Buffer;
+  /** The key in an error message, e.g. "an Ed25519 key". */
+  name: string;
+  /** What the token must support, said when generation fails. */
+  needs: string;
+}
+
+/**
+ * Generates a key pair on the token labelled spec.tokenLabel: both objects are token objects
+ * carrying keyLabel and one random CKA_ID, the private key is sensitive and not extractable.
+ * Refuses a label already in use. Returns the new public key's CKA_EC_POINT.
+ */
+export async function generateEcKeyPair(spec: Pkcs11KeySpec, env: NodeJS.ProcessEnv, kind: EcKeyPairKind): Promise<Buffer> {
+  const pin = readSecret(pinSource(spec), env);
+  const api = await acquireModule(spec.module);
+  try {
+    const session = openUserSession(api, spec, pin, true);
+    try {
+      if (findObjects(api, session, [{ type: CKA_LABEL, value: spec.keyLabel }]).length > 0) {
+        throw new FreshTrailError('FT_ERR_KEY', `PKCS#11 token '${spec.tokenLabel}' already holds objects labelled '${spec.keyLabel}'; refusing to add a second key under that label (choose another --key-label)`);
+      }
+      const common = [
+        { type: CKA_TOKEN, value: true },
+        { type: CKA_LABEL, value: spec.keyLabel },
+        { type: CKA_ID, value: randomBytes(16) },
+        { type: CKA_KEY_TYPE, value: kind.keyType },
+      ];
+      let pair;
+      try {
+        pair = api.C_GenerateKeyPair(
+          session,
+          { mechanism: kind.mechanism },
+          [...common, { type: CKA_CLASS, value: CKO_PUBLIC_KEY }, { type: CKA_VERIFY, value: true }, { type: CKA_EC_PARAMS, value: kind.ecParams }],
+          [...common, { type: CKA_CLASS, value: CKO_PRIVATE_KEY }, { type: CKA_SIGN, value: true }, { type: CKA_PRIVATE, value: true }, { type: CKA_SENSITIVE, value: true }, { type: CKA_EXTRACTABLE, value: false }],
+        );
+      } catch (err) {
+        throw new FreshTrailError('FT_ERR_KEY', `PKCS#11 token '${spec.tokenLabel}' cannot generate ${kind.name} (${ckr(err)}); ${kind.needs}`);
+      }
+      return bytesAttribute(api, session, pair.publicKey, CKA_EC_POINT);
+    } finally {
+      api.C_CloseSession(session);
+    }
+  } finally {
+    releaseModule(spec.module);
+  }
 }
