@@ -70,3 +70,14 @@ export function serviceAnswers(host: string, port: number, timeoutMs = 1000): Pr
     socket.once('error', () => done(false));
   });
 }
+
+/** A URL with its password replaced by *** (and no trailing slash), for messages and logs; a URL that does not parse loses whatever sits before an @. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}

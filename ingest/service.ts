@@ -3,6 +3,7 @@
  * (embedded broker or external), HTTP API. `freshtrail ingest` calls startIngest with the
  * validated configuration and calls close() on SIGINT/SIGTERM.
  */
+import { redactUrl } from '../common/net.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -224,13 +225,3 @@ export async function openStore(config: IngestConfig): Promise<Store> {
   return openSqliteStore({ path: join(config.dataDir, SQLITE_FILE_NAME), synchronous: config.store.sqlite.synchronous });
 }
 
-/** The URL without a password, for logs and the handle. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
-}

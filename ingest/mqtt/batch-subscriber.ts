@@ -18,6 +18,7 @@
  * died on (MQTT-4.4.0-1) to the persistent session. handleMessage must never wait for the
  * PUBACK of its own Ack publish (that PUBACK is queued behind it).
  */
+import { redactUrl } from '../../common/net.js';
 import { connect, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import { FreshTrailError, errorMessage, isFreshTrailError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
@@ -63,7 +64,7 @@ const CLOSE_GRACE_MS = 5_000;
 
 export async function startBatchSubscriber(options: BatchSubscriberOptions): Promise<BatchSubscriber> {
   const { clientId, sink, logger, shareGroup } = options;
-  const url = withoutPassword(options.url); // for logs and errors
+  const url = redactUrl(options.url); // for logs and errors
   const filter = batchSubscriptionFilter(shareGroup);
   const client = connect(options.url, {
     clientId,
@@ -174,17 +175,6 @@ export async function startBatchSubscriber(options: BatchSubscriberOptions): Pro
       return closed;
     },
   };
-}
-
-/** The URL with its password replaced by ***. */
-function withoutPassword(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
 }
 
 /** The subscription of the batch topics, shared within a group when one is given. */

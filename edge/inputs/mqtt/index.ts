@@ -6,6 +6,7 @@
  * message's key and DUP flag so the agent can tell such a redelivery from a new message.
  * Malformed, unmapped and repeated messages are counted or dropped and acknowledged.
  */
+import { redactUrl } from '../../../common/net.js';
 import mqtt, { type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
 import { errorMessage } from '../../../common/errors.js';
 import { ReadingSink } from '../reading-sink.js';
@@ -20,17 +21,6 @@ export { MqttInputSchema, type MqttInputConfig } from './config.js';
 
 export function createMqttInput(config: MqttInputConfig, ctx: InputContext): Input {
   return new MqttInput(resolveMqttConfig(config), ctx);
-}
-
-/** The broker URL without credentials, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@');
-  }
 }
 
 class MqttInput implements Input {
