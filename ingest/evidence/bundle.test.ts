@@ -40,8 +40,8 @@ describe('lot evidence bundles', () => {
   const post = (url: string, payload: unknown) => api.app.inject({ method: 'POST', url: `/api/v1${url}`, payload: payload as string });
   const postBatch = (readings: ReturnType<typeof testReading>[]) =>
     api.app.inject({ method: 'POST', url: '/api/v1/batches', headers: { 'content-type': 'application/json' }, payload: envelopeBytes(gw.next(readings, { createdAt: clock })) });
-  const bundleOf = async (lot: string) => {
-    const res = await api.app.inject({ method: 'GET', url: `/api/v1/lots/${encodeURIComponent(lot)}/evidence` });
+  const bundleOf = async (lot: string, query = '') => {
+    const res = await api.app.inject({ method: 'GET', url: `/api/v1/lots/${encodeURIComponent(lot)}/evidence${query}` });
     expect(res.statusCode).toBe(200);
     return res.json() as EvidenceBundle;
   };
@@ -93,6 +93,30 @@ describe('lot evidence bundles', () => {
     expect(offline.find((c) => c.name === 'head signature')!.detail).toMatch(/the key the bundle states/);
     // Another head key: every head signature fails.
     expect(failed(await verifyBundle(bundle, { headPublicKey: keyPairFromSeed('99'.repeat(32)).publicKeyHex, chain }))).toEqual(['head signature']);
+  });
+
+  it('serves the newest anchored leaf by default, so a lot that changes every epoch still verifies; leaf=latest waits for its anchor', async () => {
+    const { chain } = await anchoredSalad();
+    // The salad gets a reading and a new event: epoch 2 holds a newer leaf, not anchored yet.
+    await postBatch([testReading({ location: DC, ts: AT_DC + 600_000 })]);
+    const later = { ...commingledChain().find((r) => r.cte === 'shipping' && r.traceabilityLotCode === SALAD)!, eventId: 'salad-ship-again', shipDate: '2025-06-04', eventTime: '2025-06-04T11:00:00-07:00', quantity: 1 };
+    expect((await post('/events', later)).statusCode).toBe(201);
+    clock += 1000;
+    const second = (await builder.closeEpoch(clock))!;
+    await api.store.enqueueAnchorHead({ epoch: 2, headHash: `0x${second.headHash}`, leafCount: 1 }, clock);
+    const latest = await bundleOf(SALAD, '?leaf=latest');
+    expect(latest.leaf.epoch).toBe(2);
+    expect(failed(await verifyBundle(latest, { chain }))).toEqual(['anchor', 'on-chain head']);
+    const anchored = await bundleOf(SALAD);
+    expect(anchored.leaf.epoch).toBe(1);
+    expect(anchored.events.map((e) => e.eventId)).not.toContain('salad-ship-again'); // recorded after the leaf
+    expect(failed(await verifyBundle(anchored, { headPublicKey: headKey.publicKeyHex, chain }))).toEqual([]);
+    // Once epoch 2 is anchored, the default moves on to it.
+    await anchor(2, 1);
+    const moved = await bundleOf(SALAD);
+    expect(moved.leaf.epoch).toBe(2);
+    expect(moved.events.map((e) => e.eventId)).toContain('salad-ship-again');
+    expect(failed(await verifyBundle(moved, { headPublicKey: headKey.publicKeyHex, chain: chainOf(new Map([[2, `0x${second.headHash}`]])) }))).toEqual([]);
   });
 
   it('still verifies after personal data is erased on request: contacts are outside every digest', async () => {

@@ -9,9 +9,10 @@
 import { headHash } from '../../protocol/epoch-head.js';
 import { EVIDENCE_BUNDLE_VERSION, type BundleAnchor, type BundleBatchChain, type BundleGateway, type EvidenceBundle } from '../../protocol/evidence.js';
 import type { DigestibleEvent } from '../../protocol/lot-digest.js';
-import { lotHeaderBytes } from '../../protocol/lot-digest.js';
+import { eventDigest, lotHeaderBytes } from '../../protocol/lot-digest.js';
 import { inclusionProof } from '../../protocol/merkle.js';
 import type { AnchorRecord } from '../store/anchor-types.js';
+import type { EpochLeaf } from '../store/epoch-types.js';
 import type { Store } from '../store/types.js';
 
 export type EvidenceStore = Pick<
@@ -24,11 +25,31 @@ export interface BundleOptions {
   /** The ingest's head public key, hex. */
   headPublicKey: string;
   now: number;
+  /** Default latest. */
+  leaf?: BundleLeafChoice;
 }
 
-/** The lot's bundle for its latest leaf; undefined when the lot has no leaf yet. */
-export async function buildEvidenceBundle(lot: string, { store, headPublicKey, now }: BundleOptions): Promise<EvidenceBundle | undefined> {
-  const [leaf] = await store.lotLeaves(lot, 1);
+/** Leaves looked at, newest first, for one that an anchor covers. */
+const ANCHORED_LEAF_SEARCH = 24;
+
+/**
+ * Which leaf a bundle is for: `latest`, the lot's newest leaf (maybe not anchored yet: its
+ * verification then reports the anchor as pending); `anchored` (the default of the route), the
+ * newest leaf that an included or final anchor covers, else the newest leaf.
+ */
+export type BundleLeafChoice = 'latest' | 'anchored';
+
+async function chooseLeaf(store: EvidenceStore, lot: string, choice: BundleLeafChoice): Promise<EpochLeaf | undefined> {
+  const leaves = await store.lotLeaves(lot, choice === 'latest' ? 1 : ANCHORED_LEAF_SEARCH);
+  if (choice === 'anchored') {
+    for (const leaf of leaves) if ((await store.firstAnchors(leaf.epoch)).length > 0) return leaf;
+  }
+  return leaves[0];
+}
+
+/** The lot's bundle for the chosen leaf; undefined when the lot has no leaf yet. */
+export async function buildEvidenceBundle(lot: string, { store, headPublicKey, now, leaf: choice = 'latest' }: BundleOptions): Promise<EvidenceBundle | undefined> {
+  const leaf = await chooseLeaf(store, lot, choice);
   if (!leaf) return undefined;
   const [events, custody, gatewayRanges, epochLeaves] = await Promise.all([
     store.lotEvents(lot),
@@ -37,6 +58,7 @@ export async function buildEvidenceBundle(lot: string, { store, headPublicKey, n
     store.epochLeaves(leaf.epoch),
   ]);
   const firstSeqOf = new Map(gatewayRanges.map((g) => [g.gateway, g.firstSeq]));
+  const covered = new Set(leaf.header.events);
 
   // One range read per chain (not one read per batch: a week of one-a-minute batches is 10,080),
   // and the chains and gateway keys of all the header's gateways read at once.
@@ -54,10 +76,11 @@ export async function buildEvidenceBundle(lot: string, { store, headPublicKey, n
     v: EVIDENCE_BUNDLE_VERSION,
     lot,
     leaf: { epoch: leaf.epoch, index: leaf.index, header: leaf.header },
+    // The events the leaf digests: an older leaf does not cover events recorded after it.
     events: events.map(({ event }) => {
       const { contacts: _contacts, ...rest } = event as unknown as DigestibleEvent & Record<string, unknown>;
       return rest as unknown as DigestibleEvent;
-    }),
+    }).filter((e) => covered.has(eventDigest(e))),
     custody: custody.map((c) => ({ location: c.location, fromTs: c.fromTs, ...(c.toTs === undefined ? {} : { toTs: c.toTs }) })),
     batches,
     gateways,

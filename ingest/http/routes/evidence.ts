@@ -17,11 +17,17 @@ export async function evidenceRoutes(app: FastifyInstance, { services }: RouteOp
   const { store } = services;
   const now = services.now ?? Date.now;
 
-  app.get<{ Params: { id: string } }>('/lots/:id/evidence', {
+  app.get<{ Params: { id: string }; Querystring: { leaf: 'anchored' | 'latest' } }>('/lots/:id/evidence', {
     schema: {
       tags: ['lots'],
       summary: "A lot's evidence bundle: events, signed batches of its custody, gateway keys, inclusion proof, signed heads, anchors",
       params: Type.Object({ id: Type.String() }),
+      querystring: Type.Object({
+        leaf: Type.Union([Type.Literal('anchored'), Type.Literal('latest')], {
+          default: 'anchored',
+          description: 'anchored: the newest leaf an anchor on a chain covers (else the newest); latest: the newest leaf, which may still wait for its anchor',
+        }),
+      }, { additionalProperties: false }),
       response: { 200: Bundle, ...errorResponses(404) },
     },
   }, async (request) => {
@@ -29,7 +35,7 @@ export async function evidenceRoutes(app: FastifyInstance, { services }: RouteOp
     const evidence = services.evidence;
     if (!evidence) throw new FreshTrailError('FT_ERR_NOT_FOUND', 'this ingest does not close epochs (anchoring.enabled is false), so it has no evidence bundles');
     if (!(await store.getLot(id))) throw new FreshTrailError('FT_ERR_NOT_FOUND', `no lot "${id}"`);
-    const bundle = await buildEvidenceBundle(id, { store, headPublicKey: evidence.headPublicKey, now: now() });
+    const bundle = await buildEvidenceBundle(id, { store, headPublicKey: evidence.headPublicKey, now: now(), leaf: request.query.leaf });
     if (!bundle) {
       throw new FreshTrailError('FT_ERR_NOT_FOUND', `lot "${id}" has no evidence leaf yet: epochs close every ${evidence.epochMinutes} minutes (anchoring.epochMinutes) once the lot has events or readings`);
     }
