@@ -101,7 +101,8 @@ export class MqttForwarder implements Forwarder {
       this.problem = problem;
     });
     this.client.on('close', () => {
-      if (this.wasConnected) this.options.logger.warn({ url }, 'forwarder offline; batches stay in the outbox');
+      // Our own stop() closes the connection too: that is no outage to warn about.
+      if (this.wasConnected && !this.stopped) this.options.logger.warn({ url }, 'forwarder offline; batches stay in the outbox');
       this.wasConnected = false;
       this.scheduleReconnect();
     });
