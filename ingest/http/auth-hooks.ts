@@ -14,6 +14,7 @@ import { FreshTrailError } from '../../common/errors.js';
 import { AuthenticationError, type Authenticator } from '../auth/authenticator.js';
 import { assertMayReadLot, assertMayUseLocation, mayReadEvent } from '../auth/party-scope.js';
 import type { Principal } from '../auth/principal.js';
+import { AuditWriter } from '../auth/audit-writer.js';
 import { SCOPES } from '../auth/scopes.js';
 import type { IngestMetrics } from '../metrics.js';
 import { GatewayRateLimiter } from '../rate-limit.js';
@@ -45,6 +46,7 @@ export const ANONYMOUS_ADMIN: Principal = { actor: 'anonymous', role: 'admin', s
 
 export function installAuthHooks(app: FastifyInstance, options: AuthHookOptions): void {
   const { authenticator, store, metrics } = options;
+  const audit = new AuditWriter(store);
   app.decorateRequest('principal', undefined);
   app.decorateRequest('auditNote', undefined);
 
@@ -130,7 +132,7 @@ export function installAuthHooks(app: FastifyInstance, options: AuthHookOptions)
     const params = request.params as Record<string, unknown> | undefined;
     const resource = request.auditNote?.resource ?? (params && Object.keys(params).length > 0 ? Object.values(params).map(String).join('/') : request.url.split('?')[1] ?? '');
     const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : undefined;
-    await store.appendAudit([{
+    await audit.append({
       at: options.now(),
       actor: principal?.actor ?? 'unauthenticated',
       ...(principal ? { role: principal.role } : {}),
@@ -140,7 +142,7 @@ export function installAuthHooks(app: FastifyInstance, options: AuthHookOptions)
       outcome: String(reply.statusCode),
       ip: request.ip,
       ...(query !== undefined || request.auditNote?.detail ? { detail: { ...(query !== undefined ? { query } : {}), ...request.auditNote?.detail } } : {}),
-    }]);
+    });
     metrics.auditEntries.inc({ action: access.audit });
     return payload;
   });
