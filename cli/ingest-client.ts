@@ -12,8 +12,13 @@ export function ingestBaseUrl(url: string | undefined): string {
  * neither is set (an ingest with auth.enabled false).
  */
 export function authorizationHeader(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const key = env.FRESHTRAIL_API_KEY ?? (env.FRESHTRAIL_API_KEY_FILE ? readFileSync(env.FRESHTRAIL_API_KEY_FILE, 'utf8').trim() : undefined);
-  return key ? { authorization: `Bearer ${key}` } : {};
+  if (env.FRESHTRAIL_API_KEY) return { authorization: `Bearer ${env.FRESHTRAIL_API_KEY}` };
+  return env.FRESHTRAIL_API_KEY_FILE ? keyFileHeader(env.FRESHTRAIL_API_KEY_FILE) : {};
+}
+
+/** The Authorization header of the API key in a file (one line, as the ingest writes <dataDir>/admin.key). */
+export function keyFileHeader(path: string): { authorization: string } {
+  return { authorization: `Bearer ${readFileSync(path, 'utf8').trim()}` };
 }
 
 /** Sends one request and returns the JSON body; a non-2xx answer throws with the ingest's code and message. */

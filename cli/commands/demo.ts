@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../common/log.js';
 import { FreshTrailError } from '../../common/errors.js';
 import { intOption, parseCommandArgs, print } from '../args.js';
+import { keyFileHeader } from '../ingest-client.js';
 import { untilSignal } from '../lifecycle.js';
 import { DEMO_EPOCH_SECONDS, startDemo, type DemoSummary, type RunningDemo } from '../demo/run.js';
 import { COLD_ROOM, DEMO_LOTS } from '../demo/site.js';
@@ -46,7 +46,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   // The ingest wrote its first admin API key there (docs/security.md); the key itself is never printed.
   const keyFile = demo.ingest.adminKeyFile ?? join(dataDir, 'ingest', 'admin.key');
-  const adminKey = readFileSync(keyFile, 'utf8').trim();
+  const adminAuth = keyFileHeader(keyFile);
   const auth = `-H "Authorization: Bearer $FRESHTRAIL_API_KEY"`;
   print(`FreshTrail demo running. API ${api}/api/v1 · OpenAPI ${api}/docs · metrics ${api}/metrics`);
   print(`admin API key in ${keyFile}:  export FRESHTRAIL_API_KEY=$(cat ${keyFile})`);
@@ -59,7 +59,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
   const started = Date.now();
   const statusTimer = setInterval(() => {
-    void fetchStats(api, adminKey).then((s) => {
+    void fetchStats(api, adminAuth).then((s) => {
       const rejected = Object.values(s.rejectedByCode).reduce((a, b) => a + b, 0);
       const pending = demo.agents.reduce((sum, a) => sum + a.counters().pendingBatches, 0);
       print(`[${Math.round((Date.now() - started) / 1000)} s] gateways ${s.gateways} · readings verified ${s.readingsVerified} · rejected ${rejected} · quarantined ${s.quarantined} · batches in outboxes ${pending}`);
@@ -84,7 +84,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function fetchStats(api: string, key: string): Promise<Stats> {
-  const res = await fetch(`${api}/api/v1/stats`, { headers: { authorization: `Bearer ${key}` } });
+async function fetchStats(api: string, auth: { authorization: string }): Promise<Stats> {
+  const res = await fetch(`${api}/api/v1/stats`, { headers: auth });
   return (await res.json()) as Stats;
 }

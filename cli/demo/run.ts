@@ -3,7 +3,6 @@
  * sensors, the simulator and the two edge agents, with their keys made and enrolled. Used by
  * `freshtrail demo` and by the end-to-end test.
  */
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../common/log.js';
@@ -16,6 +15,7 @@ import { startSimulator, type SimulatorHandle } from '../../firmware-sim/simulat
 import { defaultIngestConfig } from '../../ingest/config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../ingest/mqtt/embedded-broker.js';
 import { startIngest, type IngestHandle } from '../../ingest/service.js';
+import { keyFileHeader } from '../ingest-client.js';
 import { startDemoChain, type DemoChain } from './chain.js';
 import { DEMO_LOTS, demoLotEvents, siteEdgeConfigs, siteSimulatorConfig, type SiteOptions } from './site.js';
 
@@ -156,7 +156,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 
 /** The operator's headers: the ingest's first admin API key (docs/security.md). */
 function operatorHeaders(ingest: IngestHandle): Record<string, string> {
-  return { 'content-type': 'application/json', authorization: `Bearer ${readFileSync(ingest.adminKeyFile!, 'utf8').trim()}` };
+  return { 'content-type': 'application/json', ...keyFileHeader(ingest.adminKeyFile!) };
 }
 
 async function postEvents(ingest: IngestHandle, records: unknown[]): Promise<void> {
