@@ -25,6 +25,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth hooks for every route that needs credentials. */
     principal?: Principal;
+    /** The route's entry of the access table, looked up once per request (onRequest). */
+    access?: RouteAccess;
     /** What a route adds to its audit entry (e.g. the id it created). */
     auditNote?: { resource?: string; detail?: Record<string, unknown> };
   }
@@ -49,6 +51,7 @@ export function installAuthHooks(app: FastifyInstance, options: AuthHookOptions)
   const audit = new AuditWriter(store);
   app.decorateRequest('principal', undefined);
   app.decorateRequest('auditNote', undefined);
+  app.decorateRequest('access', undefined);
 
   const refuse = (reason: string, err: FreshTrailError): never => {
     metrics.authFailures.inc({ reason });
@@ -77,7 +80,7 @@ export function installAuthHooks(app: FastifyInstance, options: AuthHookOptions)
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.routeOptions.url;
     if (url === undefined || isOpenDocumentation(url)) return; // 404s and the OpenAPI UI
-    const access = accessOf(request);
+    const access = (request.access = accessOf(request));
     if (!access) refuse('unlisted_route', new FreshTrailError('FT_ERR_FORBIDDEN', `${request.method} ${url} is not in the access table (ingest/http/access.ts)`));
     if (access!.scope === 'public' || (url === '/metrics' && options.publicMetrics)) return;
     if (!authenticator) {
@@ -104,7 +107,7 @@ export function installAuthHooks(app: FastifyInstance, options: AuthHookOptions)
   });
 
   app.addHook('preHandler', async (request: FastifyRequest) => {
-    const access = accessOf(request);
+    const access = request.access;
     const principal = request.principal;
     if (!access?.party || !principal || principal.locations === undefined) return;
     try {
@@ -126,7 +129,7 @@ export function installAuthHooks(app: FastifyInstance, options: AuthHookOptions)
   });
 
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    const access = accessOf(request);
+    const access = request.access;
     if (!access?.audit) return payload;
     const principal = request.principal;
     const params = request.params as Record<string, unknown> | undefined;
