@@ -17,7 +17,7 @@ import type { Store } from '../store/types.js';
 
 export type EvidenceStore = Pick<
   Store,
-  'lotLeaves' | 'lotEvents' | 'lotCustody' | 'lotGatewayBatches' | 'batchRange' | 'getGateway' | 'epochLeaves' | 'epochHead' | 'firstAnchors' | 'anchorTarget'
+  'lotLeaves' | 'lotEvents' | 'lotCustody' | 'lotGatewayBatches' | 'batchRange' | 'getGateway' | 'epochLeaves' | 'epochHead' | 'firstAnchors' | 'listAnchors' | 'anchorTarget'
 >;
 
 export interface BundleOptions {
@@ -32,6 +32,13 @@ export interface BundleOptions {
 /** Leaves looked at, newest first, for one that an anchor covers. */
 const ANCHORED_LEAF_SEARCH = 24;
 
+/** The newest epoch with an included or final anchor on any target (it and every head before it are covered: heads chain by prev). */
+async function newestAnchoredEpoch(store: EvidenceStore): Promise<number | undefined> {
+  const newest = await Promise.all((['included', 'final'] as const).map((status) => store.listAnchors({ status, limit: 1 })));
+  const epochs = newest.flat().map((a) => a.epoch);
+  return epochs.length === 0 ? undefined : Math.max(...epochs);
+}
+
 /**
  * Which leaf a bundle is for: `latest`, the lot's newest leaf (maybe not anchored yet: its
  * verification then reports the anchor as pending); `anchored` (the default of the route), the
@@ -41,10 +48,8 @@ export type BundleLeafChoice = 'latest' | 'anchored';
 
 async function chooseLeaf(store: EvidenceStore, lot: string, choice: BundleLeafChoice): Promise<EpochLeaf | undefined> {
   const leaves = await store.lotLeaves(lot, choice === 'latest' ? 1 : ANCHORED_LEAF_SEARCH);
-  if (choice === 'anchored') {
-    for (const leaf of leaves) if ((await store.firstAnchors(leaf.epoch)).length > 0) return leaf;
-  }
-  return leaves[0];
+  const anchored = choice === 'anchored' ? await newestAnchoredEpoch(store) : undefined;
+  return (anchored === undefined ? undefined : leaves.find((leaf) => leaf.epoch <= anchored)) ?? leaves[0];
 }
 
 /** The lot's bundle for the chosen leaf; undefined when the lot has no leaf yet. */
