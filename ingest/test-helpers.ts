@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { encodeEnvelope, GENESIS_PREV, sealBatch, type Batch, type SealedBatch } from '../protocol/batch.js';
 import { generateKeyPair, keyPairFromSeed, type GatewayKeyPair } from '../protocol/keys.js';
 import { round2, type Reading } from '../protocol/reading.js';
+import type { AlertInput } from './store/integrity-types.js';
 
 /** A fixed instant (2026-01-15T08:00:00Z) so test readings do not depend on the clock. */
 export const T0 = Date.UTC(2026, 0, 15, 8, 0, 0);
@@ -77,3 +78,14 @@ export function tempDir(prefix = 'freshtrail-ingest-'): { dir: string; cleanup: 
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** A temperature excursion alert of truck-7 at T0, as the alert rules raise it: the delivery tests' fixture. */
+export const excursionAlert = (over: Partial<AlertInput> = {}): AlertInput => ({
+  kind: 'temperature_excursion',
+  severity: 'warning',
+  subject: 'truck-7',
+  dedupeKey: 'rule:reefer-high:truck-7',
+  message: 'truck-7: temperature above 8 °C for 15 min or more',
+  at: T0,
+  ...over,
+});

@@ -12,8 +12,7 @@ import { silentLogger } from '../../common/log.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../bench/webhook-receiver.js';
 import { startEmbeddedBroker } from '../mqtt/embedded-broker.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
-import type { AlertInput } from '../store/integrity-types.js';
-import { T0, tempDir } from '../test-helpers.js';
+import { excursionAlert, T0, tempDir } from '../test-helpers.js';
 import { mqttChannel, webhookChannel, type DeliveryChannel, type EventFilter } from './channels.js';
 import { AlertDeliveryJob, backoffMs, type RetryPolicy } from './delivery-job.js';
 import { DeliveryMetrics } from './delivery-metrics.js';
@@ -22,15 +21,7 @@ import { scrapedValue } from '../../test/support/metrics.js';
 const SECRET = 'test-secret-0123456789abcdef';
 const FAST: RetryPolicy = { maxAttempts: 4, initialBackoffMs: 20, maxBackoffMs: 100 };
 
-const alert = (over: Partial<AlertInput> = {}): AlertInput => ({
-  kind: 'temperature_excursion',
-  severity: 'warning',
-  subject: 'truck-7',
-  dedupeKey: 'rule:reefer-high:truck-7',
-  message: 'truck-7: temperature above 8 °C for 15 min or more',
-  at: T0,
-  ...over,
-});
+const alert = excursionAlert;
 
 describe('AlertDeliveryJob', () => {
   let tmp: ReturnType<typeof tempDir>;

@@ -12,8 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.js';
 import { skipWithoutService } from '../../test/support/tools.js';
 import { openSqliteStore } from '../store/sqlite.js';
-import type { AlertInput } from '../store/integrity-types.js';
-import { T0, tempDir } from '../test-helpers.js';
+import { excursionAlert, tempDir } from '../test-helpers.js';
 import { mqttChannel } from './channels.js';
 import { AlertDeliveryJob } from './delivery-job.js';
 import { DeliveryMetrics } from './delivery-metrics.js';
@@ -21,15 +20,7 @@ import { DeliveryMetrics } from './delivery-metrics.js';
 const URL = 'mqtt://127.0.0.1:1883';
 const skip = await skipWithoutService('Mosquitto', '127.0.0.1', 1883);
 
-const alert = (over: Partial<AlertInput> = {}): AlertInput => ({
-  kind: 'temperature_excursion',
-  severity: 'warning',
-  subject: 'truck-7',
-  dedupeKey: 'rule:reefer-high:truck-7',
-  message: 'truck-7: temperature above 8 °C for 15 min or more',
-  at: T0,
-  ...over,
-});
+const alert = excursionAlert;
 
 describe.skipIf(skip)('MQTT alert channel with Mosquitto', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
