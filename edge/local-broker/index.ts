@@ -5,9 +5,9 @@
  * State (retained messages, sessions) is in memory and does not survive a restart.
  */
 import { listen, listenError, urlHost } from '../../common/net.js';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { Aedes, type AuthenticateError } from 'aedes';
-import { FreshTrailError, errorMessage } from '../../common/errors.js';
+import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { credentialChecker, publishRefusal } from './auth.js';
 import { LOCAL_BROKER_CONFIG_KEY, MQTT_MAX_REMAINING_LENGTH, resolveLocalBrokerConfig, type LocalBrokerConfig } from './config.js';

@@ -8,9 +8,9 @@
  * every request takes a fresh status from the injected provider.
  */
 import { listen, listenError } from '../../common/net.js';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { FreshTrailError, errorMessage } from '../../common/errors.js';
+import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { EdgeStatus } from '../status-types.js';
 import { statusBaseUrl, type StatusConfig } from './config.js';

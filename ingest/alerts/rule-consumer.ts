@@ -19,7 +19,7 @@ import type { BatchConsumer } from '../consumers/consumer.js';
 import { readingsByLocation } from '../consumers/readings-by-location.js';
 import { locationMatches } from './location-pattern.js';
 import type { AlertInput } from '../store/integrity-types.js';
-import type { CommittedBatch, CustodyInterval, Store, StoredReading, HeldCustody } from '../store/types.js';
+import type { CommittedBatch, Store, StoredReading, HeldCustody } from '../store/types.js';
 
 export const ALERT_RULES_CONSUMER = 'alert-rules';
 const MINUTE = 60_000;

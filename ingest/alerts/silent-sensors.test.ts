@@ -18,7 +18,6 @@ import { SensorActivityConsumer } from './sensor-activity.js';
 import { SilentSensorMonitor, type SilentSensorMonitorOptions } from './silent-sensors.js';
 
 const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
 
 describe('silent sensors', () => {
   let tmp: ReturnType<typeof tempDir>;

@@ -10,9 +10,8 @@
  */
 import { Transaction, type TransactionReceipt } from 'ethers';
 import { errorMessage } from '../../common/errors.js';
-import type { Logger } from '../../common/log.js';
 import { periodicJob, type SingletonJob } from '../leader/singleton-jobs.js';
-import type { AnchorBroadcast, AnchorRecord, AnchorStore } from '../store/anchor-types.js';
+import type { AnchorBroadcast, AnchorRecord } from '../store/anchor-types.js';
 import { AnchorMetrics } from './anchor-metrics.js';
 import { AnchorContract, anchorInterface, anchorRevertOf } from './contract.js';
 import type { AnchorJobOptions, AnchorRound, AnchorTargetOptions } from './anchor-target.js';

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { IngestPipeline } from '../pipeline.js';
 import type { SqliteStore } from '../store/sqlite.js';
 import { T0, TestGateway, envelopeBytes, tamperedEnvelope, testReadings } from '../test-helpers.js';
 import { openTestApi, type TestApi } from './test-api.js';
@@ -9,14 +8,13 @@ import { parseTimeParam } from './routes/readings.js';
 describe('HTTP API', () => {
   let api: TestApi;
   let store: SqliteStore;
-  let pipeline: IngestPipeline;
   let app: FastifyInstance;
   let transportsUp: boolean;
 
   beforeEach(async () => {
     transportsUp = true;
     api = await openTestApi({ services: { version: '9.9.9-test', startedAt: Date.now() - 5_000, transportsReady: () => transportsUp } });
-    ({ store, pipeline, app } = api);
+    ({ store, app } = api);
   });
   afterEach(() => api.close());
 

@@ -6,7 +6,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyFingerprint, signJoin } from '../../protocol/join.js';
-import type { IngestMetrics } from '../metrics.js';
 import type { SqliteStore } from '../store/sqlite.js';
 import { T0, TestGateway, envelopeBytes, testReadings } from '../test-helpers.js';
 import { openTestApi, type TestApi } from './test-api.js';
@@ -16,14 +15,13 @@ const MINUTE = 60_000;
 describe('HTTP API: gateway identity', () => {
   let api: TestApi;
   let store: SqliteStore;
-  let metrics: IngestMetrics;
   let app: FastifyInstance;
   let clock: number;
 
   beforeEach(async () => {
     clock = T0 + 60 * MINUTE;
     api = await openTestApi({ limits: { gatewayRate: { readingsPerSecond: 10, burstReadings: 20 } }, now: () => clock, services: { startedAt: T0 } });
-    ({ store, metrics, app } = api);
+    ({ store, app } = api);
   });
   afterEach(() => api.close());
 

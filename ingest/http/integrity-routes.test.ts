@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IngestPipeline } from '../pipeline.js';
-import type { SqliteStore } from '../store/sqlite.js';
 import { TestGateway, envelopeBytes, tamperedEnvelope } from '../test-helpers.js';
 import { openTestApi, type TestApi } from './test-api.js';
 
@@ -14,14 +13,13 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('HTTP API: integrity and alerts', () => {
   let api: TestApi;
-  let store: SqliteStore;
   let pipeline: IngestPipeline;
   let app: FastifyInstance;
   let gw: TestGateway;
 
   beforeEach(async () => {
     api = await openTestApi();
-    ({ store, pipeline, app } = api);
+    ({ pipeline, app } = api);
     gw = new TestGateway('gw-1');
     await pipeline.enroll({ id: gw.id, publicKey: gw.publicKey });
   });

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { RawObservation } from '../normalize.js';
 import type { OfferResult, ReadingSink } from '../reading-sink.js';
 import type { SensorMap } from '../sensor-map.js';
-import type { EmitReading, InputContext, ReadingMeta } from '../types.js';
+import type { EmitReading, InputContext } from '../types.js';
 import type { DuplicateCheck } from './config.js';
 import type { Deduplicator } from './dedupe.js';
 import type { MqttFormat } from './formats/index.js';
