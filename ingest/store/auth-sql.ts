@@ -16,8 +16,11 @@ export const PARTY_SQL = 'SELECT * FROM parties WHERE id = ?';
 export const LIST_PARTIES_SQL = 'SELECT * FROM parties ORDER BY id';
 
 export const LAST_AUDIT_SQL = 'SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1';
+const AUDIT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 export const INSERT_AUDIT_SQL = `INSERT INTO audit_log (id, at, actor, role, party, action, resource, outcome, ip, detail, prev_hash, hash)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  VALUES ${AUDIT_ROW}`;
+/** `n` entries in one statement (params: auditParams of each, in order). */
+export const insertAuditRowsSql = (n: number): string => `${INSERT_AUDIT_SQL}${`, ${AUDIT_ROW}`.repeat(n - 1)}`;
 
 export function apiKeyParams(k: NewApiKey): Array<string | number | null> {
   return [k.id, k.label, k.role, k.party ?? null, JSON.stringify(k.scopes), k.secretHash, k.createdAt, k.createdBy, k.expiresAt ?? null];

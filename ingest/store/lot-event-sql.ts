@@ -25,6 +25,13 @@ export type Query = [sql: string, params: unknown[]];
  * PostgreSQL store with awaits, so the sequence itself is written once.
  */
 export type Steps<T> = Generator<Query, T, Row[]>;
+/**
+ * Reads in rounds: the generator yields the statements of a round, none of which depends on
+ * another, and is resumed with the rows of each, in order. The PostgreSQL store runs a round's
+ * statements at once on several pooled connections (one round trip of latency per round
+ * instead of one per statement), the SQLite store one after the other.
+ */
+export type ReadRounds<T> = Generator<Query[], T, Row[][]>;
 
 export const EVENT_COLUMNS = 'event_id, body, contacts, recorded_at';
 export const GET_EVENT_SQL = `SELECT ${EVENT_COLUMNS} FROM lot_events WHERE event_id = ?`;

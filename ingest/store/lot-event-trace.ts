@@ -1,11 +1,11 @@
 /**
  * Trace of a lot (lot-event-types.ts `trace`), shared by the SQLite and PostgreSQL stores: the
- * SQL, the row mappers, and {@link traceSteps}, the whole read sequence as a generator each
- * backend drives with its own connection (lot-event-sql.ts {@link Steps}). The harvest link
+ * SQL, the row mappers, and {@link traceRounds}, the whole read sequence as a generator of
+ * read rounds each backend drives (lot-event-sql.ts {@link ReadRounds}). The harvest link
  * rule ({@link harvestKeysOf}, {@link isHarvestOf}) is shared with the exports (export-sql.ts).
  */
 import type { InitialPackingEvent, LotEvent } from '../events/types.js';
-import { EVENT_COLUMNS, lotsOfSql, openCustodyOfSql, type Steps } from './lot-event-sql.js';
+import { EVENT_COLUMNS, lotsOfSql, openCustodyOfSql, type Query, type ReadRounds } from './lot-event-sql.js';
 import { type Dialect } from './sql-dialect.js';
 import type { LotHolder, LotOrigin, LotTrace, LotVisit, ShipmentEdge, TraceDirection, TraceLimits, TraceNode, TransformationEdge } from './lot-event-types.js';
 import type { Row } from './sqlite-rows.js';
@@ -37,7 +37,9 @@ SELECT l.tlc, e.event_id, e.cte, e.event_time, e.location, e.from_location, e.to
 FROM lot_event_lots l JOIN lot_events e ON e.event_id = l.event_id
 WHERE ${d.inSet('l.tlc')} AND l.role = 'subject' AND e.cte IN ('shipping', 'receiving')
 ORDER BY e.event_time, e.event_id, l.tlc`;
-export const eventsByIdSql = (d: Dialect): string => `SELECT event_id, cte, body FROM lot_events WHERE ${d.inSet('event_id')}`;
+/** The events that assigned some lots' TLCs (lots.assigned_by). */
+export const assigningEventsSql = (d: Dialect): string =>
+  `SELECT e.event_id, e.body FROM lots l JOIN lot_events e ON e.event_id = l.assigned_by WHERE ${d.inSet('l.id')}`;
 /** Harvesting and cooling records of some farms on some days (the lot_events_by_harvest index), in time order. */
 export const harvestRecordsSql = (d: Dialect): string => `
 SELECT ${EVENT_COLUMNS}, event_time, cte, harvest_farm, harvest_commodity, harvest_day FROM lot_events
@@ -105,9 +107,9 @@ export function walkResult(start: string, rows: readonly Row[], direction: Trace
 }
 
 /** Roots of a back trace: lots with no parent among the edges (a depth-cut lot is no root). */
-export function rootsOf(nodes: readonly TraceNode[], edges: readonly TransformationEdge[], maxDepth: number, truncated: boolean): TraceNode[] {
+export function rootIdsOf(depth: ReadonlyMap<string, number>, edges: readonly TransformationEdge[], maxDepth: number, truncated: boolean): Set<string> {
   const withParent = new Set(edges.map((e) => e.to));
-  return nodes.filter((n) => !withParent.has(n.tlc) && !(truncated && n.depth >= maxDepth));
+  return new Set([...depth].filter(([tlc, d]) => !withParent.has(tlc) && !(truncated && d >= maxDepth)).map(([tlc]) => tlc));
 }
 
 /** Farms and days to read harvest records of, from the initial packing events among `events`. */
@@ -151,28 +153,33 @@ export function originsOf(roots: readonly TraceNode[], assigning: ReadonlyMap<st
   });
 }
 
-/** One recursive query, then at most three batched reads (nodes, movements, holders or origins). */
-export function* traceSteps(d: Dialect, tlc: string, direction: TraceDirection, limits: TraceLimits): Steps<LotTrace | undefined> {
-  const walk = walkResult(tlc, yield [walkSql(direction), [tlc, limits.maxDepth, limits.maxEdges + 1]], direction, limits.maxDepth, limits.maxEdges);
+/**
+ * Three rounds at most: the recursive walk; then the nodes, the movements, and either the open
+ * custody of every lot (forward) or the events that assigned the roots' TLCs (back), at once;
+ * then, going back, the harvest records of those events' farms and days.
+ */
+export function* traceRounds(d: Dialect, tlc: string, direction: TraceDirection, limits: TraceLimits): ReadRounds<LotTrace | undefined> {
+  const [walkRows] = yield [[walkSql(direction), [tlc, limits.maxDepth, limits.maxEdges + 1]]];
+  const walk = walkResult(tlc, walkRows!, direction, limits.maxDepth, limits.maxEdges);
   const ids = d.setParam([...walk.depth.keys()]);
-  const nodes = (yield [lotsOfSql(d), [ids]]).map((r) => toTraceNode(r, walk.depth.get(String(r.id))!));
+  const rootIds = direction === 'back' ? rootIdsOf(walk.depth, walk.edges, limits.maxDepth, walk.truncated) : new Set<string>();
+  const last: Query = direction === 'forward' ? [openCustodyOfSql(d), [ids]] : [assigningEventsSql(d), [d.setParam([...rootIds])]];
+  const [lotRows, movementRows, lastRows] = yield [[lotsOfSql(d), [ids]], [movementsOfSql(d), [ids]], last];
+  const nodes = lotRows!.map((r) => toTraceNode(r, walk.depth.get(String(r.id))!));
   if (!nodes.some((n) => n.tlc === tlc)) return undefined;
   nodes.sort((a, b) => a.depth - b.depth || (a.tlc < b.tlc ? -1 : 1));
-  const moved = movements(yield [movementsOfSql(d), [ids]]);
+  const moved = movements(movementRows!);
   const result: LotTrace = {
     lot: tlc, direction, maxDepth: limits.maxDepth, truncated: walk.truncated, nodes,
     edges: [...walk.edges, ...moved.shipments], locations: moved.visits, holders: [], origins: [],
   };
   if (direction === 'forward') {
-    result.holders = (yield [openCustodyOfSql(d), [ids]]).map(toHolder);
+    result.holders = lastRows!.map(toHolder);
     return result;
   }
-  const roots = rootsOf(nodes, walk.edges, limits.maxDepth, walk.truncated);
-  const assigningIds = roots.flatMap((r) => (r.assignedBy === undefined ? [] : [r.assignedBy]));
-  const assigningRows = assigningIds.length === 0 ? [] : yield [eventsByIdSql(d), [d.setParam(assigningIds)]];
-  const assigning = new Map(assigningRows.map((r) => [String(r.event_id), JSON.parse(String(r.body)) as LotEvent]));
+  const assigning = new Map(lastRows!.map((r) => [String(r.event_id), JSON.parse(String(r.body)) as LotEvent]));
   const keys = harvestKeysOf([...assigning.values()]);
-  const harvests = keys.farms.length === 0 || keys.days.length === 0 ? [] : yield [harvestRecordsSql(d), [d.setParam(keys.farms), d.setParam(keys.days)]];
-  result.origins = originsOf(roots, assigning, harvests);
+  const [harvests] = keys.farms.length === 0 || keys.days.length === 0 ? [[]] : yield [[harvestRecordsSql(d), [d.setParam(keys.farms), d.setParam(keys.days)]]];
+  result.origins = originsOf(nodes.filter((n) => rootIds.has(n.tlc)), assigning, harvests!);
   return result;
 }

@@ -5,9 +5,9 @@
  * before it in the call.
  */
 import type { LotEvent } from '../events/types.js';
-import { ERASE_CONTACTS_SQL, EVENTS_OF_LOT_SQL, GET_EVENT_SQL, recordEventSteps, SQLITE_READING_SUMMARIES_SQL, toReadingSummary, toStoredEvent, type Steps,  } from './lot-event-sql.js';
+import { ERASE_CONTACTS_SQL, EVENTS_OF_LOT_SQL, GET_EVENT_SQL, recordEventSteps, SQLITE_READING_SUMMARIES_SQL, toReadingSummary, toStoredEvent, type ReadRounds, type Steps } from './lot-event-sql.js';
 import { SQLITE_DIALECT as D } from './sql-dialect.js';
-import { traceSteps } from './lot-event-trace.js';
+import { traceRounds } from './lot-event-trace.js';
 import type { LotTrace, ReadingSpan, ReadingSummary, RecordEventResult, StoredLotEvent, TraceDirection, TraceLimits } from './lot-event-types.js';
 import type { SqliteContext } from './sqlite-identity.js';
 import type { Row } from './sqlite-rows.js';
@@ -21,6 +21,13 @@ function drive<T>({ sql }: SqliteContext, steps: Steps<T>): T {
     step = steps.next(statement.reader ? (statement.all(...params) as Row[]) : (statement.run(...params), []));
   }
   return step.value;
+}
+
+/** Runs the reads of each round one after the other (one connection) and resumes `rounds` with their rows. */
+function driveRounds<T>({ sql }: SqliteContext, rounds: ReadRounds<T>): T {
+  let round = rounds.next([]);
+  while (!round.done) round = rounds.next(round.value.map(([text, params]) => sql(text).all(...params) as Row[]));
+  return round.value;
 }
 
 export function recordEvents(ctx: SqliteContext, events: readonly LotEvent[], recordedAt: number): RecordEventResult[] {
@@ -37,7 +44,7 @@ export const lotEvents = ({ sql }: SqliteContext, tlc: string): StoredLotEvent[]
 export const eraseEventContacts = ({ sql }: SqliteContext, eventId: string): boolean => sql(ERASE_CONTACTS_SQL).run(eventId).changes === 1;
 
 export const trace = (ctx: SqliteContext, tlc: string, direction: TraceDirection, limits: TraceLimits): LotTrace | undefined =>
-  drive(ctx, traceSteps(D, tlc, direction, limits));
+  driveRounds(ctx, traceRounds(D, tlc, direction, limits));
 
 export function readingSummaries({ sql }: SqliteContext, spans: readonly ReadingSpan[]): ReadingSummary[] {
   if (spans.length === 0) return [];

@@ -19,10 +19,7 @@ import {
 } from '../epoch-sql.js';
 import type { EpochLeaf, LotGatewayBatches, NewEpoch, SaveEpochResult, StoredEpochHead } from '../epoch-types.js';
 import type { Row } from '../sqlite-rows.js';
-import { inTransaction } from './transaction.js';
-
-/** unique_violation: another instance stored this epoch between our read and our insert. */
-const UNIQUE_VIOLATION = '23505';
+import { inTransaction, isUniqueViolation } from './transaction.js';
 
 export async function saveEpoch(pool: pg.Pool, e: NewEpoch, at: number): Promise<SaveEpochResult> {
   try {
@@ -35,7 +32,7 @@ export async function saveEpoch(pool: pg.Pool, e: NewEpoch, at: number): Promise
       return { status: 'saved' };
     });
   } catch (err) {
-    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    if (!isUniqueViolation(err)) throw err; // another instance stored this epoch between our read and our insert
     const latest = Number((await pool.query<Row>(LATEST_EPOCH_SQL)).rows[0]!.epoch);
     return { status: 'conflict', latestEpoch: latest };
   }

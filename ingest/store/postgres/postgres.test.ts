@@ -9,6 +9,7 @@ import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FreshTrailError } from '../../../common/errors.js';
+import { verifyAuditChain } from '../../auth/audit-chain.js';
 import type { SealedBatch } from '../../../protocol/batch.js';
 import { skipWithoutService } from '../../../test/support/tools.js';
 import { defaultIngestConfig } from '../../config.js';
@@ -230,6 +231,32 @@ describe.skipIf(skip)('PostgreSQL store', () => {
       const storedReadings = (await Promise.all(batches.map((s) => a.getBatchHeader(gw.id, s.batch.seq)))).reduce((n, h) => n + h!.readingCount, 0);
       expect(counts.readings).toBe(storedReadings);
       expect((await a.queryReadings({ gateway: gw.id, limit: 1000 })).length).toBe(storedReadings);
+    });
+  });
+
+  describe('audit log appended by two instances', () => {
+    const entry = (i: number) => ({ at: T0 + i, actor: `key:k${i % 3}`, action: 'lot.trace', resource: `LOT-${i}`, outcome: '200' });
+
+    it('keeps one unforked chain when each instance chains to a tail the other has moved', async () => {
+      await truncateStore(db.url);
+      const a = await openPostgresStore({ url: db.url, poolSize: 2 });
+      const b = await openPostgresStore({ url: db.url, poolSize: 2 });
+      try {
+        // Alternating: each append after the first finds its cached tail stale, loses on the
+        // primary key, and chains again under the lock.
+        for (let i = 0; i < 6; i++) await (i % 2 === 0 ? a : b).appendAudit([entry(i)]);
+        // Racing: both optimistic inserts aim at the same id.
+        await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).appendAudit([entry(10 + i), entry(20 + i)])));
+        // A lone writer after the race: one INSERT each, chained to its own last entry.
+        for (let i = 0; i < 3; i++) await a.appendAudit([entry(40 + i)]);
+        const all = await a.listAudit({ limit: 100 });
+        expect(all.map((e) => e.id)).toEqual(Array.from({ length: 29 }, (_, i) => i + 1));
+        expect(verifyAuditChain(all)).toEqual([]);
+        expect(all.slice(-3).map((e) => e.resource)).toEqual(['LOT-40', 'LOT-41', 'LOT-42']);
+      } finally {
+        await a.close();
+        await b.close();
+      }
     });
   });
 

@@ -148,6 +148,7 @@ function driverMessage(err: unknown): string {
 
 export class PostgresStore implements Store {
   private closed = false;
+  private readonly auditTail: auth.AuditTail = {};
   private readonly pending = new Set<Promise<unknown>>();
 
   /** `pool` must reach a database with the schema of the latest migration (openPostgresStore does both). */
@@ -647,7 +648,7 @@ export class PostgresStore implements Store {
   }
 
   async appendAudit(entries: readonly NewAuditEntry[]): Promise<AuditEntry[]> {
-    return this.run(() => auth.appendAudit(this.pool, entries));
+    return this.run(() => auth.appendAudit(this.pool, this.auditTail, entries));
   }
 
   async listAudit(query: AuditQuery): Promise<AuditEntry[]> {

@@ -20,3 +20,6 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     client.release(broken);
   }
 }
+
+/** unique_violation: a row another connection committed between our read and our insert. */
+export const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | undefined)?.code === '23505';
