@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FreshTrailError } from '../../common/errors.js';
-import { BERRIES, commingledChain, DC, FARM_A, FARM_B, ms, PACK_A, PACK_B, packRecord, PROCESSOR, receiveRecord, SALAD, shipRecord, SPINACH, STORE_1, STORE_2 } from '../events/chain-fixtures.js';
+import { at, BERRIES, commingledChain, DC, FARM_A, FARM_B, ms, PACK_A, PACK_B, packRecord, PROCESSOR, receiveRecord, SALAD, shipRecord, SPINACH, STORE_1, STORE_2 } from '../events/chain-fixtures.js';
 import { parseCteRecord } from '../events/cte.js';
+import { cooling, harvesting } from '../events/fixtures.js';
 import type { LotEvent } from '../events/types.js';
 import { T0, TestGateway, testReading } from '../test-helpers.js';
 import { storePerTest, type OpenedStore } from './store-contract.js';
@@ -124,6 +125,21 @@ export function describeLotEventContract(name: string, open: () => Promise<Opene
       expect(origins.get(SPINACH)!.harvestEvents).toHaveLength(1);
       expect(back!.edges.filter((e) => e.kind === 'shipment').map((e) => e.eventId)).toContain('ship-A');
       expect(await store.trace('nope', 'back', LIMITS)).toBeUndefined();
+    });
+
+    it('links an origin to the harvesting on its harvest day and the cooling on its cooling day, not to neighbours', async () => {
+      const day2 = { harvestDate: '2025-06-02', eventTime: at(2, '06:30') };
+      await store.recordEvents(parse([
+        { ...harvesting, eventId: 'hv-day1', farmLocation: FARM_A },
+        { ...harvesting, eventId: 'hv-day2', farmLocation: FARM_A, ...day2 }, // harvested a day later: another lot
+        { ...harvesting, eventId: 'hv-spinach', farmLocation: FARM_A, commodity: 'spinach', variety: 'Space' }, // same farm and day, other commodity
+        { ...cooling, eventId: 'cl-day1', farmLocation: FARM_A }, // cooled on the harvest day: not this lot's cooling
+        { ...cooling, eventId: 'cl-day2', farmLocation: FARM_A, coolingDate: '2025-06-02' },
+        { ...packRecord(BERRIES, { farm: FARM_A, packhouse: PACK_A, commodity: 'strawberry', description: 'Strawberries' }), eventTime: at(2, '14:00'), packingDate: '2025-06-02', coolingDate: '2025-06-02' },
+      ]), RECORDED);
+      const [origin] = (await store.trace(BERRIES, 'back', LIMITS))!.origins;
+      expect(origin).toMatchObject({ lot: BERRIES, via: 'initial_packing', farmLocation: FARM_A, harvestDate: '2025-06-01' });
+      expect(origin!.harvestEvents).toEqual(['hv-day1', 'cl-day2']);
     });
 
     it('traces a lot forward to every location its descendants went and their current holders', async () => {

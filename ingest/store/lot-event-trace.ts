@@ -37,6 +37,24 @@ SELECT l.tlc, e.event_id, e.cte, e.event_time, e.location, e.from_location, e.to
 FROM lot_event_lots l JOIN lot_events e ON e.event_id = l.event_id
 WHERE ${d.inSet('l.tlc')} AND l.role = 'subject' AND e.cte IN ('shipping', 'receiving')
 ORDER BY e.event_time, e.event_id, l.tlc`;
+/**
+ * The harvesting and cooling records that may belong to the initial packings that assigned
+ * some lots' TLCs: same farm, on the packing's harvest day or its cooling day (isHarvestOf then
+ * checks commodity and which day applies), in time order, by (farm, day) on the
+ * lot_events_by_harvest index. Read in the same round as the packings themselves.
+ */
+export const packingHarvestsSql = (d: Dialect): string => `
+WITH packings AS (
+  SELECT p.harvest_farm AS farm, p.harvest_day AS harvest_day, ${d.jsonText('p.body', ['kdes', 'coolingDate'])} AS cooling_day
+  FROM lots l JOIN lot_events p ON p.event_id = l.assigned_by AND p.cte = 'initial_packing'
+  WHERE ${d.inSet('l.id')} AND p.harvest_farm IS NOT NULL
+), days AS (
+  SELECT farm, harvest_day AS day FROM packings WHERE harvest_day IS NOT NULL
+  UNION SELECT farm, cooling_day FROM packings WHERE cooling_day IS NOT NULL
+)
+SELECT DISTINCT h.event_id, h.event_time, h.cte, h.harvest_farm, h.harvest_commodity, h.harvest_day
+FROM days JOIN lot_events h ON h.harvest_farm = days.farm AND h.harvest_day = days.day AND h.cte IN ('harvesting', 'cooling')
+ORDER BY h.event_time, h.event_id`;
 /** The events that assigned some lots' TLCs (lots.assigned_by). */
 export const assigningEventsSql = (d: Dialect): string =>
   `SELECT e.event_id, e.body FROM lots l JOIN lot_events e ON e.event_id = l.assigned_by WHERE ${d.inSet('l.id')}`;
@@ -154,32 +172,39 @@ export function originsOf(roots: readonly TraceNode[], assigning: ReadonlyMap<st
 }
 
 /**
- * Three rounds at most: the recursive walk; then the nodes, the movements, and either the open
- * custody of every lot (forward) or the events that assigned the roots' TLCs (back), at once;
- * then, going back, the harvest records of those events' farms and days.
+ * Two rounds: the recursive walk; then, at once, the nodes, the movements, and either the open
+ * custody of every lot (forward) or the events that assigned the roots' TLCs and the harvest
+ * records of those that are initial packings (back).
  */
 export function* traceRounds(d: Dialect, tlc: string, direction: TraceDirection, limits: TraceLimits): ReadRounds<LotTrace | undefined> {
   const [walkRows] = yield [[walkSql(direction), [tlc, limits.maxDepth, limits.maxEdges + 1]]];
   const walk = walkResult(tlc, walkRows!, direction, limits.maxDepth, limits.maxEdges);
   const ids = d.setParam([...walk.depth.keys()]);
-  const rootIds = direction === 'back' ? rootIdsOf(walk.depth, walk.edges, limits.maxDepth, walk.truncated) : new Set<string>();
-  const last: Query = direction === 'forward' ? [openCustodyOfSql(d), [ids]] : [assigningEventsSql(d), [d.setParam([...rootIds])]];
-  const [lotRows, movementRows, lastRows] = yield [[lotsOfSql(d), [ids]], [movementsOfSql(d), [ids]], last];
-  const nodes = lotRows!.map((r) => toTraceNode(r, walk.depth.get(String(r.id))!));
+  const common: Query[] = [[lotsOfSql(d), [ids]], [movementsOfSql(d), [ids]]];
+  if (direction === 'forward') {
+    const [lotRows, movementRows, custodyRows] = yield [...common, [openCustodyOfSql(d), [ids]]];
+    const result = traceOf(tlc, direction, limits, walk, lotRows!, movementRows!);
+    if (result) result.holders = custodyRows!.map(toHolder);
+    return result;
+  }
+  const rootIds = rootIdsOf(walk.depth, walk.edges, limits.maxDepth, walk.truncated);
+  const roots = d.setParam([...rootIds]);
+  const [lotRows, movementRows, assigningRows, harvestRows] = yield [...common, [assigningEventsSql(d), [roots]], [packingHarvestsSql(d), [roots]]];
+  const result = traceOf(tlc, direction, limits, walk, lotRows!, movementRows!);
+  if (!result) return undefined;
+  const assigning = new Map(assigningRows!.map((r) => [String(r.event_id), JSON.parse(String(r.body)) as LotEvent]));
+  result.origins = originsOf(result.nodes.filter((n) => rootIds.has(n.tlc)), assigning, harvestRows!);
+  return result;
+}
+
+/** The trace from the walk, its nodes and their movements; undefined if the traced lot does not exist. */
+function traceOf(tlc: string, direction: TraceDirection, limits: TraceLimits, walk: ReturnType<typeof walkResult>, lotRows: readonly Row[], movementRows: readonly Row[]): LotTrace | undefined {
+  const nodes = lotRows.map((r) => toTraceNode(r, walk.depth.get(String(r.id))!));
   if (!nodes.some((n) => n.tlc === tlc)) return undefined;
   nodes.sort((a, b) => a.depth - b.depth || (a.tlc < b.tlc ? -1 : 1));
-  const moved = movements(movementRows!);
-  const result: LotTrace = {
+  const moved = movements(movementRows);
+  return {
     lot: tlc, direction, maxDepth: limits.maxDepth, truncated: walk.truncated, nodes,
     edges: [...walk.edges, ...moved.shipments], locations: moved.visits, holders: [], origins: [],
   };
-  if (direction === 'forward') {
-    result.holders = lastRows!.map(toHolder);
-    return result;
-  }
-  const assigning = new Map(lastRows!.map((r) => [String(r.event_id), JSON.parse(String(r.body)) as LotEvent]));
-  const keys = harvestKeysOf([...assigning.values()]);
-  const [harvests] = keys.farms.length === 0 || keys.days.length === 0 ? [[]] : yield [[harvestRecordsSql(d), [d.setParam(keys.farms), d.setParam(keys.days)]]];
-  result.origins = originsOf(nodes.filter((n) => rootIds.has(n.tlc)), assigning, harvests!);
-  return result;
 }
