@@ -113,6 +113,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         alertPollIntervalMs: config.alerts.delivery.pollIntervalMs,
         shelfLifeModelPath: config.shelfLife.modelPath,
         ...(anchoring ? { evidence: { epochMinutes: config.anchoring.epochMinutes, headPublicKey: anchoring.headPublicKeyHex } } : {}),
+        anchorTargets: config.anchoring.enabled ? config.anchoring.targets : [],
         transportsReady: () => !closing && subscriber?.connected === true,
         auth: { ...(auth.authenticator ? { authenticator: auth.authenticator } : {}), publicMetrics: auth.publicMetrics, rateLimit: config.auth.rateLimit },
       },

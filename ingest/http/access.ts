@@ -55,11 +55,13 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /api/v1/events': { scope: 'lots:write' },
   'GET /api/v1/events/:eventId': { scope: 'lots:read', party: 'event' },
   'POST /api/v1/events/:eventId/erase-contacts': { scope: 'privacy:admin', audit: 'event.erase-contacts' },
+  'GET /api/v1/lots': { scope: 'lots:read' }, // filters its own results by party (lot-list.ts)
   'GET /api/v1/lots/:id': { scope: 'lots:read', party: 'lot', audit: 'lot.read' },
   'GET /api/v1/lots/:id/trace': { scope: 'lots:read', party: 'lot', audit: 'lot.trace' },
   'GET /api/v1/lots/:id/shelf-life': { scope: 'lots:read', party: 'lot', audit: 'lot.read' },
   'GET /api/v1/lots/:id/evidence': { scope: 'lots:read', party: 'lot', audit: 'lot.evidence' },
   'GET /api/v1/locations/:id/fefo': { scope: 'lots:read', party: 'location' },
+  'GET /api/v1/anchoring/targets': { scope: 'lots:read' },
   'GET /api/v1/exports/fsma204.csv': { scope: 'exports:read', party: 'tlcs', audit: 'export.fsma204' },
   'GET /api/v1/exports/epcis': { scope: 'exports:read', party: 'tlcs', audit: 'export.epcis' },
 
@@ -86,6 +88,18 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /api/v1/audit': { scope: 'audit:read', audit: 'audit.read' },
 
   'GET /metrics': { scope: 'metrics:read' },
+
+  // The dashboard's pages and assets (routes/dashboard.ts): static files, no data; the app asks
+  // the API above with the signed-in user's credentials.
+  'GET /': { scope: 'public' },
+  'GET /lots/*': { scope: 'public' },
+  'GET /trace/*': { scope: 'public' },
+  'GET /recalls': { scope: 'public' },
+  'GET /recalls/*': { scope: 'public' },
+  'GET /alerts': { scope: 'public' },
+  'GET /gateways': { scope: 'public' },
+  'GET /signin': { scope: 'public' },
+  'GET /assets/:name': { scope: 'public' },
 };
 
 export const routeKey = (method: string, url: string): string => `${method} ${url}`;
@@ -96,7 +110,10 @@ export function accessOf(request: FastifyRequest): RouteAccess | undefined {
   return ROUTE_ACCESS[routeKey(request.method === 'HEAD' ? 'GET' : request.method, url)];
 }
 
-/** Routes outside /api/v1 and /metrics (the OpenAPI UI and document) need no credentials. */
+/**
+ * Routes outside /api/v1 and /metrics (the OpenAPI UI and document, the dashboard's pages and
+ * assets) need no credentials and set their own Content-Security-Policy.
+ */
 export function isOpenDocumentation(url: string | undefined): boolean {
   return url !== undefined && !url.startsWith('/api/') && url !== '/metrics';
 }

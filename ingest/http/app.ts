@@ -12,11 +12,14 @@ import { installErrorHandling } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import { accessAdminRoutes } from './routes/access-admin.js';
 import { alertRoutes } from './routes/alerts.js';
+import { anchoringTargetRoutes } from './routes/anchoring-targets.js';
 import { consumerRoutes } from './routes/consumers.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { evidenceRoutes } from './routes/evidence.js';
 import { exportRoutes } from './routes/exports.js';
 import { lotHistoryRoutes } from './routes/lot-history.js';
+import { lotListRoutes } from './routes/lot-list.js';
 import { recallRoutes } from './routes/recalls.js';
 import { lotRoutes } from './routes/lots.js';
 import { batchRoutes } from './routes/batches.js';
@@ -74,7 +77,9 @@ export async function buildApp(services: ApiServices, logger: Logger): Promise<F
   await app.register(alertRoutes, options);
   await app.register(consumerRoutes, options);
   await app.register(lotRoutes, options);
+  await app.register(lotListRoutes, options);
   await app.register(lotHistoryRoutes, options);
+  await app.register(anchoringTargetRoutes, options);
   await app.register(evidenceRoutes, options);
   await app.register(eventRoutes, options);
   await app.register(recallRoutes, options);
@@ -83,5 +88,6 @@ export async function buildApp(services: ApiServices, logger: Logger): Promise<F
   await app.register(statsRoutes, options);
   await app.register(batchRoutes, options);
   await app.register(metricsRoutes, { services });
+  await app.register(dashboardRoutes, { services });
   return app;
 }

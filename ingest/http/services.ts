@@ -28,6 +28,10 @@ export interface ApiServices {
    * request acts as an anonymous admin (auth.enabled false; tests of other concerns).
    */
   auth?: { authenticator?: Authenticator; publicMetrics: boolean; rateLimit?: { requestsPerSecond: number; burst: number; failuresPerMinute: number } };
+  /** The configured anchoring targets, shown to verifiers (GET /api/v1/anchoring/targets); default none. */
+  anchorTargets?: ReadonlyArray<{ name: string; chainId: number; contract: string; rpcUrl: string }>;
+  /** Directory of the built dashboard (web/build.ts); default dist/web of this package. */
+  dashboardDir?: string;
   /** Clock of join tokens and revocations, UTC ms; default Date.now (tests inject one). */
   now?: () => number;
 }

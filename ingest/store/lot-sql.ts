@@ -6,7 +6,7 @@
  * which both databases accept in this form.
  */
 import type { Dialect } from './sql-dialect.js';
-import type { CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, Shipment, HeldCustody } from './lot-types.js';
+import type { CustodyInterval, FreshnessPoint, ListedLot, LocationPoint, LocationScope, Lot, LotFreshness, Shipment, HeldCustody } from './lot-types.js';
 import type { Row } from './sqlite-rows.js';
 
 export const INSERT_LOT_SQL = 'INSERT INTO lots (id, commodity, label, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING';
@@ -141,3 +141,69 @@ export const shipmentParams = (s: Shipment): unknown[] => [s.id, s.lot, s.destin
 /** Same id: same shipment (exists) or different content (conflict). */
 export const sameShipment = (a: Shipment, b: Shipment): boolean =>
   a.lot === b.lot && a.destination === b.destination && a.eta === b.eta && a.transitTempC === b.transitTempC && a.minDaysOnArrival === b.minDaysOnArrival;
+
+/**
+ * Lots of `scope` held at one of its locations (exact, or by prefix for one ending in "/", ":"
+ * or "."; auth/principal.ts locationWithin), as a condition on `lots l`.
+ */
+function scopeCondition(d: Dialect, scope: LocationScope | undefined): { sql: string; params: unknown[] } {
+  if (scope === undefined) return { sql: 'TRUE', params: [] };
+  const prefixes = scope.locations.filter((l) => /[/:.]$/.test(l));
+  const tests = [d.inSet('s.location'), ...prefixes.map(() => 'substr(s.location, 1, ?) = ?')];
+  return {
+    sql: `EXISTS (SELECT 1 FROM lot_custody s WHERE s.lot = l.id AND (${tests.join(' OR ')}))`,
+    params: [d.setParam(scope.locations), ...prefixes.flatMap((p) => [p.length, p])],
+  };
+}
+
+/**
+ * The lots with the least remaining shelf life first, then those without freshness yet by id,
+ * with their freshness and open custody: two bounded reads (the remaining-days index of
+ * lot_freshness, migration 16 / pg 15, and the lots' primary key, each stopping after `limit`
+ * lots) so the overview costs the same on a million lots as on ten. Rows come one per open
+ * custody interval; toListedLots folds them and keeps the first `limit` lots.
+ */
+/** Typed NULLs: PostgreSQL types an untyped NULL in a subquery as text, which a UNION with numbers refuses. */
+const NO_NUMBER = 'CAST(NULL AS DOUBLE PRECISION)';
+
+export function listLotsSql(d: Dialect, limit: number, scope?: LocationScope): { sql: string; params: unknown[] } {
+  const where = scopeCondition(d, scope);
+  const sql = `
+SELECT x.*, c.location AS holder_location, c.from_ts AS holder_from
+FROM (
+  SELECT * FROM (
+    SELECT l.id, l.commodity, l.label, l.created_at, f.lot, f.used_fraction, f.water_loss_pct, f.chill_degree_hours,
+           f.quality, f.remaining_days, f.through_ts, 0 AS no_freshness
+    FROM lot_freshness f JOIN lots l ON l.id = f.lot
+    WHERE ${where.sql}
+    ORDER BY f.remaining_days, f.lot LIMIT ?
+  ) fresh
+  UNION ALL
+  SELECT * FROM (
+    SELECT l.id, l.commodity, l.label, l.created_at, CAST(NULL AS TEXT) AS lot, ${NO_NUMBER} AS used_fraction, ${NO_NUMBER} AS water_loss_pct,
+           ${NO_NUMBER} AS chill_degree_hours, ${NO_NUMBER} AS quality, ${NO_NUMBER} AS remaining_days, CAST(NULL AS BIGINT) AS through_ts, 1 AS no_freshness
+    FROM lots l
+    WHERE NOT EXISTS (SELECT 1 FROM lot_freshness f WHERE f.lot = l.id) AND ${where.sql}
+    ORDER BY l.id LIMIT ?
+  ) unrated
+) x LEFT JOIN lot_custody c ON c.lot = x.id AND c.to_ts IS NULL
+ORDER BY x.no_freshness, x.remaining_days, x.id, c.from_ts`;
+  return { sql, params: [...where.params, limit, ...where.params, limit] };
+}
+
+/** Folds listLotsSql rows (one per open custody interval) into one entry per lot, in order: the first `limit`. */
+export function toListedLots(rows: readonly Row[], limit: number): ListedLot[] {
+  const out: ListedLot[] = [];
+  for (const r of rows) {
+    let entry = out[out.length - 1];
+    if (entry === undefined || entry.lot.id !== String(r.id)) {
+      if (out.length === limit) break;
+      entry = { lot: toLot(r), ...(r.lot === null || r.lot === undefined ? {} : { freshness: toFreshness(r) }), holders: [] };
+      out.push(entry);
+    }
+    if (r.holder_location !== null && r.holder_location !== undefined) {
+      entry.holders.push({ lot: entry.lot.id, location: String(r.holder_location), fromTs: Number(r.holder_from) });
+    }
+  }
+  return out;
+}

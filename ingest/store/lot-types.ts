@@ -88,3 +88,21 @@ export interface Shipment {
 }
 
 export type CreateShipmentResult = { status: 'created' | 'exists' | 'conflict'; shipment: Shipment };
+
+/** A lot as the dashboard's overview lists it (GET /api/v1/lots): its freshness and who holds it now. */
+export interface ListedLot {
+  lot: Lot;
+  /** Absent until the shelf-life consumer has computed it. */
+  freshness?: LotFreshness;
+  /** Open custody intervals: where the lot is now (none once it left every tracked location). */
+  holders: CustodyInterval[];
+}
+
+/**
+ * Which lots a listing covers: those that have been held (a custody interval, open or closed) at
+ * one of these locations — each an exact location, or a prefix when it ends in "/", ":" or "."
+ * (auth/principal.ts locationWithin). Absent: every lot.
+ */
+export interface LocationScope {
+  locations: readonly string[];
+}

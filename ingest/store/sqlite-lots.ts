@@ -31,12 +31,14 @@ import {
   toFreshness,
   toFreshnessPoint,
   toHeldCustody,
+  toListedLots,
   toLocationPoint,
   toLot,
+  listLotsSql,
   toShipment,
   upsertRowSql,
 } from './lot-sql.js';
-import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment, HeldCustody } from './lot-types.js';
+import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, ListedLot, LocationPoint, LocationScope, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment, HeldCustody } from './lot-types.js';
 import type { SqliteContext } from './sqlite-identity.js';
 import type { Row } from './sqlite-rows.js';
 
@@ -90,6 +92,11 @@ export const custodyAtMany = ({ sql }: SqliteContext, locations: readonly string
 export const custodyAt = (context: SqliteContext, location: string, fromTs: number, toTs: number): HeldCustody[] => custodyAtMany(context, [location], fromTs, toTs);
 
 export const lotsAt = ({ sql }: SqliteContext, location: string): HeldCustody[] => (sql(HOLDERS_SQL).all(location) as Row[]).map(toHeldCustody);
+
+export function listLots({ sql }: SqliteContext, limit: number, scope?: LocationScope): ListedLot[] {
+  const query = listLotsSql(D, limit, scope);
+  return toListedLots(sql(query.sql).all(...query.params) as Row[], limit);
+}
 
 export const lotFreshness = ({ sql }: SqliteContext, lots: readonly string[]): LotFreshness[] =>
   lots.length === 0 ? [] : (sql(freshnessOfSql(D)).all(D.setParam(lots)) as Row[]).map(toFreshness);

@@ -20,6 +20,7 @@ import type { ApiKeyRecord, AuditEntry, AuditQuery, NewApiKey, NewAuditEntry, Pa
 import * as epochs from './sqlite-epochs.js';
 import type { EpochLeaf, LotGatewayBatches, NewEpoch, SaveEpochResult, StoredEpochHead } from './epoch-types.js';
 import type { NewRecall, Recall, RecallAcknowledgement, RecallNotice, RecallSummary } from './recall-types.js';
+import type { ListedLot, LocationScope } from './lot-types.js';
 import * as activity from './sqlite-sensor-activity.js';
 import * as anchors from './sqlite-anchors.js';
 import * as lotEvents from './sqlite-lot-events.js';
@@ -222,6 +223,10 @@ export class SqliteStore implements Store {
 
   async lotsAt(location: string): Promise<Array<HeldCustody>> {
     return this.run(() => lots.lotsAt(this.context(), location));
+  }
+
+  async listLots(limit: number, scope?: LocationScope): Promise<ListedLot[]> {
+    return this.run(() => lots.listLots(this.context(), limit, scope));
   }
 
   async lotFreshness(ids: readonly string[]): Promise<LotFreshness[]> {

@@ -41,7 +41,7 @@ import type {
 import type { JoinRequest, JoinRequestStatus, JoinToken, NewJoinRequest, RedeemResult, Revocation, RevokeResult } from './identity-types.js';
 
 export type { JoinRequest, JoinRequestStatus, JoinToken, NewJoinRequest, RedeemResult, Revocation, RevokeResult } from './identity-types.js';
-import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment, HeldCustody } from './lot-types.js';
+import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment, HeldCustody, ListedLot, LocationScope } from './lot-types.js';
 export type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, HeldCustody, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment } from './lot-types.js';
 
 export type Transport = 'mqtt' | 'http';
@@ -380,6 +380,12 @@ export interface Store extends AuthStore, AlertDeliveryStore, SensorActivityStor
   custodyAtMany(locations: readonly string[], fromTs: number, toTs: number): Promise<Array<HeldCustody>>;
   /** The lots at `location` now (open custody intervals), with their commodity. */
   lotsAt(location: string): Promise<Array<HeldCustody>>;
+  /**
+   * At most `limit` lots (of `scope`, if given), least remaining shelf life first, then the lots
+   * without freshness yet by id; each with its freshness and open custody. The dashboard's
+   * overview: lots at risk, not a catalogue.
+   */
+  listLots(limit: number, scope?: LocationScope): Promise<ListedLot[]>;
   /** Stored freshness of these lots (those that have one). */
   lotFreshness(lots: readonly string[]): Promise<LotFreshness[]>;
   /** Where these locations' reading series stand (those that have one). */

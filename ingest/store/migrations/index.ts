@@ -18,6 +18,7 @@ import { recalls } from './012-recalls.js';
 import { eventTimeIndex } from './013-event-time-index.js';
 import { epochs } from './014-epochs.js';
 import { auth } from './015-auth.js';
+import { lotFreshnessIndex } from './016-lot-freshness-index.js';
 
 export interface Migration {
   /** 1, 2, 3, …: applied in ascending order, each exactly once. */
@@ -26,7 +27,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents, recalls, eventTimeIndex, epochs, auth];
+export const MIGRATIONS: readonly Migration[] = [initial, readingRids, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents, recalls, eventTimeIndex, epochs, auth, lotFreshnessIndex];
 
 /**
  * The migrations a database still needs, in version order, given the versions it has applied.

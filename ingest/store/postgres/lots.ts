@@ -19,6 +19,7 @@ import {
   HISTORY_TABLE,
   historyParams,
   HOLDERS_SQL,
+  listLotsSql,
   INSERT_CUSTODY_SQL,
   INSERT_LOT_SQL,
   INSERT_SHIPMENT_SQL,
@@ -34,13 +35,14 @@ import {
   toFreshness,
   toFreshnessPoint,
   toHeldCustody,
+  toListedLots,
   toLocationPoint,
   toLot,
   toShipment,
   upsertSql,
   type UpsertTable,
 } from '../lot-sql.js';
-import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, LocationPoint, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment, HeldCustody } from '../lot-types.js';
+import type { CreateLotResult, CreateShipmentResult, CustodyInterval, FreshnessPoint, ListedLot, LocationPoint, LocationScope, Lot, LotFreshness, MoveLotResult, NewLot, ShelfLifeUpdate, Shipment, HeldCustody } from '../lot-types.js';
 import type { Row } from '../sqlite-rows.js';
 import { inTransaction } from './transaction.js';
 
@@ -88,6 +90,11 @@ export async function custodyAtMany(pool: pg.Pool, locations: readonly string[],
 }
 
 export const custodyAt = (pool: pg.Pool, location: string, fromTs: number, toTs: number): Promise<HeldCustody[]> => custodyAtMany(pool, [location], fromTs, toTs);
+
+export async function listLots(pool: pg.Pool, limit: number, scope?: LocationScope): Promise<ListedLot[]> {
+  const query = listLotsSql(D, limit, scope);
+  return toListedLots((await q(pool, query.sql, query.params)).rows, limit);
+}
 
 export async function lotsAt(pool: pg.Pool, location: string): Promise<HeldCustody[]> {
   return (await q(pool, HOLDERS_SQL, [location])).rows.map(toHeldCustody);

@@ -24,6 +24,7 @@ import { describeAuthContract } from '../auth-contract.js';
 import { describeIdentityContract } from '../identity-contract.js';
 import { describeIntegrityContract } from '../integrity-contract.js';
 import { describeLotContract } from '../lot-contract.js';
+import { describeLotListingContract } from '../lot-listing-contract.js';
 import { describeLotEventContract } from '../lot-event-contract.js';
 import { describeExportContract } from '../export-contract.js';
 import { describeSensorActivityContract } from '../sensor-activity-contract.js';
@@ -56,6 +57,7 @@ describe.skipIf(skip)('PostgreSQL store', () => {
   describeIdentityContract('PostgreSQL', freshStore);
   describeIntegrityContract('PostgreSQL', freshStore);
   describeLotContract('PostgreSQL', freshStore);
+  describeLotListingContract('PostgreSQL', freshStore);
   describeLotEventContract('PostgreSQL', freshStore);
   describeExportContract('PostgreSQL', freshStore);
   describeAlertDeliveryContract('PostgreSQL', freshStore);

@@ -49,6 +49,7 @@ import type {
   StoredReading,
   HeldCustody,
 } from '../types.js';
+import type { ListedLot, LocationScope } from '../lot-types.js';
 import { assembleCommittedBatches, COMMITTED_HEADER_COLUMNS, readingRidSpan } from '../committed-batches.js';
 import { COMMIT_ORDER_LOCK_KEY, commitBatchesOn } from './commit.js';
 import * as identity from './identity.js';
@@ -244,6 +245,10 @@ export class PostgresStore implements Store {
 
   async lotsAt(location: string): Promise<Array<HeldCustody>> {
     return this.run(() => lots.lotsAt(this.pool, location));
+  }
+
+  async listLots(limit: number, scope?: LocationScope): Promise<ListedLot[]> {
+    return this.run(() => lots.listLots(this.pool, limit, scope));
   }
 
   async lotFreshness(ids: readonly string[]): Promise<LotFreshness[]> {

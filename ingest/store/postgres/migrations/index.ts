@@ -18,5 +18,6 @@ import { recalls } from './011-recalls.js';
 import { eventTimeIndex } from './012-event-time-index.js';
 import { epochs } from './013-epochs.js';
 import { auth } from './014-auth.js';
+import { lotFreshnessIndex } from './015-lot-freshness-index.js';
 
-export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents, recalls, eventTimeIndex, epochs, auth];
+export const PG_MIGRATIONS: readonly Migration[] = [initial, consumerCursors, gatewayIdentity, integrityRetention, lots, alertLifecycle, alertDelivery, sensorActivity, anchors, lotEvents, recalls, eventTimeIndex, epochs, auth, lotFreshnessIndex];
