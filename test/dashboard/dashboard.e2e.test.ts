@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLD_ROOM, TRUCK } from '../../cli/demo/site.js';
+import { BERRIES, commingledChain, FARM_A, FARM_B, SALAD, SPINACH, STORE_1, STORE_2 } from '../../ingest/events/chain-fixtures.js';
 import { EXCURSION_MARGIN_C } from '../../web/src/excursions.js';
 import { buildDashboard, DEFAULT_OUT_DIR } from '../../web/build.js';
 import { verifyBundle, type EvidenceBundle } from '../../protocol/evidence.js';
@@ -295,6 +296,30 @@ describe.skipIf(skipWithoutChromium())('the web dashboard in Chromium, fed by th
     // Batch 1's bytes no longer hash to the id batch 2 chains to (or, alone, to what was signed).
     expect(failed.some((name) => name === 'batch chain' || name === 'batch signature')).toBe(true);
     await shot('verify-fail');
+  });
+
+  it('draws a commingled lot\'s lineage: both farms upstream of the salad, every store downstream of the berries', async () => {
+    // Two farms' lots → one salad at a processor → a DC → two stores (ingest/events/chain-fixtures.ts).
+    await site.send('POST', '/events', commingledChain());
+    const drawnGraph = async () => ({
+      nodes: (await page.locator('svg.trace-graph a.node').evaluateAll((as) => as.map((a) => a.getAttribute('data-tlc')))).sort(),
+      edges: await page.locator('svg.trace-graph line.edge').count(),
+    });
+
+    await page.goto(`${site.url}/trace/${encodeURIComponent(SALAD)}`);
+    await page.locator('svg.trace-graph').waitFor();
+    expect(await drawnGraph()).toEqual({ nodes: [BERRIES, SALAD, SPINACH].sort(), edges: 2 });
+    const origins = page.locator('table').filter({ has: page.getByRole('columnheader', { name: 'Farm' }) }).locator('tbody tr');
+    expect((await origins.evaluateAll((rows) => rows.map((r) => r.children[2]!.textContent))).sort()).toEqual([FARM_A, FARM_B].sort());
+    await shot('trace-commingled');
+
+    await page.goto(`${site.url}/trace/${encodeURIComponent(BERRIES)}`);
+    const holders = page.locator('table[data-testid="holders"] tbody tr');
+    await holders.first().waitFor();
+    expect(await drawnGraph()).toEqual({ nodes: [BERRIES, SALAD].sort(), edges: 1 });
+    const forward = await site.api<{ holders: Array<{ lot: string; location: string }> }>(`/lots/${encodeURIComponent(BERRIES)}/trace?direction=forward`);
+    expect(forward.holders.map((x) => x.location)).toEqual(expect.arrayContaining([STORE_1, STORE_2]));
+    expect((await holders.locator('th').allTextContents()).sort()).toEqual(forward.holders.map((x) => x.location).sort());
     expect((globalThis as { dashboardErrors?: string[] }).dashboardErrors).toEqual([]);
   });
 });

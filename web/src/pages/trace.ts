@@ -20,12 +20,15 @@ export function graphNodes(back: Trace, forward: Trace): GraphNode[] {
   return [...byTlc.values()];
 }
 
+/** Text that fits a node box (the full text is in the node's title and on its lot page). */
+const clip = (text: string): string => (text.length > 27 ? `${text.slice(0, 26)}…` : text);
+
 function graph(back: Trace, forward: Trace): SVGElement {
   const nodes = graphNodes(back, forward);
   const columns = [...new Set(nodes.map((n) => n.column))].sort((a, b) => a - b);
   const rows = new Map<number, GraphNode[]>();
   for (const n of nodes) rows.set(n.column, [...(rows.get(n.column) ?? []), n]);
-  const NW = 180;
+  const NW = 220;
   const NH = 44;
   const GX = 60;
   const GY = 16;
@@ -48,8 +51,8 @@ function graph(back: Trace, forward: Trace): SVGElement {
     svg.append(s('a', { href: `/lots/${enc(n.tlc)}`, class: `node${n.column === 0 ? ' self' : ''}`, 'data-tlc': n.tlc },
       s('title', {}, `${n.tlc} (${n.commodity})`),
       s('rect', { x: p.x, y: p.y, width: NW, height: NH, rx: 6 }),
-      s('text', { x: p.x + 8, y: p.y + 18 }, n.tlc.length > 24 ? `${n.tlc.slice(0, 23)}…` : n.tlc),
-      s('text', { x: p.x + 8, y: p.y + 35, class: 'sub' }, n.commodity)));
+      s('text', { x: p.x + 8, y: p.y + 18 }, clip(n.tlc)),
+      s('text', { x: p.x + 8, y: p.y + 35, class: 'sub' }, clip(n.commodity))));
   }
   return svg;
 }
