@@ -322,4 +322,28 @@ describe.skipIf(skipWithoutChromium())('the web dashboard in Chromium, fed by th
     expect((await holders.locator('th').allTextContents()).sort()).toEqual(forward.holders.map((x) => x.location).sort());
     expect((globalThis as { dashboardErrors?: string[] }).dashboardErrors).toEqual([]);
   });
+
+  it('fits a packhouse tablet held upright: no page scrolls sideways, only wide tables and graphs inside their own box', async () => {
+    const tablet = await (await browser.newContext({ timezoneId: VIEWER_ZONE, locale: 'en-US', viewport: { width: 768, height: 1024 }, isMobile: true, hasTouch: true })).newPage();
+    await tablet.goto(`${site.url}/signin`);
+    await tablet.getByLabel('API key').fill(site.apiKey);
+    await tablet.getByRole('button', { name: 'Sign in' }).click();
+    // Each page with the element that shows it has drawn its data.
+    const pages: Array<[string, string, string]> = [
+      ['overview', '/', 'table[data-testid="lots"]'],
+      ['lot', lotPath(STRAWBERRY), 'svg polyline'],
+      ['trace', `/trace/${encodeURIComponent(SALAD)}`, 'svg.trace-graph'],
+      ['recalls', '/recalls', 'main table'],
+      ['alerts', '/alerts?status=acknowledged', 'table[data-testid="alerts"]'],
+      ['gateways', '/gateways', 'main table'],
+    ];
+    for (const [name, path, drawn] of pages) {
+      await tablet.goto(`${site.url}${path}`);
+      await tablet.locator(drawn).first().waitFor();
+      const overflow = Number(await tablet.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
+      expect(overflow, `${name} scrolls sideways by ${overflow} px`).toBeLessThanOrEqual(0);
+      await tablet.screenshot({ path: join(SHOTS, `tablet-${name}.png`), fullPage: true });
+    }
+    await tablet.context().close();
+  });
 });

@@ -42,12 +42,13 @@ export function replace(el: Element, ...children: Child[]): void {
 }
 
 /** A table with a caption, header cells and rows of cells. */
-export function table(caption: string, headers: string[], rows: Child[][], attrs: Attrs = {}): HTMLTableElement {
-  return h('table', attrs,
+/** A table in its own horizontal scroll box: a wide one (long URNs on a tablet) scrolls, not the page. */
+export function table(caption: string, headers: string[], rows: Child[][], attrs: Attrs = {}): HTMLElement {
+  return h('div', { class: 'scroll' }, h('table', attrs,
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, ...headers.map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', {}, c)))))),
-  );
+  ));
 }
 
 /** A status line for errors and outcomes, announced to screen readers. */
