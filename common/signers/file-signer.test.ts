@@ -11,6 +11,16 @@ import { encryptedPrivateKeyPem, loadSigner } from './index.js';
 const tmp = tempDir('freshtrail-file-signer-');
 afterAll(() => tmp.cleanup());
 const PASSPHRASE = 'correct horse battery staple 41';
+/** An Ed25519 key encrypted with FIXED_PASSPHRASE (aes-256-cbc, PBKDF2), fixed so that which wrong passphrases pass the padding check is fixed too. */
+const FIXED_ENCRYPTED_PEM = [
+  '-----BEGIN ENCRYPTED PRIVATE KEY-----',
+  'MIGbMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAjYubaP6PKCoQICCAAw',
+  'DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEClTnvIm77Lggqw8gcrdkX0EQLA0',
+  'h6ixcknYg74C0ffrs7C8SjrH17Nm3TL5TOuCoMHVFV3Zq3ro++RnjJTlL3h8dxFP',
+  'zf0zQWmIby6OZmG723A=',
+  '-----END ENCRYPTED PRIVATE KEY-----',
+].join('\n') + '\n';
+const FIXED_PASSPHRASE = 'the right passphrase';
 
 function keyFile(name: string, pem: string, mode = 0o600): string {
   const path = join(tmp.dir, name);
@@ -58,7 +68,15 @@ describe('file signer', () => {
   it('says what is wrong: wrong passphrase, unset variable, readable files, not a key', async () => {
     const file = keyFile('encrypted2.key', encryptedPrivateKeyPem(key.privateKey, PASSPHRASE));
     const wrong = await failure(loadSigner({ file }, { env: { FRESHTRAIL_KEY_PASSPHRASE: 'not it' } }));
-    expect(wrong).toBe(`gateway key ${file}: the passphrase from environment variable FRESHTRAIL_KEY_PASSPHRASE does not decrypt it (wrong passphrase)`);
+    expect(wrong).toContain(`gateway key ${file}: the passphrase from environment variable FRESHTRAIL_KEY_PASSPHRASE does not decrypt it (wrong passphrase`);
+    // This fixed key (salt and IV included) fails OpenSSL's padding check with "wrong-0"; with
+    // "wrong-267" the padding is valid by chance (1 in 256) and the garbage fails as DER: a
+    // wrong passphrase too, not "not a key" (a CI run hit that chance with a random key).
+    const fixed = keyFile('fixed.key', FIXED_ENCRYPTED_PEM);
+    expect((await loadSigner({ file: fixed }, { env: { FRESHTRAIL_KEY_PASSPHRASE: FIXED_PASSPHRASE } })).describe()).toBe(`file ${fixed} (encrypted)`);
+    const said = `gateway key ${fixed}: the passphrase from environment variable FRESHTRAIL_KEY_PASSPHRASE does not decrypt it (wrong passphrase`;
+    expect(await failure(loadSigner({ file: fixed }, { env: { FRESHTRAIL_KEY_PASSPHRASE: 'wrong-0' } }))).toBe(`${said})`);
+    expect(await failure(loadSigner({ file: fixed }, { env: { FRESHTRAIL_KEY_PASSPHRASE: 'wrong-267' } }))).toBe(`${said}, or a damaged file: ERR_OSSL_UNSUPPORTED)`);
     expect(await failure(loadSigner({ file, passphraseEnv: 'GW_PASS' }, { env: {} }))).toBe(
       `the passphrase of gateway key ${file} (an encrypted key) is not set: export GW_PASS=... in the service's environment (or give a file that holds it)`,
     );

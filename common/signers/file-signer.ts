@@ -62,9 +62,13 @@ export async function readPrivateKeyFile(spec: FileKeySpec, what = 'gateway key'
   try {
     privateKey = createPrivateKey({ key: pem, format: 'pem', passphrase });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_OSSL_BAD_DECRYPT') throw new FreshTrailError('FT_ERR_KEY', `${what} ${path}: the passphrase from ${secretOrigin(source)} does not decrypt it (wrong passphrase)`);
-    throw new FreshTrailError('FT_ERR_KEY', `${what} ${path} is not a readable encrypted PKCS#8 PEM key (${code ?? 'unknown error'})`);
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+    // A wrong passphrase usually fails the cipher's padding check (ERR_OSSL_BAD_DECRYPT), but
+    // about one time in 256 the garbage it decrypts to happens to end in valid padding and fails
+    // later, as a DER or algorithm error (ERR_OSSL_UNSUPPORTED, ...): both mean this passphrase
+    // does not open this file. A damaged file fails the same ways, so the message names both.
+    const damaged = code === 'ERR_OSSL_BAD_DECRYPT' ? '' : `, or a damaged file: ${code}`;
+    throw new FreshTrailError('FT_ERR_KEY', `${what} ${path}: the passphrase from ${secretOrigin(source)} does not decrypt it (wrong passphrase${damaged})`);
   }
   if (privateKey.asymmetricKeyType !== 'ed25519') {
     throw new FreshTrailError('FT_ERR_KEY', `${what} ${path} is not an Ed25519 PKCS#8 PEM key: expected an Ed25519 private key, found ${privateKey.asymmetricKeyType ?? 'an unknown key type'}`);
