@@ -5,7 +5,8 @@
  * the public key's CKA_EC_POINT (a DER OCTET STRING whose last 32 bytes are the RFC 8032 key)
  * gives publicKeyHex. pkcs11js calls the token synchronously, so sign() is synchronous.
  */
-import { createPublicKey, verify } from 'node:crypto';
+import { verify } from 'node:crypto';
+import { publicKeyFromHex } from '../../protocol/keys.js';
 import { FreshTrailError } from '../errors.js';
 import type { Ed25519Signer } from './signer.js';
 import { describeKey, findOneKey, Pkcs11KeySession } from './pkcs11-key-session.js';
@@ -30,7 +31,6 @@ import {
 
 /** DER of OID 1.3.101.112 (id-Ed25519, RFC 8410 §3): CKA_EC_PARAMS of an Ed25519 key. */
 const ED25519_EC_PARAMS = Buffer.from('06032b6570', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const SELF_TEST = Buffer.from('freshtrail-pkcs11-self-test', 'utf8');
 
 /** CKA_EC_POINT → raw 32-byte key: a DER OCTET STRING (04 20 ‖ key) by the spec, raw bytes on some older tokens. */
@@ -65,8 +65,7 @@ function openKey(api: Pkcs11Api, session: Handle, spec: Pkcs11KeySpec): OpenKey 
   const raw = rawEdwardsPoint(bytesAttribute(api, session, publicKeys[0]!, CKA_EC_POINT), spec);
   const opened = { session, privateKey, publicKeyHex: raw.toString('hex') };
   // A public key with the same label but from another pair would make every batch fail at the ingest: check once here.
-  const publicKey = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
-  if (!verify(null, SELF_TEST, publicKey, signOnce(api, opened, SELF_TEST))) {
+  if (!verify(null, SELF_TEST, publicKeyFromHex(opened.publicKeyHex), signOnce(api, opened, SELF_TEST))) {
     throw new FreshTrailError('FT_ERR_KEY', `the private and public keys labelled '${spec.keyLabel}' on PKCS#11 token '${spec.tokenLabel}' are not one key pair`);
   }
   return opened;

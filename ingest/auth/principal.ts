@@ -16,11 +16,14 @@ export interface Principal {
   locations?: readonly string[];
 }
 
-/** Whether `location` is one of `locations`: equal to one, or under one that is a prefix (ends with "/", ":" or "."). */
+/** Whether a party's location names the locations under it: it ends with "/", ":" or ".". */
+export const isLocationPrefix = (location: string): boolean => /[/:.]$/.test(location);
+
+/** Whether `location` is one of `locations`: equal to one, or under one that is a prefix (isLocationPrefix). */
 export function locationWithin(location: string, locations: readonly string[]): boolean {
   for (const l of locations) {
     if (location === l) return true;
-    if (/[/:.]$/.test(l) && location.startsWith(l)) return true;
+    if (isLocationPrefix(l) && location.startsWith(l)) return true;
   }
   return false;
 }

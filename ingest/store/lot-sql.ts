@@ -5,6 +5,7 @@
  * its prepared plan, does not depend on how many there are. Upserts use ON CONFLICT … DO UPDATE,
  * which both databases accept in this form.
  */
+import { isLocationPrefix } from '../auth/principal.js';
 import type { Dialect } from './sql-dialect.js';
 import type { CustodyInterval, FreshnessPoint, ListedLot, LocationPoint, LocationScope, Lot, LotFreshness, Shipment, HeldCustody } from './lot-types.js';
 import type { Row } from './sqlite-rows.js';
@@ -148,7 +149,7 @@ export const sameShipment = (a: Shipment, b: Shipment): boolean =>
  */
 function scopeCondition(d: Dialect, scope: LocationScope | undefined): { sql: string; params: unknown[] } {
   if (scope === undefined) return { sql: 'TRUE', params: [] };
-  const prefixes = scope.locations.filter((l) => /[/:.]$/.test(l));
+  const prefixes = scope.locations.filter(isLocationPrefix);
   const tests = [d.inSet('s.location'), ...prefixes.map(() => 'substr(s.location, 1, ?) = ?')];
   return {
     sql: `EXISTS (SELECT 1 FROM lot_custody s WHERE s.lot = l.id AND (${tests.join(' OR ')}))`,

@@ -80,15 +80,26 @@ export async function dashboardRoutes(app: FastifyInstance, { services }: RouteO
   };
   for (const url of DASHBOARD_PAGES) app.get(url, { schema: { hide: true } }, page);
 
+  // A hashed asset never changes under its name: read each once. Only files found are kept, so
+  // the cache holds the assets of the builds this process served (a rebuild adds new names).
+  const assets = new Map<string, Buffer>();
+  const asset = async (file: string): Promise<Buffer | undefined> => {
+    const cached = assets.get(file);
+    if (cached) return cached;
+    const body = await readFile(join(dir, 'assets', file)).catch(() => undefined);
+    if (body) assets.set(file, body);
+    return body;
+  };
+
   app.get<{ Params: { name: string } }>(DASHBOARD_ASSETS, { schema: { hide: true } }, async (request, reply) => {
     const { name } = request.params;
     const match = ASSET_NAME.exec(name);
     if (!match) return reply.code(404).type('text/plain').send('no such asset');
     const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
     let body: Buffer | undefined;
-    if (gzip) body = await readFile(join(dir, 'assets', `${name}.gz`)).catch(() => undefined);
+    if (gzip) body = await asset(`${name}.gz`);
     const compressed = body !== undefined;
-    body ??= await readFile(join(dir, 'assets', name)).catch(() => undefined);
+    body ??= await asset(name);
     if (body === undefined) return reply.code(404).type('text/plain').send('no such asset');
     if (compressed) reply.header('content-encoding', 'gzip');
     return pageHeaders(reply)

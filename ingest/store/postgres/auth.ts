@@ -68,7 +68,7 @@ export async function appendAudit(pool: pg.Pool, tail: AuditTail, entries: reado
   if (tail.last !== undefined) {
     const chained = chainAudit(tail.last, entries);
     try {
-      await pool.query(numbered(q.insertAuditRowsSql(chained.length)), chained.flatMap(q.auditParams));
+      await insertAudit(pool, chained);
       tail.last = chained.at(-1)!;
       return chained;
     } catch (err) {
@@ -82,7 +82,7 @@ export async function appendAudit(pool: pg.Pool, tail: AuditTail, entries: reado
         await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_LOCK_KEY]);
         const [last] = await rows(client, q.LAST_AUDIT_SQL, []);
         const appended = chainAudit(last ? { id: Number(last.id), hash: String(last.hash) } : undefined, entries);
-        await client.query(numbered(q.insertAuditRowsSql(appended.length)), appended.flatMap(q.auditParams));
+        await insertAudit(client, appended);
         return appended;
       });
       tail.last = chained.at(-1)!;
@@ -92,6 +92,10 @@ export async function appendAudit(pool: pg.Pool, tail: AuditTail, entries: reado
       if (!isUniqueViolation(err) || attempt >= LOCKED_ATTEMPTS) throw err;
     }
   }
+}
+
+async function insertAudit(db: pg.Pool | pg.PoolClient, chained: readonly AuditEntry[]): Promise<void> {
+  await db.query(numbered(q.insertAuditRowsSql(chained.length)), chained.flatMap(q.auditParams));
 }
 
 export async function listAudit(pool: pg.Pool, query: AuditQuery): Promise<AuditEntry[]> {
